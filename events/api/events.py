@@ -1,0 +1,37 @@
+"""API: events and their sessions."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from events.api.presenters import event_detail, event_summary
+from events.program import service
+from events.program.schemas import EventInput, EventPatch
+from events.staff.auth import require_token
+from events.staff.models import Role
+from events.validation import parse
+from events.web.http import json_response, read_json
+
+
+async def list_events(request: Request) -> JSONResponse:
+    return json_response([event_summary(event) for event in await service.published_events()])
+
+
+async def create_event(request: Request) -> JSONResponse:
+    await require_token(request, Role.ORGANIZER)
+    data = parse(EventInput, await read_json(request))
+    event = await service.create_event(data)
+    return json_response(event_detail(event), status_code=201)
+
+
+async def get_event(request: Request) -> JSONResponse:
+    event = await service.get_event(request.path_params["slug"])
+    return json_response(event_detail(event))
+
+
+async def update_event(request: Request) -> JSONResponse:
+    await require_token(request, Role.ORGANIZER)
+    patch = parse(EventPatch, await read_json(request))
+    event = await service.update_event(request.path_params["slug"], patch)
+    return json_response(event_detail(event))

@@ -1,0 +1,302 @@
+"""The OpenAPI 3.1 document of the HTTP API, built from the same pydantic models that validate input.
+
+Response shapes are declared here as models too; a test checks real answers against them, so the
+document cannot drift from what the API does.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from events import __version__
+from events.api.tokens import TokenRequest
+from events.program.schemas import EventInput, EventPatch
+from events.registrations.schemas import RegistrationInput
+
+SeatState = Literal["confirmed", "waitlisted", "cancelled"]
+
+
+class Error(BaseModel):
+    error: str = Field(description="Machine-readable code, e.g. not_found, already_registered.")
+    message: str = Field(description="A sentence for people.")
+    fields: dict[str, str] | None = Field(default=None, description="On 422: what is wrong with each field.")
+
+
+class EventSummary(BaseModel):
+    slug: str
+    title: str
+    starts_on: str = Field(description="YYYY-MM-DD")
+    ends_on: str
+    timezone: str
+    city: str
+    venue: str
+    registration_open: bool
+
+
+class SessionOut(BaseModel):
+    code: str
+    title: str
+    kind: Literal["day", "plenary", "workshop", "lecture", "symposium", "reception", "other"]
+    starts_at: str = Field(description="ISO 8601 with the event's offset")
+    ends_at: str
+    location: str
+    capacity: int | None = Field(description="null when unlimited")
+    confirmed: int
+    remaining: int | None = Field(description="null when unlimited")
+
+
+class Category(BaseModel):
+    code: str
+    label: str
+
+
+class EventOut(EventSummary):
+    description: str
+    status: Literal["draft", "published", "closed", "cancelled"]
+    registration_opens_at: str | None
+    registration_closes_at: str | None
+    categories: list[Category]
+    sessions: list[SessionOut]
+
+
+class SeatOut(BaseModel):
+    code: str
+    status: SeatState
+
+
+class Links(BaseModel):
+    manage: str = Field(description="The participant's own page (HTML); holds an unguessable secret.")
+    api: str
+    badge: str
+    calendar: str
+
+
+class RegistrationCreated(BaseModel):
+    code: str = Field(description="8 characters printed on the badge")
+    status: Literal["confirmed", "waitlisted"]
+    sessions: list[SeatOut]
+    links: Links
+
+
+class SeatDetail(BaseModel):
+    code: str
+    title: str
+    status: SeatState
+    checked_in_at: str | None
+    waitlist_position: int | None = None
+
+
+class RegistrationOut(BaseModel):
+    code: str
+    name: str
+    name_reading: str
+    organization: str
+    category: str
+    language: Literal["ja", "en", "ko", "tl"]
+    status: SeatState
+    created_at: str | None
+    sessions: list[SeatDetail]
+    email: str | None = Field(default=None, description="Only for the participant and organizers, never door staff.")
+    event: str | None = None
+    links: Links | None = None
+
+
+class TokenOut(BaseModel):
+    token: str
+    role: Literal["organizer", "door"]
+    email: str
+
+
+MODELS: list[type[BaseModel]] = [
+    Error,
+    EventSummary,
+    EventOut,
+    RegistrationCreated,
+    RegistrationOut,
+    TokenOut,
+]
+INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    descriptions = {
+        401: "No valid staff token",
+        403: "The token's role may not do this",
+        404: "No such event or link",
+        409: "A business conflict (registration_closed, already_registered, slug_taken)",
+        413: "Body over 64 KiB",
+        422: "Malformed JSON or a field that fails validation",
+        429: "Too many registrations from one address",
+        501: "Not available yet",
+    }
+    return {str(status): _json(_ref(Error), descriptions[status]) for status in statuses}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+SECRET = {
+    "name": "secret",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The capability secret from the registration's links.",
+}
+BEARER = [{"bearer": []}]
+
+
+def paths() -> dict[str, Any]:
+    return {
+        "/api/v1/openapi.json": {
+            "get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
+        },
+        "/api/v1/events": {
+            "get": {
+                "operationId": "listEvents",
+                "summary": "Published events",
+                "responses": {"200": _json({"type": "array", "items": _ref(EventSummary)}, "Published events")},
+            },
+            "post": {
+                "operationId": "createEvent",
+                "summary": "Create an event with its sessions (organizer); published at once",
+                "security": BEARER,
+                "requestBody": _body(EventInput),
+                "responses": {"201": _json(_ref(EventOut), "The new event"), **_errors(401, 403, 409, 413, 422)},
+            },
+        },
+        "/api/v1/events/{slug}": {
+            "parameters": [SLUG],
+            "get": {
+                "operationId": "getEvent",
+                "summary": "An event with its sessions and seats left",
+                "responses": {"200": _json(_ref(EventOut), "The event"), **_errors(404)},
+            },
+            "patch": {
+                "operationId": "updateEvent",
+                "summary": "Change fields and sessions by code (organizer); a capacity below the confirmed count is a 422",
+                "security": BEARER,
+                "requestBody": _body(EventPatch),
+                "responses": {"200": _json(_ref(EventOut), "The event"), **_errors(401, 403, 404, 413, 422)},
+            },
+        },
+        "/api/v1/events/{slug}/registrations": {
+            "parameters": [SLUG],
+            "post": {
+                "operationId": "register",
+                "summary": "Register one person for chosen sessions",
+                "description": "Each session is confirmed while it has seats, else waitlisted. Unknown fields are ignored.",
+                "requestBody": _body(RegistrationInput),
+                "responses": {
+                    "201": _json(_ref(RegistrationCreated), "Registered"),
+                    **_errors(404, 409, 413, 422, 429),
+                },
+            },
+            "get": {
+                "operationId": "listRegistrations",
+                "summary": "Registrations (organizer: with e-mail; door: without)",
+                "security": BEARER,
+                "parameters": [
+                    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}}
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(RegistrationOut)}, "Matching registrations"),
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/api/v1/registrations/{secret}": {
+            "parameters": [SECRET],
+            "get": {
+                "operationId": "getRegistration",
+                "summary": "The participant's registration",
+                "responses": {"200": _json(_ref(RegistrationOut), "The registration"), **_errors(404)},
+            },
+        },
+        "/api/v1/registrations/{secret}/cancel": {
+            "parameters": [SECRET],
+            "post": {
+                "operationId": "cancelRegistration",
+                "summary": "Cancel; freed seats go to the oldest waitlisted registrations at once",
+                "responses": {"200": _json(_ref(RegistrationOut), "The cancelled registration"), **_errors(404)},
+            },
+        },
+        "/api/v1/registrations/{secret}/badge.pdf": {
+            "parameters": [SECRET],
+            "get": {
+                "operationId": "getBadge",
+                "summary": "The participant's badge (PDF)",
+                "responses": {
+                    "200": {"description": "PDF", "content": {"application/pdf": {}}},
+                    **_errors(404, 501),
+                },
+            },
+        },
+        "/api/v1/registrations/{secret}/calendar.ics": {
+            "parameters": [SECRET],
+            "get": {
+                "operationId": "getPersonalCalendar",
+                "summary": "The participant's sessions as iCalendar",
+                "responses": {
+                    "200": {"description": "iCalendar", "content": {"text/calendar": {}}},
+                    **_errors(404, 501),
+                },
+            },
+        },
+        "/api/v1/tokens": {
+            "post": {
+                "operationId": "createToken",
+                "summary": "Exchange a staff e-mail and password for an API token",
+                "requestBody": _body(TokenRequest),
+                "responses": {"201": _json(_ref(TokenOut), "A new token"), **_errors(401, 413, 422, 429)},
+            }
+        },
+        "/api/v1/tokens/current": {
+            "delete": {
+                "operationId": "revokeToken",
+                "summary": "Revoke the token this request carries",
+                "security": BEARER,
+                "responses": {"204": {"description": "Revoked"}, **_errors(401)},
+            }
+        },
+    }
+
+
+@cache
+def build() -> dict[str, Any]:
+    _keys, definitions = models_json_schema(
+        [(model, "validation") for model in INPUTS] + [(model, "serialization") for model in MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tsudoi HTTP API",
+            "version": f"1 ({__version__})",
+            "description": "Events, sessions and registrations. Errors are {error, message, fields?}.",
+        },
+        "paths": paths(),
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+async def document(request: Request) -> JSONResponse:
+    return JSONResponse(build())

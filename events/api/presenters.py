@@ -1,0 +1,99 @@
+"""The JSON shapes of the HTTP contract, built from models. No queries here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events import clock
+from events.program.models import Event, Session
+from events.program.service import registration_open
+from events.registrations.models import Registration, Seat
+
+
+def event_summary(event: Event) -> dict[str, Any]:
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "starts_on": event.starts_on.isoformat(),
+        "ends_on": event.ends_on.isoformat(),
+        "timezone": event.timezone,
+        "city": event.city,
+        "venue": event.venue,
+        "registration_open": registration_open(event),
+    }
+
+
+def session_json(session: Session, timezone: str) -> dict[str, Any]:
+    return {
+        "code": session.code,
+        "title": session.title,
+        "kind": str(session.kind),
+        "starts_at": clock.isoformat(session.starts_at, timezone),
+        "ends_at": clock.isoformat(session.ends_at, timezone),
+        "location": session.location,
+        "capacity": session.capacity,
+        "confirmed": session.confirmed_count,
+        "remaining": session.remaining,
+    }
+
+
+def event_detail(event: Event) -> dict[str, Any]:
+    return {
+        **event_summary(event),
+        "description": event.description,
+        "status": str(event.status),
+        "registration_opens_at": clock.isoformat(event.registration_opens_at, event.timezone),
+        "registration_closes_at": clock.isoformat(event.registration_closes_at, event.timezone),
+        "categories": event.categories,
+        "sessions": [session_json(session, event.timezone) for session in event.sessions],
+    }
+
+
+def links(base_url: str, registration: Registration) -> dict[str, str]:
+    api = f"{base_url}/api/v1/registrations/{registration.secret}"
+    return {
+        "manage": f"{base_url}/manage/{registration.secret}",
+        "api": api,
+        "badge": f"{api}/badge.pdf",
+        "calendar": f"{api}/calendar.ics",
+    }
+
+
+def seat_json(seat: Seat, timezone: str, position: int | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": seat.session.code,
+        "title": seat.session.title,
+        "status": str(seat.status),
+        "checked_in_at": None,
+    }
+    if position is not None:
+        data["waitlist_position"] = position
+    return data
+
+
+def registration_json(
+    registration: Registration,
+    seats: list[Seat],
+    timezone: str,
+    *,
+    include_email: bool,
+    positions: dict[int, int] | None = None,
+) -> dict[str, Any]:
+    positions = positions or {}
+    data: dict[str, Any] = {
+        "code": registration.code,
+        "name": registration.name,
+        "name_reading": registration.name_reading,
+        "organization": registration.organization,
+        "category": registration.category,
+        "language": str(registration.language),
+        "status": str(registration.status),
+        "created_at": clock.isoformat(registration.created_at, timezone),
+        "sessions": [
+            seat_json(seat, timezone, positions.get(seat.session_id))  # type: ignore[attr-defined]
+            for seat in seats
+        ],
+    }
+    if include_email:
+        data["email"] = registration.email
+    return data

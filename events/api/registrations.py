@@ -1,0 +1,84 @@
+"""API: registering, the participant's own links, and the staff's list of registrations."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from events.api.presenters import links, registration_json
+from events.errors import DomainError
+from events.program import service as program
+from events.registrations import listing, service
+from events.registrations.schemas import RegistrationInput
+from events.registrations.waitlist import waitlist_positions
+from events.staff.auth import bearer_account, require_event_access, require_role, require_token
+from events.staff.models import Role
+from events.validation import parse
+from events.web.http import base_url, client_address, json_response, read_json
+
+
+async def register(request: Request) -> JSONResponse:
+    event = await program.get_event(request.path_params["slug"])
+    account = await bearer_account(request)
+    if account is None:
+        request.app.state.registration_limiter.hit(client_address(request))
+    data = parse(RegistrationInput, await read_json(request))
+    result = await service.register(event, data)
+    registration = result.registration
+    body = {
+        "code": registration.code,
+        "status": str(registration.status),
+        "sessions": [{"code": session.code, "status": str(status)} for session, status in result.seats],
+        "links": links(base_url(request), registration),
+    }
+    return json_response(body, status_code=201, private=True)
+
+
+async def show(request: Request) -> JSONResponse:
+    registration = await service.by_secret(request.path_params["secret"])
+    seats = await service.seats_of(registration)
+    positions = await waitlist_positions(registration)
+    body = registration_json(
+        registration, seats, registration.event.timezone, include_email=True, positions=positions
+    )
+    body["event"] = registration.event.slug
+    body["links"] = links(base_url(request), registration)
+    return json_response(body, private=True)
+
+
+async def cancel(request: Request) -> JSONResponse:
+    registration = await service.by_secret(request.path_params["secret"])
+    await service.cancel(registration)
+    seats = await service.seats_of(registration)
+    body = registration_json(registration, seats, registration.event.timezone, include_email=True)
+    return json_response(body, private=True)
+
+
+class NotImplementedYet(DomainError):
+    status_code = 501
+    code = "not_implemented"
+
+
+async def badge(request: Request) -> Response:
+    await service.by_secret(request.path_params["secret"])
+    raise NotImplementedYet("Badges are not available yet.")
+
+
+async def calendar(request: Request) -> Response:
+    await service.by_secret(request.path_params["secret"])
+    raise NotImplementedYet("Personal calendars are not available yet.")
+
+
+async def list_for_staff(request: Request) -> JSONResponse:
+    account = await require_token(request)
+    require_role(account, Role.ORGANIZER, Role.DOOR)
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    query = request.query_params.get("q", "")[:200]
+    rows = await listing.search(event, query)
+    include_email = account.role == Role.ORGANIZER
+    body = [
+        registration_json(registration, seats, event.timezone, include_email=include_email)
+        for registration, seats in rows
+    ]
+    return json_response(body, private=True)

@@ -1,0 +1,132 @@
+"""The database: Tortoise configuration, connecting, migrating, and transactions that retry.
+
+Capacity and check-in rules rely on two things from here: write transactions on SQLite take
+the write lock when they begin (see `events.sqlite_backend`), and on PostgreSQL a transaction
+that loses a deadlock or serialization race is run again from the start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.migrations.executor import MigrationExecutor
+from tortoise.transactions import in_transaction
+
+from events.settings import Settings
+
+log = logging.getLogger("tsudoi.db")
+
+MODEL_MODULES = ["events.program.models", "events.registrations.models", "events.staff.models"]
+MIGRATIONS_MODULE = "events.migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+RETRIES = 4
+
+T = TypeVar("T")
+
+
+class DatabaseBusy(Exception):
+    """The database stayed locked or kept losing races; the client should try again shortly."""
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    """The Tortoise configuration for `settings.database_url`."""
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        connection: dict[str, Any] = {
+            "engine": "events.sqlite_backend",
+            "credentials": {
+                "file_path": str(path) if path else ":memory:",
+                "journal_mode": "WAL",
+                "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                "synchronous": settings.sqlite_synchronous,
+                "foreign_keys": "ON",
+            },
+        }
+    else:
+        connection = expand_db_url(settings.database_url)
+        connection["credentials"].update(minsize=settings.db_pool_min, maxsize=settings.db_pool_max)
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def connect(settings: Settings) -> None:
+    """Open the ORM for this process. The context is global so every request task sees it."""
+    if settings.sqlite_path is not None:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def disconnect() -> None:
+    await Tortoise.close_connections()
+
+
+def _executor(settings: Settings) -> MigrationExecutor:
+    return MigrationExecutor(connections.get("default"), tortoise_config(settings)["apps"])
+
+
+async def migrate(settings: Settings, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Apply every migration not yet applied; return their names. Never drops data."""
+    executor = _executor(settings)
+    names = _names(await executor.plan())
+
+    def report(event: str, app_label: str, name: str) -> None:
+        if progress and event == "apply_done":
+            progress(f"{app_label}.{name}")
+
+    await executor.migrate(progress=report)
+    return names
+
+
+async def pending_migrations(settings: Settings) -> list[str]:
+    """Migrations the database has not applied yet (empty when the schema is current)."""
+    return _names(await _executor(settings).plan())
+
+
+def _names(plan: list[Any]) -> list[str]:
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    """True for losing a race the database resolves by aborting one side: try the whole thing again."""
+    chain: BaseException | None = exc
+    while chain is not None:
+        sqlstate = getattr(chain, "sqlstate", None)
+        if sqlstate in {"40001", "40P01", "55P03"}:
+            return True
+        if "database is locked" in str(chain) or "database table is locked" in str(chain):
+            return True
+        chain = chain.__cause__ or chain.__context__
+    return False
+
+
+async def atomic(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` in one transaction; run it again on a deadlock, serialization failure or lock timeout."""
+    for attempt in range(RETRIES):
+        try:
+            async with in_transaction():
+                return await work()
+        except Exception as exc:
+            if not _is_retryable(exc):
+                raise
+            log.warning("transaction retried after %s (attempt %d)", type(exc).__name__, attempt + 1)
+            await asyncio.sleep(0.005 * (2**attempt))
+    raise DatabaseBusy("The database is busy; please try again in a moment.")
+
+
+def dialect() -> str:
+    return str(connections.get("default").capabilities.dialect)

@@ -1,0 +1,98 @@
+"""Languages: which one a request is served in, and the translated text for it.
+
+Catalogues are the `.po` files under `events/locale/`, kept in version control and compiled in
+memory when first used, so there is no separate compile step to forget. Source strings are
+English; Japanese is the default language shown.
+
+The language of the current request lives in a context variable, so `gettext` works the same in
+templates, in validation messages and in services.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import io
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("ja", "en", "ko", "tl")
+DEFAULT_LANGUAGE = "ja"
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "ko": "한국어", "tl": "Tagalog"}
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+_current: ContextVar[str] = ContextVar("tsudoi_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> gettext_module.NullTranslations:
+    po_file = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_file.exists():
+        return gettext_module.NullTranslations()
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)
+
+
+def set_language(language: str) -> None:
+    _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def gettext(message: str) -> str:
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def pick_language(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """`?lang=` first, then the remembered cookie, then the browser's Accept-Language, else Japanese."""
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate  # type: ignore[return-value]
+    for language in _accepted(accept_language or ""):
+        if language in LANGUAGES:
+            return language
+        if language == "fil":
+            return "tl"
+    return DEFAULT_LANGUAGE
+
+
+def _accepted(header: str) -> list[str]:
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        for parameter in pieces[1:]:
+            key, _sep, value = parameter.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag.split("-")[0]))
+    return [tag for _q, _i, tag in sorted(weighted)]
+
+
+def locale(language: str | None = None) -> Locale:
+    return Locale.parse(language or _current.get())

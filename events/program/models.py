@@ -1,0 +1,108 @@
+"""An event and its sessions: what people register for."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+DEFAULT_CATEGORY = "participant"
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class SessionKind(StrEnum):
+    DAY = "day"
+    PLENARY = "plenary"
+    WORKSHOP = "workshop"
+    LECTURE = "lecture"
+    SYMPOSIUM = "symposium"
+    RECEPTION = "reception"
+    OTHER = "other"
+
+
+class Event(Model):
+    """A workshop, forum, symposium or lecture series, held over one or more days in one time zone.
+
+    `categories` is the ordered list of participant categories, each `{"code", "label"}`;
+    `participant` is always among them so that a registration without a category has one.
+    """
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=64, unique=True)
+    title = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    timezone = fields.CharField(max_length=64, default="Asia/Tokyo")
+    venue = fields.CharField(max_length=200, default="")
+    city = fields.CharField(max_length=100, default="")
+    registration_opens_at = fields.DatetimeField(null=True)
+    registration_closes_at = fields.DatetimeField(null=True)
+    categories = fields.JSONField(default=list)
+    status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.PUBLISHED)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    sessions: fields.ReverseRelation[Session]
+
+    class Meta:
+        table = "event"
+        ordering = ["starts_on", "id"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def category_codes(self) -> list[str]:
+        return [category["code"] for category in self.categories]
+
+    def category_label(self, code: str) -> str:
+        for category in self.categories:
+            if category["code"] == code:
+                return str(category.get("label") or code)
+        return code
+
+
+class Session(Model):
+    """One part of an event people hold a seat in: a day, a lecture, a workshop, a reception.
+
+    `confirmed_count` counts the confirmed seats. It changes only inside the registration
+    service's transactions, under the session's row lock, and a database check (see the first
+    migration) refuses any row where it exceeds `capacity`.
+    """
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="sessions", on_delete=fields.RESTRICT
+    )
+    code = fields.CharField(max_length=32)
+    title = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    kind = fields.CharEnumField(SessionKind, max_length=16, default=SessionKind.OTHER)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    location = fields.CharField(max_length=200, default="")
+    capacity = fields.IntField(null=True)
+    confirmed_count = fields.IntField(default=0)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "session"
+        ordering = ["position", "starts_at", "id"]
+        unique_together = (("event", "code"),)
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def remaining(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)

@@ -1,0 +1,175 @@
+"""Setting up events and their sessions, and reading them back for pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from events import clock
+from events.database import atomic
+from events.errors import Conflict, InvalidInput, NotFound
+from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
+from events.program.schemas import EventInput, EventPatch, SessionInput, SessionPatch
+from events.registrations.waitlist import fill_from_waitlist
+
+VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)
+
+
+@dataclass(frozen=True)
+class RegistrationWindow:
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, moment: datetime) -> bool:
+        return self.opens_at <= moment < self.closes_at
+
+
+def registration_window(event: Event) -> RegistrationWindow:
+    """Open from the event's creation to the end of its last day, unless the organizer set it."""
+    opens_at = event.registration_opens_at or event.created_at
+    closes_at = event.registration_closes_at or clock.end_of_day(event.ends_on, event.timezone)
+    return RegistrationWindow(opens_at, closes_at)
+
+
+def registration_open(event: Event, moment: datetime | None = None) -> bool:
+    if event.status != EventStatus.PUBLISHED:
+        return False
+    return registration_window(event).is_open(moment or clock.now())
+
+
+def with_default_category(categories: list[dict[str, str]]) -> list[dict[str, str]]:
+    if any(category["code"] == DEFAULT_CATEGORY for category in categories):
+        return categories
+    return [*categories, {"code": DEFAULT_CATEGORY, "label": "Participant"}]
+
+
+async def get_event(slug: str, *, include_hidden: bool = False) -> Event:
+    """The event of that slug, with its sessions loaded; drafts and cancelled ones only for staff."""
+    event = await Event.get_or_none(slug=slug)
+    if event is None or (not include_hidden and event.status not in VISIBLE):
+        raise NotFound(f"There is no event {slug!r}.")
+    await event.fetch_related("sessions")
+    return event
+
+
+async def upcoming_events(*, today: datetime | None = None) -> list[Event]:
+    """Published events that have not ended yet, soonest first."""
+    moment = today or clock.now()
+    events = await Event.filter(status=EventStatus.PUBLISHED).order_by("starts_on", "id")
+    return [event for event in events if clock.end_of_day(event.ends_on, event.timezone) > moment]
+
+
+async def published_events() -> list[Event]:
+    return await Event.filter(status=EventStatus.PUBLISHED).order_by("starts_on", "id")
+
+
+async def create_event(data: EventInput) -> Event:
+    """Create an event with its sessions, published at once."""
+
+    async def work() -> Event:
+        if await Event.exists(slug=data.slug):
+            raise Conflict(f"An event with the slug {data.slug!r} already exists.", code="slug_taken")
+        event = await Event.create(
+            slug=data.slug,
+            title=data.title,
+            description=data.description,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            timezone=data.timezone,
+            venue=data.venue,
+            city=data.city,
+            registration_opens_at=data.registration_opens_at,
+            registration_closes_at=data.registration_closes_at,
+            categories=with_default_category(list(data.categories)),
+            status=EventStatus.PUBLISHED,
+        )
+        await Session.bulk_create(
+            [_new_session(event, session, position) for position, session in enumerate(data.sessions)]
+        )
+        return event
+
+    try:
+        event = await atomic(work)
+    except IntegrityError:
+        raise Conflict(f"An event with the slug {data.slug!r} already exists.", code="slug_taken") from None
+    return await get_event(event.slug, include_hidden=True)
+
+
+def _new_session(event: Event, data: SessionInput, position: int) -> Session:
+    return Session(
+        event=event,
+        code=data.code,
+        title=data.title,
+        description=data.description,
+        kind=data.kind,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        location=data.location,
+        capacity=data.capacity,
+        position=position,
+    )
+
+
+async def update_event(slug: str, patch: EventPatch) -> Event:
+    """Change an event's fields and its sessions (matched by code; a new code adds a session).
+
+    A capacity below the seats already confirmed is refused; a raised capacity promotes
+    waitlisted seats at once, in the same transaction.
+    """
+
+    async def work() -> None:
+        event = await Event.get_or_none(slug=slug)
+        if event is None:
+            raise NotFound(f"There is no event {slug!r}.")
+        changes = patch.model_dump(exclude_unset=True, exclude={"sessions"})
+        if "categories" in changes:
+            changes["categories"] = with_default_category(list(patch.categories or []))
+        for name, value in changes.items():
+            setattr(event, name, value)
+        if event.ends_on < event.starts_on:
+            raise InvalidInput({"ends_on": "The event must end on or after the day it starts."})
+        await event.save()
+        for index, session_patch in enumerate(patch.sessions or []):
+            await _apply_session_patch(event, session_patch, index)
+
+    await atomic(work)
+    return await get_event(slug, include_hidden=True)
+
+
+async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) -> None:
+    prefix = f"sessions.{index}"
+    session = await Session.filter(event=event, code=patch.code).select_for_update().first()
+    changes = patch.model_dump(exclude_unset=True, exclude={"code"})
+    if session is None:
+        missing = [name for name in ("title", "starts_at", "ends_at") if changes.get(name) is None]
+        if missing:
+            raise InvalidInput({f"{prefix}.{name}": "Needed for a new session." for name in missing})
+        position = await Session.filter(event=event).count()
+        data = SessionInput.model_validate({"code": patch.code, **{k: v for k, v in changes.items() if v is not None}})
+        await _new_session(event, data, position).save()
+        return
+    for name in ("title", "kind", "starts_at", "ends_at", "location", "description"):
+        if changes.get(name) is not None:
+            setattr(session, name, changes[name])
+    if session.ends_at <= session.starts_at:
+        raise InvalidInput({f"{prefix}.ends_at": "A session must end after it starts."})
+    raised = False
+    if "capacity" in changes:
+        capacity = changes["capacity"]
+        if capacity is not None and capacity < session.confirmed_count:
+            raise InvalidInput(
+                {
+                    f"{prefix}.capacity": (
+                        f"{session.confirmed_count} seats are already confirmed; "
+                        "the capacity cannot be lower than that."
+                    )
+                }
+            )
+        raised = capacity is None or session.capacity is None or capacity > session.capacity
+        session.capacity = capacity
+    await session.save()
+    if raised:
+        await fill_from_waitlist(session.id)
+

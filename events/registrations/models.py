@@ -1,0 +1,99 @@
+"""A registration: one person for one event, holding a seat in each session they chose."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from events.program.models import Event, Session
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class SeatStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Language(StrEnum):
+    JA = "ja"
+    EN = "en"
+    KO = "ko"
+    TL = "tl"
+
+
+class Registration(Model):
+    """One person registered for one event.
+
+    `code` is the short code printed on the badge and typed at the door; `secret` is the
+    capability in the participant's links and is never derived from the code.
+    `active_email` is the trimmed, lower-cased e-mail while the registration is active and
+    NULL once cancelled, so the unique constraint on (event, active_email) lets the database
+    itself refuse a second active registration for the same address.
+    """
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="registrations", on_delete=fields.RESTRICT
+    )
+    code = fields.CharField(max_length=8, unique=True)
+    secret = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200)
+    name_reading = fields.CharField(max_length=200, default="")
+    #: The reading when given, else the name, case-folded: what lists of people sort by.
+    sort_name = fields.CharField(max_length=200, default="")
+    email = fields.CharField(max_length=254)
+    active_email = fields.CharField(max_length=254, null=True)
+    organization = fields.CharField(max_length=200, default="")
+    category = fields.CharField(max_length=64)
+    language = fields.CharEnumField(Language, max_length=2, default=Language.JA)
+    status = fields.CharEnumField(RegistrationStatus, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    cancelled_at = fields.DatetimeField(null=True)
+
+    seats: fields.ReverseRelation[Seat]
+
+    class Meta:
+        table = "registration"
+        ordering = ["id"]
+        unique_together = (("event", "active_email"),)
+        indexes = [("event_id", "sort_name"), ("event_id", "created_at")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Seat(Model):
+    """A registration's place in one session: confirmed, waiting, or given up.
+
+    The waiting list of a session is its waitlisted seats in `id` order: the first to ask is the
+    first promoted when a confirmed seat is freed.
+    """
+
+    id = fields.IntField(primary_key=True)
+    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
+        "models.Registration", related_name="seats", on_delete=fields.CASCADE
+    )
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "models.Session", related_name="seats", on_delete=fields.RESTRICT
+    )
+    status = fields.CharEnumField(SeatStatus, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    promoted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "seat"
+        ordering = ["id"]
+        unique_together = (("registration", "session"),)
+        indexes = [("session_id", "status")]

@@ -1,0 +1,40 @@
+"""What a participant sends to register."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field, field_validator
+
+from events.registrations.models import Language
+from events.validation import Input, OptionalText, RequiredText
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254:
+        raise ValueError("An e-mail address has at most 254 characters.")
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"Not a valid e-mail address: {exc}") from None
+    return checked.normalized
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class RegistrationInput(Input):
+    name: RequiredText
+    name_reading: OptionalText = ""
+    email: Email
+    organization: OptionalText = ""
+    category: str | None = Field(default=None, max_length=64)
+    language: Language = Language.JA
+    sessions: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=100)
+
+    @field_validator("sessions")
+    @classmethod
+    def _distinct(cls, sessions: list[str]) -> list[str]:
+        return list(dict.fromkeys(code.strip() for code in sessions))

@@ -1,0 +1,145 @@
+"""Registering, looking up and cancelling: one person, one event, a seat per chosen session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from events import clock
+from events.database import atomic
+from events.errors import Conflict, InvalidInput, NotFound
+from events.program.models import DEFAULT_CATEGORY, Event, Session
+from events.program.service import registration_open
+from events.registrations import codes
+from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+from events.registrations.schemas import RegistrationInput
+from events.registrations.waitlist import claim_seat, lock_sessions, release_seat
+from events.text import normalize_email
+
+#: A new code is drawn this many times if it happens to be taken already.
+CODE_ATTEMPTS = 5
+
+
+class RegistrationClosed(Conflict):
+    code = "registration_closed"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+
+
+@dataclass(frozen=True)
+class Registered:
+    registration: Registration
+    seats: list[tuple[Session, SeatStatus]]
+
+
+def sort_name(name: str, reading: str) -> str:
+    return (reading or name).casefold()[:200]
+
+
+def overall_status(statuses: list[SeatStatus]) -> RegistrationStatus:
+    if SeatStatus.CONFIRMED in statuses:
+        return RegistrationStatus.CONFIRMED
+    if SeatStatus.WAITLISTED in statuses:
+        return RegistrationStatus.WAITLISTED
+    return RegistrationStatus.CANCELLED
+
+
+async def register(event: Event, data: RegistrationInput) -> Registered:
+    """Register one person: each chosen session is confirmed while it has room, else waitlisted.
+
+    The registration and all its seats are written in one transaction, or none of them.
+    """
+    if not registration_open(event):
+        raise RegistrationClosed("Registration for this event is closed.")
+    sessions = {session.code: session for session in await Session.filter(event=event, code__in=data.sessions)}
+    unknown = [code for code in data.sessions if code not in sessions]
+    if unknown:
+        raise InvalidInput({"sessions": "No such session in this event: " + ", ".join(unknown) + "."})
+    category = data.category or DEFAULT_CATEGORY
+    if category not in event.category_codes:
+        raise InvalidInput({"category": "Choose one of: " + ", ".join(event.category_codes) + "."})
+    email_key = normalize_email(data.email)
+    chosen = sorted(sessions.values(), key=lambda session: session.id)
+
+    async def work() -> Registered:
+        await lock_sessions([session.id for session in chosen])
+        if await Registration.exists(event=event, active_email=email_key):
+            raise AlreadyRegistered("This e-mail address is already registered for this event.")
+        statuses = [await claim_seat(session.id) for session in chosen]
+        registration = await Registration.create(
+            event=event,
+            code=codes.new_code(),
+            secret=codes.new_secret(),
+            name=data.name,
+            name_reading=data.name_reading,
+            sort_name=sort_name(data.name, data.name_reading),
+            email=data.email,
+            active_email=email_key,
+            organization=data.organization,
+            category=category,
+            language=data.language,
+            status=overall_status(statuses),
+        )
+        await Seat.bulk_create(
+            [
+                Seat(registration=registration, session=session, status=status)
+                for session, status in zip(chosen, statuses, strict=True)
+            ]
+        )
+        return Registered(registration, list(zip(chosen, statuses, strict=True)))
+
+    for _ in range(CODE_ATTEMPTS):
+        try:
+            return await atomic(work)
+        except IntegrityError:
+            # Either the code was taken (draw again) or the same e-mail registered at the
+            # same moment (the next attempt's check says so).
+            continue
+    raise Conflict("Could not register just now; please try again.", code="busy")
+
+
+async def by_secret(secret: str) -> Registration:
+    """The registration a capability link points at, with its event; 404 for anything else."""
+    registration = None
+    if codes.looks_like_secret(secret):
+        registration = await Registration.get_or_none(secret=secret).prefetch_related("event")
+    if registration is None:
+        raise NotFound("This link is not valid. It may have been replaced by a newer one.")
+    return registration
+
+
+async def seats_of(registration: Registration) -> list[Seat]:
+    return await Seat.filter(registration=registration).prefetch_related("session").order_by("session__position", "session__starts_at")
+
+
+async def cancel(registration: Registration) -> list[int]:
+    """Cancel a whole registration; each freed seat goes at once to the oldest waiting seat.
+
+    Returns the ids of registrations promoted from the waiting list. Cancelling twice is harmless.
+    """
+
+    async def work() -> list[int]:
+        session_ids = await Seat.filter(registration_id=registration.id).values_list("session_id", flat=True)
+        await lock_sessions(list(session_ids))
+        # Read again under the locks: a waiting seat may have been promoted meanwhile.
+        seats = await Seat.filter(registration_id=registration.id).exclude(status=SeatStatus.CANCELLED)
+        current = await Registration.get(id=registration.id)
+        if current.status == RegistrationStatus.CANCELLED:
+            return []
+        moment = clock.now()
+        await Seat.filter(registration_id=registration.id).update(status=SeatStatus.CANCELLED, updated_at=moment)
+        await Registration.filter(id=registration.id).update(
+            status=RegistrationStatus.CANCELLED, active_email=None, cancelled_at=moment, updated_at=moment
+        )
+        promoted: list[int] = []
+        for seat in sorted(seats, key=lambda seat: seat.session_id):  # type: ignore[attr-defined]
+            if seat.status == SeatStatus.CONFIRMED:
+                promoted += await release_seat(seat.session_id)  # type: ignore[attr-defined]
+        return promoted
+
+    promoted = await atomic(work)
+    await registration.refresh_from_db()
+    return promoted

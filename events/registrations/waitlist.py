@@ -1,0 +1,70 @@
+"""Seats and the waiting list: the rules that keep a session from ever being overbooked.
+
+Every function here runs inside a transaction that has locked the sessions it touches
+(`lock_sessions`): on PostgreSQL a `SELECT … FOR UPDATE` in id order, so two transactions never
+wait on each other in a circle; on SQLite the transaction already holds the write lock from
+`BEGIN IMMEDIATE`. Under that lock the count cannot change between reading and writing it, and
+the conditional UPDATE plus the database check on `confirmed_count <= capacity` back it up.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import F, Q
+
+from events import clock
+from events.program.models import Session
+from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+
+
+async def lock_sessions(session_ids: list[int]) -> None:
+    """Take the row locks of these sessions, in id order (a no-op on SQLite, which locks the file)."""
+    if session_ids:
+        await Session.filter(id__in=sorted(session_ids)).order_by("id").select_for_update().values_list("id")
+
+
+async def claim_seat(session_id: int) -> SeatStatus:
+    """Count one more confirmed seat if the session has room; otherwise the seat waits."""
+    updated = (
+        await Session.filter(id=session_id)
+        .filter(Q(capacity__isnull=True) | Q(confirmed_count__lt=F("capacity")))
+        .update(confirmed_count=F("confirmed_count") + 1)
+    )
+    return SeatStatus.CONFIRMED if updated else SeatStatus.WAITLISTED
+
+
+async def release_seat(session_id: int) -> list[int]:
+    """Give up one confirmed seat; the oldest waiting seat takes it. Returns promoted registration ids."""
+    await Session.filter(id=session_id, confirmed_count__gt=0).update(confirmed_count=F("confirmed_count") - 1)
+    return await fill_from_waitlist(session_id)
+
+
+async def fill_from_waitlist(session_id: int) -> list[int]:
+    """Confirm waiting seats, oldest first, while the session has room. Returns promoted registration ids."""
+    session = await Session.get(id=session_id)
+    room = None if session.capacity is None else session.capacity - session.confirmed_count
+    waiting = Seat.filter(session_id=session_id, status=SeatStatus.WAITLISTED).order_by("id")
+    if room is not None:
+        if room <= 0:
+            return []
+        waiting = waiting.limit(room)
+    seats = await waiting
+    if not seats:
+        return []
+    moment = clock.now()
+    ids = [seat.id for seat in seats]
+    await Seat.filter(id__in=ids).update(status=SeatStatus.CONFIRMED, promoted_at=moment, updated_at=moment)
+    await Session.filter(id=session_id).update(confirmed_count=F("confirmed_count") + len(ids))
+    promoted = [seat.registration_id for seat in seats]  # type: ignore[attr-defined]
+    await Registration.filter(id__in=promoted, status=RegistrationStatus.WAITLISTED).update(
+        status=RegistrationStatus.CONFIRMED, updated_at=moment
+    )
+    return promoted
+
+
+async def waitlist_positions(registration: Registration) -> dict[int, int]:
+    """For each waitlisted seat of this registration, its place in its session's queue (1 = next)."""
+    positions: dict[int, int] = {}
+    for seat in await Seat.filter(registration=registration, status=SeatStatus.WAITLISTED):
+        ahead = await Seat.filter(session_id=seat.session_id, status=SeatStatus.WAITLISTED, id__lt=seat.id).count()  # type: ignore[attr-defined]
+        positions[seat.session_id] = ahead + 1  # type: ignore[attr-defined]
+    return positions

@@ -1,0 +1,144 @@
+"""Configuration, read from the environment in one place.
+
+Tests build their own `Settings` and hand it to `create_app`; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_SQLITE_FILE = "tsudoi.db"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use; the message names the variable and the value."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `count` events per `seconds` from one client; `count == 0` turns the limit off."""
+
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str, variable: str) -> RateLimit:
+        """Read `30/minute`, `30/min`, `30/60s`, `5/second` or `0` (off)."""
+        text = text.strip().lower()
+        if text in {"0", "off", "none"}:
+            return cls(0, 60)
+        match = re.fullmatch(r"(\d+)\s*(?:/\s*(\d*)\s*(s|sec|second|seconds|m|min|minute|minutes|h|hour|hours)?)?", text)
+        if not match:
+            raise ConfigError(f"{variable}={text!r} is not a rate; write it like 30/minute, 10/60s or 0 for no limit.")
+        count = int(match.group(1))
+        multiplier = int(match.group(2) or 1)
+        unit = (match.group(3) or "minute")[0]
+        seconds = {"s": 1, "m": 60, "h": 3600}[unit] * multiplier
+        return cls(count, seconds)
+
+    @property
+    def enabled(self) -> bool:
+        return self.count > 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    secret_key: str = ""
+    base_url: str | None = None
+    registration_rate: RateLimit = field(default_factory=lambda: RateLimit(30, 60))
+    login_rate: RateLimit = field(default_factory=lambda: RateLimit(10, 60))
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    sqlite_synchronous: str = "FULL"
+    debug: bool = False
+    #: Seconds a staff sign-in lasts in the browser.
+    staff_session_seconds: int = 12 * 3600
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None for PostgreSQL or an in-memory database."""
+        if not self.is_sqlite:
+            return None
+        rest = self.database_url[len("sqlite:") :]
+        if rest.startswith("///"):
+            path = rest[3:]
+        elif rest.startswith("//"):
+            path = rest[2:]
+        else:
+            path = rest
+        if path in {"", ":memory:"}:
+            return None
+        return Path(path)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return bool(self.base_url and self.base_url.startswith("https://"))
+
+    def with_secret(self) -> Settings:
+        """Return settings whose secret key is set: kept beside the SQLite file when none is given."""
+        if self.secret_key:
+            return self
+        path = self.sqlite_path
+        if path is None:
+            if not self.is_sqlite:
+                raise ConfigError("TSUDOI_SECRET_KEY must be set when DATABASE_URL points at PostgreSQL.")
+            return replace(self, secret_key=secrets.token_urlsafe(32))
+        key_file = path.parent / (path.name + ".secret")
+        if key_file.exists():
+            key = key_file.read_text(encoding="ascii").strip()
+        else:
+            key = secrets.token_urlsafe(32)
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(key + "\n", encoding="ascii")
+        return replace(self, secret_key=key)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def from_environ(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (see the README's configuration table)."""
+    env = os.environ if env is None else env
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    if database_url.startswith("postgresql://"):
+        database_url = "postgres://" + database_url[len("postgresql://") :]
+    if not (database_url.startswith("sqlite:") or database_url.startswith("postgres://")):
+        raise ConfigError(f"DATABASE_URL={database_url!r} is neither sqlite:///FILE nor postgres://USER@HOST:PORT/DB.")
+    base_url = (env.get("TSUDOI_BASE_URL") or "").strip().rstrip("/") or None
+    if base_url and not re.match(r"https?://[^/\s]+(/\S*)?$", base_url):
+        raise ConfigError(f"TSUDOI_BASE_URL={base_url!r} must be an absolute http(s) URL.")
+    synchronous = (env.get("TSUDOI_SQLITE_SYNCHRONOUS") or "FULL").strip().upper()
+    if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
+        raise ConfigError(f"TSUDOI_SQLITE_SYNCHRONOUS={synchronous!r} must be FULL, NORMAL or EXTRA.")
+    return Settings(
+        database_url=database_url,
+        secret_key=(env.get("TSUDOI_SECRET_KEY") or "").strip(),
+        base_url=base_url,
+        registration_rate=RateLimit.parse(env.get("TSUDOI_REGISTRATION_RATE", "30/minute"), "TSUDOI_REGISTRATION_RATE"),
+        login_rate=RateLimit.parse(env.get("TSUDOI_LOGIN_RATE", "10/minute"), "TSUDOI_LOGIN_RATE"),
+        db_pool_min=_int(env, "TSUDOI_DB_POOL_MIN", 1, minimum=1),
+        db_pool_max=_int(env, "TSUDOI_DB_POOL_MAX", 10, minimum=1),
+        sqlite_synchronous=synchronous,
+        debug=(env.get("TSUDOI_DEBUG") or "").strip().lower() in {"1", "true", "yes"},
+    )

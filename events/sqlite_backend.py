@@ -1,0 +1,58 @@
+"""Tortoise's SQLite client, with write transactions that take the write lock up front.
+
+Tortoise begins transactions with a plain (deferred) `BEGIN`. A deferred transaction that reads
+and then writes fails at once with SQLITE_BUSY when another process (a `tsudoi` command run
+while the server serves) committed in between, whatever `busy_timeout` says. `BEGIN IMMEDIATE`
+takes the write lock at the start, so a competing writer waits up to `busy_timeout` instead.
+
+It also releases the client's lock when a task is cancelled while the transaction is being
+opened; Tortoise's own context would keep it, and every later query would hang.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
+from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
+from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
+
+
+class ImmediateTransactionWrapper(SqliteTransactionWrapper):
+    async def begin(self) -> None:
+        try:
+            await self._connection.commit()
+            await self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise TransactionManagementError(exc) from exc
+
+
+class CancellationSafeTransactionContext(SqliteTransactionContext):
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        token = None
+        try:
+            await self.ensure_connection()
+            token = get_connections().set(self.connection_name, self.connection)
+            await self.connection.begin()
+        except BaseException:
+            if token is not None:
+                get_connections().reset(token)
+            self._trxlock.release()
+            raise
+        self.token = token
+        return self.connection  # type: ignore[no-any-return]
+
+
+class ImmediateSqliteClient(SqliteClient):
+    def _in_transaction(self) -> TransactionContext:
+        return CancellationSafeTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+
+client_class = ImmediateSqliteClient
+
+
+def get_client_class(db_info: dict[str, Any]) -> type[SqliteClient]:
+    return ImmediateSqliteClient

@@ -1,0 +1,60 @@
+"""Staff accounts (organizers and door volunteers) and their API tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from events.program.models import Event
+
+
+class Role(StrEnum):
+    ORGANIZER = "organizer"
+    DOOR = "door"
+
+
+class StaffAccount(Model):
+    """A person who runs events: an organizer sees everything, a door account only checks people in."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    role = fields.CharEnumField(Role, max_length=16)
+    password_hash = fields.CharField(max_length=255, null=True)
+    is_active = fields.BooleanField(default=True)
+    #: A door account may be limited to one event (NULL: every event).
+    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="staff", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    tokens: fields.ReverseRelation[ApiToken]
+
+    class Meta:
+        table = "staff_account"
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ApiToken(Model):
+    """A bearer token for the API, stored only as its SHA-256 (with a short prefix to tell tokens apart)."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[StaffAccount] = fields.ForeignKeyField(
+        "models.StaffAccount", related_name="tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=16)
+    label = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"

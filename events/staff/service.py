@@ -1,0 +1,99 @@
+"""Staff accounts, their passwords (argon2) and their API tokens (stored as SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.exceptions import IntegrityError
+
+from events import clock
+from events.errors import InvalidInput
+from events.registrations.schemas import Email
+from events.staff.models import ApiToken, Role, StaffAccount
+
+TOKEN_PREFIX = "tsd_"
+_hasher = PasswordHasher()
+# Verifying against this keeps a sign-in for an unknown e-mail as slow as one for a known one.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput({"password": f"At least {MIN_PASSWORD_LENGTH} characters."})
+    return _hasher.hash(password)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _check_email(email: str) -> str:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(Email).validate_python(email).lower()
+    except ValidationError:
+        raise InvalidInput({"email": f"{email!r} is not a valid e-mail address."}) from None
+
+
+async def save_staff(email: str, role: Role, *, password: str | None = None, name: str | None = None) -> StaffAccount:
+    """Create the account, or update the role (and password, when given) of an existing one."""
+    email = _check_email(email)
+    account = await StaffAccount.get_or_none(email=email)
+    if account is None:
+        try:
+            account = await StaffAccount.create(email=email, role=role, name=name or "")
+        except IntegrityError:
+            account = await StaffAccount.get(email=email)
+    account.role = role
+    account.is_active = True
+    if name is not None:
+        account.name = name
+    if password is not None:
+        account.password_hash = hash_password(password)
+    await account.save()
+    return account
+
+
+async def authenticate_password(email: str, password: str) -> StaffAccount | None:
+    account = await StaffAccount.get_or_none(email=email.strip().lower(), is_active=True)
+    stored = account.password_hash if account and account.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if account is None or not account.password_hash:
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+    account.last_login_at = clock.now()
+    await account.save(update_fields=["password_hash", "last_login_at"])
+    return account
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def issue_token(account: StaffAccount, label: str = "") -> str:
+    """Make a new API token for the account and return it; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await ApiToken.create(staff=account, token_hash=_token_hash(token), prefix=token[:10], label=label)
+    return token
+
+
+async def authenticate_token(token: str) -> StaffAccount | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    row = await ApiToken.get_or_none(token_hash=_token_hash(token), revoked_at=None).prefetch_related("staff")
+    if row is None or not row.staff.is_active:
+        return None
+    return row.staff
+
+
+async def revoke_token(token: str) -> bool:
+    return bool(await ApiToken.filter(token_hash=_token_hash(token), revoked_at=None).update(revoked_at=clock.now()))

@@ -1,0 +1,76 @@
+"""Validating input with pydantic and answering in the contract's terms.
+
+`parse(Model, data)` returns the model or raises `InvalidInput` with one readable message per
+field, so the JSON API and the HTML forms report the same problems in the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from events.errors import InvalidInput
+from events.text import clean_line, forbidden_character
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Input(BaseModel):
+    """Base for request bodies: unknown fields are ignored, so a client never sets what it may not."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, frozen=True)
+
+
+def parse(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "Expected a JSON object."}, "The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc)) from None
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "body"
+        fields.setdefault(location, _message(error))
+    return fields
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return "This field is required."
+    if kind == "value_error":
+        return str(context.get("error", error["msg"]))
+    if kind in {"string_too_long", "too_long"}:
+        return f"At most {context.get('max_length')} characters." if kind == "string_too_long" else str(error["msg"])
+    if kind == "string_too_short":
+        return "This field is required." if context.get("min_length") == 1 else str(error["msg"])
+    if kind in {"string_type", "int_type", "list_type", "bool_type", "int_parsing", "dict_type"}:
+        return "Wrong type: " + str(error["msg"]).lower() + "."
+    return str(error["msg"]).rstrip(".") + "."
+
+
+def _line(max_length: int, required: bool) -> Any:
+    def check(value: str) -> str:
+        bad = forbidden_character(value)
+        if bad is not None:
+            raise ValueError(f"Control characters are not allowed (found U+{ord(bad):04X}).")
+        value = clean_line(value)
+        if required and not value:
+            raise ValueError("This field is required.")
+        if len(value) > max_length:
+            raise ValueError(f"At most {max_length} characters.")
+        return value
+
+    return check
+
+
+#: A required single line of at most 200 characters (a name, a title).
+RequiredText = Annotated[str, AfterValidator(_line(200, True))]
+#: An optional single line of at most 200 characters (an organization, a reading, a venue).
+OptionalText = Annotated[str, AfterValidator(_line(200, False))]

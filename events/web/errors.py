@@ -1,0 +1,93 @@
+"""Turning errors into answers: the contract's JSON on `/api/`, a readable page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from events.database import DatabaseBusy
+from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
+from events.i18n import gettext as _
+
+log = logging.getLogger("tsudoi.errors")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
+
+
+def _body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    return body
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    pages = request.app.state.pages
+    return pages.render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    headers = {"Cache-Control": "no-store"}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, ServiceUnavailable):
+        headers["Retry-After"] = "2"
+    if not _wants_json(request):
+        response = _page(request, exc.status_code, exc.message)
+        response.headers.update(headers)
+        return response
+    fields = exc.fields if isinstance(exc, InvalidInput) else None
+    return JSONResponse(_body(exc.code, exc.message, fields), status_code=exc.status_code, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    message = {
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+    }.get(exc.status_code, str(exc.detail))
+    if not _wants_json(request):
+        return _page(request, exc.status_code, message)
+    return JSONResponse(_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def busy(request: Request, exc: Exception) -> Response:
+    return await domain_error(request, ServiceUnavailable(_("The server is busy; please try again in a moment.")))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.scope.get("route_name", "?"), exc_info=exc)
+    message = _("Something went wrong on our side. Nothing was changed; please try again.")
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(_body("server_error", message), status_code=500)
+    try:
+        return _page(request, 500, message)
+    except Exception:
+        return Response(message, status_code=500, media_type="text/plain; charset=utf-8")
+
+
+HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    DatabaseBusy: busy,
+    Exception: server_error,
+}

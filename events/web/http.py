@@ -1,0 +1,44 @@
+"""Small helpers every route uses: reading a JSON body, the base URL, answering JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from events.errors import InvalidInput
+from events.i18n import gettext as _
+from events.settings import Settings
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def read_json(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput({"body": _("Not valid JSON.")}, _("The request body is not valid JSON.")) from None
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def base_url(request: Request) -> str:
+    """TSUDOI_BASE_URL when set, else the origin the request came to."""
+    configured = settings_of(request).base_url
+    if configured:
+        return configured
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def json_response(data: Any, status_code: int = 200, *, private: bool = False) -> JSONResponse:
+    return JSONResponse(data, status_code=status_code, headers=NO_STORE if private else None)

@@ -1,0 +1,118 @@
+"""The staff area: signing in, the events, and each event's registrations."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from events.errors import RateLimited
+from events.i18n import gettext as _
+from events.program import service as program
+from events.program.models import Event
+from events.registrations import listing
+from events.staff.auth import require_event_access, session_account, sign_in, sign_out
+from events.staff.models import Role, StaffAccount
+from events.staff.service import authenticate_password
+from events.web import csrf
+from events.web.http import NO_STORE, client_address
+
+PAGE_SIZE = 50
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def signed_in(endpoint: Callable[[Request, StaffAccount], Awaitable[Response]]) -> Endpoint:
+    """Send people who are not signed in to the sign-in page, and back here afterwards."""
+
+    @wraps(endpoint)
+    async def wrapper(request: Request) -> Response:
+        account = await session_account(request)
+        if account is None:
+            return RedirectResponse(request.url_for("staff_login").include_query_params(next=request.url.path), 303)
+        response = await endpoint(request, account)
+        response.headers.update(NO_STORE)
+        return response
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/staff") and not target.startswith("//"):
+        return target
+    return "/staff/"
+
+
+async def login_form(request: Request) -> Response:
+    context = {"next": _safe_next(request.query_params.get("next")), "email": "", "problem": None}
+    return request.app.state.pages.render(request, "staff/login.html", context)
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    csrf.check(request, form)
+    email = str(form.get("email") or "")[:254]
+    password = str(form.get("password") or "")[:1000]
+    target = _safe_next(str(form.get("next") or ""))
+    try:
+        request.app.state.login_limiter.hit(client_address(request))
+    except RateLimited as exc:
+        context = {"next": target, "email": email, "problem": exc.message}
+        return request.app.state.pages.render(request, "staff/login.html", context, status_code=429)
+    account = await authenticate_password(email, password)
+    if account is None:
+        context = {"next": target, "email": email, "problem": _("Wrong e-mail address or password.")}
+        return request.app.state.pages.render(request, "staff/login.html", context, status_code=401)
+    sign_in(request, account)
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    csrf.check(request, await request.form())
+    sign_out(request)
+    return RedirectResponse(request.url_for("staff_login"), status_code=303)
+
+
+@signed_in
+async def dashboard(request: Request, account: StaffAccount) -> Response:
+    events = await Event.all().order_by("-starts_on", "-id")
+    if account.event_id is not None:  # type: ignore[attr-defined]
+        events = [event for event in events if event.id == account.event_id]  # type: ignore[attr-defined]
+    return request.app.state.pages.render(request, "staff/dashboard.html", {"events": events, "account": account})
+
+
+@signed_in
+async def event_registrations(request: Request, account: StaffAccount) -> Response:
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    query = request.query_params.get("q", "")[:200]
+    order = request.query_params.get("sort", "reading")
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    total = await listing.count(event, query)
+    rows = await listing.search(event, query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=order)
+    context = {
+        "event": event,
+        "rows": rows,
+        "query": query,
+        "sort": order,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "total": total,
+        "show_email": account.role == Role.ORGANIZER,
+        "account": account,
+    }
+    return request.app.state.pages.render(request, "staff/registrations.html", context)
+
+
+ROUTES = [
+    Route("/login", login_form, methods=["GET"], name="staff_login"),
+    Route("/login", login, methods=["POST"], name="staff_login_post"),
+    Route("/logout", logout, methods=["POST"], name="staff_logout"),
+    Route("/", dashboard, methods=["GET"], name="staff_dashboard"),
+    Route("/events/{slug}", event_registrations, methods=["GET"], name="staff_event"),
+]

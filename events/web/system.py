@@ -1,0 +1,31 @@
+"""Health checks for load balancers and process managers."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from events import database
+from events.web.http import settings_of
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """200 when the database answers and every migration is applied, else 503."""
+    try:
+        pending = await database.pending_migrations(settings_of(request))
+    except Exception:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    if pending:
+        return JSONResponse({"status": "unavailable", "pending_migrations": pending}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+ROUTES = [
+    Route("/healthz", healthz, methods=["GET"], name="healthz"),
+    Route("/readyz", readyz, methods=["GET"], name="readyz"),
+]

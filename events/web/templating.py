@@ -1,0 +1,85 @@
+"""Jinja2 pages: the environment, gettext for every string, dates shown the reader's way."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime, format_time
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from events import clock, i18n
+from events.web import csrf
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+def _locale() -> str:
+    language = i18n.current_language()
+    return "fil" if language == "tl" else language
+
+
+def date_long(day: date) -> str:
+    return format_date(day, format="full", locale=_locale())
+
+
+def time_in(moment: datetime, timezone: str) -> str:
+    return format_time(clock.local(moment, timezone), format="short", locale=_locale())
+
+
+def datetime_in(moment: datetime, timezone: str) -> str:
+    return format_datetime(clock.local(moment, timezone), format="medium", locale=_locale())
+
+
+def date_range(starts_on: date, ends_on: date) -> str:
+    if starts_on == ends_on:
+        return date_long(starts_on)
+    return f"{date_long(starts_on)} – {date_long(ends_on)}"
+
+
+@pass_context
+def url_for(context: Context, name: str, /, **path_params: Any) -> str:
+    request: Request = context["request"]
+    return str(request.url_for(name, **path_params))
+
+
+def build_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters.update(date_long=date_long, time_in=time_in, datetime_in=datetime_in)
+    environment.globals.update(
+        date_range=date_range,
+        url_for=url_for,
+        languages=i18n.LANGUAGES,
+        language_names=i18n.LANGUAGE_NAMES,
+    )
+    return environment
+
+
+class Pages:
+    """Renders a template with what every page needs: the request, its language, a CSRF token."""
+
+    def __init__(self) -> None:
+        self.environment = build_environment()
+
+    def render(self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+        page = self.environment.get_template(name)
+        values = {
+            "request": request,
+            "lang": i18n.current_language(),
+            "csrf_token": csrf.token(request),
+            "staff": request.scope.get("staff_account"),
+            **(context or {}),
+        }
+        return HTMLResponse(page.render(values), status_code=status_code)

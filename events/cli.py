@@ -132,6 +132,24 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_makemigrations(args: argparse.Namespace) -> int:
+    settings = Settings(database_url="sqlite://:memory:", secret_key="unused")
+
+    async def work() -> list[str]:
+        await database.connect(settings)
+        try:
+            return await database.make_migrations(args.name)
+        finally:
+            await database.disconnect()
+
+    written = asyncio.run(work())
+    for path in written:
+        print(f"Wrote {path}")
+    if not written:
+        print("No model changes: no migration needed.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tsudoi",
@@ -173,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database URL for the demo (default: sqlite:///tsudoi-demo.db)")
     demo.add_argument("--no-serve", action="store_true", help="create the sample data and stop")
     demo.set_defaults(func=cmd_demo)
+
+    makemigrations = commands.add_parser(
+        "makemigrations",
+        help="(developers) write a migration for model changes",
+        description="Compare the models with the migrations in events/migrations and write a new migration for the "
+        "difference. Review it before committing: it must never drop data.",
+    )
+    makemigrations.add_argument("--name", help="a short name for the migration file, e.g. add_questions")
+    makemigrations.set_defaults(func=cmd_makemigrations)
 
     staff = commands.add_parser("staff", help="manage staff accounts", description="Manage staff accounts.")
     staff_commands = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)

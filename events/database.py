@@ -130,3 +130,22 @@ async def atomic(work: Callable[[], Awaitable[T]]) -> T:
 
 def dialect() -> str:
     return str(connections.get("default").capabilities.dialect)
+
+
+async def make_migrations(name: str | None = None) -> list[str]:
+    """Write a migration for every model change since the last one (a developer's command).
+
+    Needs the ORM initialised (any database; nothing is read from it). Returns the files written.
+    """
+    from tortoise import Tortoise
+    from tortoise.migrations.autodetector import MigrationAutodetector
+    from tortoise.migrations.writer import format_migration_name
+
+    apps = tortoise_config(Settings(database_url="sqlite://:memory:"))["apps"]
+    writers = await MigrationAutodetector(Tortoise.apps, apps).changes()  # type: ignore[arg-type]
+    written = []
+    for writer in writers:
+        if name:
+            writer.name = format_migration_name(int(writer.name.split("_", 1)[0]), name)
+        written.append(str(writer.write()))
+    return written

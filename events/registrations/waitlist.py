@@ -19,7 +19,8 @@ from events.registrations.models import Registration, RegistrationStatus, Seat, 
 async def lock_sessions(session_ids: list[int]) -> None:
     """Take the row locks of these sessions, in id order (a no-op on SQLite, which locks the file)."""
     if session_ids:
-        await Session.filter(id__in=sorted(session_ids)).order_by("id").select_for_update().values_list("id")
+        # The full-row query: Tortoise drops FOR UPDATE from values()/values_list() queries.
+        await Session.filter(id__in=sorted(session_ids)).order_by("id").select_for_update()
 
 
 async def claim_seat(session_id: int) -> SeatStatus:

@@ -1,0 +1,204 @@
+"""Shared fixtures: a fresh database per test, the real app over ASGI, and a real server when needed.
+
+The engine comes from DATABASE_URL, as for the app: unset means SQLite (each test gets a copy of
+a migrated template file); a postgres:// URL means that database (migrated once, emptied before
+each test). `.ci/run` runs the suite once each way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from tortoise import connections
+
+from events import database
+from events.app import create_app
+from events.settings import RateLimit, Settings
+from tests import postgres
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ["seat", "registration", "session", "api_token", "staff_account", "event"]
+
+
+def _engine_url() -> str:
+    return os.environ.get("DATABASE_URL", "").strip()
+
+
+async def _migrate(settings: Settings) -> None:
+    await database.connect(settings)
+    try:
+        await database.migrate(settings)
+    finally:
+        await database.disconnect()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: an SQLite file to copy, or the PostgreSQL database from DATABASE_URL."""
+    url = _engine_url()
+    if url.startswith(("postgres://", "postgresql://")):
+        settings = Settings(database_url=url.replace("postgresql://", "postgres://", 1), secret_key="test")
+        asyncio.run(_migrate(settings))
+        return settings.database_url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(Settings(database_url=f"sqlite:///{path}", secret_key="test")))
+    return str(path)
+
+
+@pytest.fixture
+def settings(migrated_template: str, tmp_path: Path) -> Settings:
+    """Settings for one test: its own empty, migrated database; rate limits off unless a test sets them."""
+    if migrated_template.startswith("postgres://"):
+        url = migrated_template
+    else:
+        target = tmp_path / "tsudoi.db"
+        shutil.copyfile(migrated_template, target)
+        url = f"sqlite:///{target}"
+    return Settings(
+        database_url=url,
+        secret_key="test-secret-key",
+        registration_rate=RateLimit(0, 60),
+        login_rate=RateLimit(0, 60),
+    )
+
+
+async def _empty_postgres() -> None:
+    client = connections.get("default")
+    await client.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Settings]:
+    """The ORM connected to this test's database, for tests that call services directly."""
+    await database.connect(settings)
+    if not settings.is_sqlite:
+        await _empty_postgres()
+    try:
+        yield settings
+    finally:
+        await database.disconnect()
+
+
+@asynccontextmanager
+async def running(application: Starlette) -> AsyncIterator[Starlette]:
+    """Run the app's lifespan (connect, migrate, disconnect) around a block, on an empty database."""
+    async with application.router.lifespan_context(application):
+        if not application.state.settings.is_sqlite:
+            await _empty_postgres()
+        yield application
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    """The real app with its lifespan running."""
+    async with running(create_app(settings)) as application:
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def make_app(settings: Settings, **changes: object) -> Starlette:
+    return create_app(replace(settings, **changes))  # type: ignore[arg-type]
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has a form with a CSRF token"
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """`tsudoi serve` in a subprocess on 127.0.0.1, for tests that need real connections and processes."""
+
+    def __init__(self, database_url: str, workdir: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "TSUDOI_SECRET_KEY": "live-test-secret",
+            "TSUDOI_REGISTRATION_RATE": "0",
+            **(env or {}),
+        }
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "events.cli", "serve", "--port", str(self.port)],
+            cwd=workdir,
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"the server did not become ready:\n{self.log_path.read_text()}")
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def live_server_factory(tmp_path: Path) -> Iterator[type[LiveServer]]:
+    servers: list[LiveServer] = []
+
+    class Factory(LiveServer):
+        def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
+            super().__init__(database_url, tmp_path, env)
+            servers.append(self)
+
+    yield Factory
+    for server in servers:
+        if server.process.poll() is None:
+            server.stop()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for tests that must run on PostgreSQL; skipped when none answers."""
+    with postgres.throwaway_database() as url:
+        yield url
+
+

@@ -1,0 +1,83 @@
+"""Capacity under real load: many clients at once against `tsudoi serve` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from events.settings import Settings
+from tests.factories import event_data
+from tests.test_cli import tsudoi
+
+SEATS = 10
+CLIENTS = 60
+
+
+def organizer_token(database_url: str, workdir: Path) -> str:
+    """A token made the way an organizer makes one: `tsudoi staff add … --token`."""
+    result = tsudoi(
+        "staff", "add", "organizer@example.org", "--role", "organizer", "--token",
+        cwd=workdir, env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+async def burst(url: str, token: str) -> tuple[list[httpx.Response], dict[str, Any], list[dict[str, Any]]]:
+    """Create the event, then fire 60 registrations released at the same instant."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=CLIENTS), timeout=30) as client:
+        created = await client.post("/api/v1/events", json=event_data(capacity=SEATS), headers=headers)
+        assert created.status_code == 201, created.text
+        start = asyncio.Event()
+
+        async def one(n: int) -> httpx.Response:
+            await start.wait()
+            body = {"name": f"Person {n}", "email": f"p{n}@example.org", "sessions": ["day1"]}
+            return await client.post("/api/v1/events/workshop/registrations", json=body)
+
+        tasks = [asyncio.create_task(one(n)) for n in range(CLIENTS)]
+        await asyncio.sleep(0.05)
+        start.set()
+        answers = await asyncio.gather(*tasks)
+        event = (await client.get("/api/v1/events/workshop")).json()
+        people = [(await client.get(a.json()["links"]["api"])).json() for a in answers if a.status_code == 201]
+    return answers, event, people
+
+
+def assert_exactly_ten_confirmed(answers: list[httpx.Response], event: dict[str, Any], people: list[dict[str, Any]]) -> None:
+    failures = [a.text for a in answers if a.status_code != 201]
+    assert not failures, f"every request succeeds, no 5xx: {failures[:3]}"
+    statuses = [a.json()["status"] for a in answers]
+    assert statuses.count("confirmed") == SEATS and statuses.count("waitlisted") == CLIENTS - SEATS
+    assert event["sessions"][0]["confirmed"] == SEATS and event["sessions"][0]["remaining"] == 0
+    assert len({person["code"] for person in people}) == CLIENTS
+    positions = sorted(p["sessions"][0]["waitlist_position"] for p in people if p["status"] == "waitlisted")
+    assert positions == list(range(1, CLIENTS - SEATS + 1)), "the waiting list is gapless"
+
+
+@pytest.mark.usefixtures("db")
+async def test_sixty_clients_at_once_get_exactly_ten_seats(settings: Settings, tmp_path: Path, live_server_factory: type) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+
+    answers, event, people = await burst(server.url, token)
+
+    assert_exactly_ten_confirmed(answers, event, people)
+    assert "Traceback" not in server.stop()
+
+
+async def test_sixty_clients_at_once_get_exactly_ten_seats_on_postgresql(
+    postgres_url: str, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(postgres_url, tmp_path)
+    server = live_server_factory(postgres_url)
+
+    answers, event, people = await burst(server.url, token)
+
+    assert_exactly_ten_confirmed(answers, event, people)
+    assert "Traceback" not in server.stop()

@@ -1,0 +1,102 @@
+"""The schema: built by migrations, kept in step with the models, backed by database rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tortoise import connections
+from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.migrations.autodetector import MigrationAutodetector
+from tortoise.migrations.executor import MigrationExecutor
+
+from events import database
+from events.program.models import Session
+from events.registrations.models import Seat, SeatStatus
+from events.settings import Settings
+from tests.factories import make_event, make_registration
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+async def test_the_models_match_the_migrations() -> None:
+    config = database.tortoise_config(Settings(database_url="sqlite:///unused.db"))
+    from tortoise import Tortoise
+
+    detector = MigrationAutodetector(Tortoise.apps, config["apps"])  # type: ignore[arg-type]
+
+    changes = await detector.changes()
+
+    assert changes == [], "a model changed without a migration: run tortoise makemigrations (see CONTRIBUTING in README)"
+
+
+async def test_migrating_again_changes_nothing_and_keeps_the_data(settings: Settings) -> None:
+    event = await make_event()
+    await make_registration(event, 1)
+
+    applied = await database.migrate(settings)
+
+    assert applied == []
+    assert await database.pending_migrations(settings) == []
+    assert await Seat.all().count() == 1
+
+
+async def test_the_database_itself_refuses_an_overbooked_session() -> None:
+    event = await make_event(capacity=1)
+    session = await Session.get(event=event, code="day1")
+
+    with pytest.raises((IntegrityError, OperationalError)):
+        await Session.filter(id=session.id).update(confirmed_count=2)
+
+    assert (await Session.get(id=session.id)).confirmed_count == 0
+
+
+async def test_the_database_refuses_a_session_that_ends_before_it_starts() -> None:
+    event = await make_event()
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+
+    with pytest.raises((IntegrityError, OperationalError)):
+        await Session.create(event=event, code="bad", title="Bad", starts_at=start, ends_at=start - timedelta(hours=1))
+
+
+async def test_the_database_refuses_a_second_seat_in_the_same_session() -> None:
+    event = await make_event()
+    result = await make_registration(event, 1, ["day1"])
+    session = await Session.get(event=event, code="day1")
+
+    with pytest.raises(IntegrityError):
+        await Seat.create(registration=result.registration, session=session, status=SeatStatus.WAITLISTED)
+
+
+async def test_the_database_refuses_two_active_registrations_for_one_email() -> None:
+    from events.registrations.models import Registration
+
+    event = await make_event()
+    first = await make_registration(event, 1, email="dup@example.org")
+    copy = await Registration.get(id=first.registration.id)
+
+    with pytest.raises(IntegrityError):
+        await Registration.create(
+            event=event, code="XXXXXXXX", secret="s" * 32, name="Copy", email="dup@example.org",
+            active_email=copy.active_email, category="participant", status=copy.status,
+        )
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(settings: Settings) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("SQLite pragmas: this run uses PostgreSQL")
+    client = connections.get("default")
+
+    journal = await client.execute_query_dict("PRAGMA journal_mode")
+    timeout = await client.execute_query_dict("PRAGMA busy_timeout")
+    foreign_keys = await client.execute_query_dict("PRAGMA foreign_keys")
+
+    assert list(journal[0].values()) == ["wal"]
+    assert list(timeout[0].values()) == [database.SQLITE_BUSY_TIMEOUT_MS]
+    assert list(foreign_keys[0].values()) == [1]
+
+
+async def test_every_migration_is_recorded(settings: Settings) -> None:
+    executor = MigrationExecutor(connections.get("default"), database.tortoise_config(settings)["apps"])
+
+    assert await executor.plan() == []

@@ -1,0 +1,200 @@
+"""The registration rules, called directly on the service layer."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from events import clock
+from events.errors import InvalidInput
+from events.program.models import Session
+from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+from events.registrations.service import AlreadyRegistered, RegistrationClosed, cancel, register
+from events.registrations.waitlist import waitlist_positions
+from tests.factories import make_event, make_registration, person
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+async def assert_counters_match_seats() -> None:
+    for session in await Session.all():
+        confirmed = await Seat.filter(session=session, status=SeatStatus.CONFIRMED).count()
+        assert session.confirmed_count == confirmed, f"{session.code}: counter {session.confirmed_count} != {confirmed} rows"
+        if session.capacity is not None:
+            assert confirmed <= session.capacity, f"{session.code} is overbooked: {confirmed} > {session.capacity}"
+
+
+async def test_a_session_with_room_confirms_the_seat() -> None:
+    event = await make_event(capacity=2)
+
+    result = await make_registration(event, 1, ["day1", "lecture"])
+
+    assert result.registration.status == RegistrationStatus.CONFIRMED
+    assert [(session.code, status) for session, status in result.seats] == [
+        ("day1", SeatStatus.CONFIRMED),
+        ("lecture", SeatStatus.CONFIRMED),
+    ]
+    assert len(result.registration.code) == 8 and len(result.registration.secret) >= 32
+    await assert_counters_match_seats()
+
+
+async def test_a_full_session_puts_the_seat_on_the_waiting_list() -> None:
+    event = await make_event(capacity=1)
+    await make_registration(event, 1, ["day1"])
+
+    second = await make_registration(event, 2, ["day1", "lecture"])
+    third = await make_registration(event, 3, ["day1"])
+
+    assert second.registration.status == RegistrationStatus.CONFIRMED, "confirmed because the lecture had room"
+    assert dict((s.code, st) for s, st in second.seats) == {"day1": SeatStatus.WAITLISTED, "lecture": SeatStatus.CONFIRMED}
+    assert third.registration.status == RegistrationStatus.WAITLISTED
+    assert await waitlist_positions(third.registration) == {third.seats[0][0].id: 2}
+    await assert_counters_match_seats()
+
+
+async def test_cancelling_a_confirmed_seat_promotes_the_oldest_waiting_seat_at_once() -> None:
+    event = await make_event(capacity=1)
+    first = await make_registration(event, 1, ["day1"])
+    second = await make_registration(event, 2, ["day1"])
+    third = await make_registration(event, 3, ["day1"])
+
+    promoted = await cancel(first.registration)
+
+    assert promoted == [second.registration.id]
+    assert (await Registration.get(id=second.registration.id)).status == RegistrationStatus.CONFIRMED
+    assert (await Registration.get(id=third.registration.id)).status == RegistrationStatus.WAITLISTED
+    assert await waitlist_positions(third.registration) == {third.seats[0][0].id: 1}
+    await assert_counters_match_seats()
+
+
+async def test_cancelling_twice_changes_nothing_the_second_time() -> None:
+    event = await make_event(capacity=1)
+    first = await make_registration(event, 1, ["day1"])
+    second = await make_registration(event, 2, ["day1"])
+    await cancel(first.registration)
+
+    assert await cancel(first.registration) == []
+
+    assert (await Session.get(event=event, code="day1")).confirmed_count == 1
+    assert (await Registration.get(id=second.registration.id)).status == RegistrationStatus.CONFIRMED
+    await assert_counters_match_seats()
+
+
+async def test_the_same_email_cannot_hold_two_active_registrations() -> None:
+    event = await make_event()
+    await make_registration(event, 1, email="Someone@Example.org")
+
+    with pytest.raises(AlreadyRegistered):
+        await make_registration(event, 2, email="  someone@EXAMPLE.org ")
+
+    assert await Registration.filter(event=event).count() == 1
+
+
+async def test_a_cancelled_email_may_register_again() -> None:
+    event = await make_event()
+    first = await make_registration(event, 1, email="again@example.org")
+    await cancel(first.registration)
+
+    again = await make_registration(event, 2, email="again@example.org")
+
+    assert again.registration.status == RegistrationStatus.CONFIRMED
+
+
+async def test_the_same_email_may_register_for_another_event() -> None:
+    first_event = await make_event("first")
+    second_event = await make_event("second")
+    await make_registration(first_event, 1, email="both@example.org")
+
+    other = await make_registration(second_event, 1, email="both@example.org")
+
+    assert other.registration.event_id == second_event.id  # type: ignore[attr-defined]
+
+
+async def test_an_unknown_session_is_a_field_error_and_writes_nothing() -> None:
+    event = await make_event()
+
+    with pytest.raises(InvalidInput) as raised:
+        await make_registration(event, 1, ["day1", "day9"])
+
+    assert "day9" in raised.value.fields["sessions"]
+    assert await Registration.all().count() == 0 and await Seat.all().count() == 0
+
+
+async def test_a_category_must_be_one_of_the_events() -> None:
+    event = await make_event()
+
+    with pytest.raises(InvalidInput) as raised:
+        await make_registration(event, 1, category="vip")
+
+    assert "category" in raised.value.fields
+
+
+async def test_registration_defaults_to_the_participant_category() -> None:
+    event = await make_event()
+
+    result = await make_registration(event, 1)
+
+    assert result.registration.category == "participant"
+
+
+async def test_registration_outside_the_window_is_refused() -> None:
+    event = await make_event()
+    event.registration_closes_at = clock.now() - timedelta(minutes=1)
+    await event.save()
+
+    with pytest.raises(RegistrationClosed):
+        await make_registration(event, 1)
+
+
+async def test_registration_before_the_window_opens_is_refused() -> None:
+    event = await make_event()
+    event.registration_opens_at = clock.now() + timedelta(days=1)
+    await event.save()
+
+    with pytest.raises(RegistrationClosed):
+        await make_registration(event, 1)
+
+
+async def test_sixty_simultaneous_registrations_for_ten_seats_confirm_exactly_ten_in_arrival_order() -> None:
+    event = await make_event(capacity=10)
+
+    results = await asyncio.gather(*(register(event, person(n, ["day1"])) for n in range(60)))
+
+    statuses = [result.registration.status for result in results]
+    assert statuses.count(RegistrationStatus.CONFIRMED) == 10
+    assert statuses.count(RegistrationStatus.WAITLISTED) == 50
+    ordered = await Registration.filter(event=event).order_by("id")
+    assert [r.status for r in ordered] == [RegistrationStatus.CONFIRMED] * 10 + [RegistrationStatus.WAITLISTED] * 50, (
+        "the first ten to be written are the confirmed ones"
+    )
+    positions = [list((await waitlist_positions(r)).values())[0] for r in ordered[10:]]
+    assert positions == list(range(1, 51)), "the waiting list is gapless, in arrival order"
+    await assert_counters_match_seats()
+
+
+async def test_simultaneous_cancellations_promote_distinct_people_in_order() -> None:
+    event = await make_event(capacity=3)
+    confirmed = [await make_registration(event, n, ["day1"]) for n in range(3)]
+    waiting = [await make_registration(event, n, ["day1"]) for n in range(3, 8)]
+
+    promoted = await asyncio.gather(*(cancel(result.registration) for result in confirmed))
+
+    flat = sorted(id for ids in promoted for id in ids)
+    assert flat == [result.registration.id for result in waiting[:3]], "the three oldest waiting, each once"
+    await assert_counters_match_seats()
+
+
+async def test_a_multi_session_registration_is_written_whole() -> None:
+    event = await make_event(capacity=1)
+    await make_registration(event, 1, ["day2"])
+
+    result = await make_registration(event, 2, ["day1", "day2", "reception"])
+
+    seats = await Seat.filter(registration_id=result.registration.id).prefetch_related("session")
+    assert {seat.session.code: seat.status for seat in seats} == {
+        "day1": SeatStatus.CONFIRMED,
+        "day2": SeatStatus.WAITLISTED,
+        "reception": SeatStatus.CONFIRMED,
+    }

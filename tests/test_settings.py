@@ -1,0 +1,54 @@
+"""Configuration from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from events.settings import ConfigError, RateLimit, from_environ
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("30/minute", RateLimit(30, 60)), ("30/min", RateLimit(30, 60)), ("10/60s", RateLimit(10, 60)),
+     ("5/second", RateLimit(5, 1)), ("100/hour", RateLimit(100, 3600)), ("0", RateLimit(0, 60)), ("30", RateLimit(30, 60))],
+)
+def test_rates_read_the_way_people_write_them(text: str, expected: RateLimit) -> None:
+    assert RateLimit.parse(text, "X") == expected
+
+
+def test_a_nonsense_rate_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="TSUDOI_REGISTRATION_RATE"):
+        from_environ({"TSUDOI_REGISTRATION_RATE": "lots"})
+
+
+def test_defaults_are_sqlite_in_the_working_directory_and_thirty_a_minute() -> None:
+    settings = from_environ({})
+
+    assert settings.database_url == "sqlite:///tsudoi.db" and settings.sqlite_path == Path("tsudoi.db")
+    assert settings.registration_rate == RateLimit(30, 60)
+
+
+def test_postgresql_urls_are_accepted_in_both_spellings() -> None:
+    assert from_environ({"DATABASE_URL": "postgresql://u@h:5432/d"}).database_url == "postgres://u@h:5432/d"
+
+
+def test_the_secret_key_is_generated_once_and_kept_beside_the_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/data.db"
+
+    first = from_environ({"DATABASE_URL": url}).with_secret().secret_key
+    second = from_environ({"DATABASE_URL": url}).with_secret().secret_key
+
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "data.db.secret").stat().st_mode & 0o077 == 0, "only the owner may read the key"
+
+
+def test_postgresql_needs_an_explicit_secret_key() -> None:
+    with pytest.raises(ConfigError, match="TSUDOI_SECRET_KEY"):
+        from_environ({"DATABASE_URL": "postgres://u@h/d"}).with_secret()
+
+
+def test_a_bad_base_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="TSUDOI_BASE_URL"):
+        from_environ({"TSUDOI_BASE_URL": "not a url"})

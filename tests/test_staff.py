@@ -1,0 +1,96 @@
+"""Staff sign-in, the staff area, and API tokens."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from events.staff.models import Role
+from events.staff.service import save_staff
+from tests.conftest import csrf_token
+from tests.factories import make_event, make_registration
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def organizer(app: Starlette) -> str:
+    await save_staff("organizer@example.org", Role.ORGANIZER, password=PASSWORD)
+    return "organizer@example.org"
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    page = await client.get("/staff/login")
+    return await client.post(
+        "/staff/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password, "next": "/staff/"}
+    )
+
+
+async def test_the_staff_area_asks_for_sign_in(client: httpx.AsyncClient) -> None:
+    response = await client.get("/staff/")
+
+    assert response.status_code == 303 and response.headers["location"].startswith("http://testserver/staff/login")
+
+
+async def test_an_organizer_signs_in_and_sees_registrations_with_email(client: httpx.AsyncClient, organizer: str) -> None:
+    event = await make_event()
+    await make_registration(event, 1, name="山田 花子", name_reading="やまだ はなこ", email="hanako@example.org")
+    await make_registration(event, 2, name="Aoki", email="aoki@example.org")
+
+    signed_in = await sign_in(client, organizer)
+    dashboard = await client.get("/staff/")
+    listing = await client.get("/staff/events/workshop?lang=en")
+
+    assert signed_in.status_code == 303
+    assert "全国ワークショップ" in dashboard.text and dashboard.headers["cache-control"] == "no-store"
+    assert "hanako@example.org" in listing.text
+    assert listing.text.index("Aoki") < listing.text.index("山田 花子"), "sorted by reading: あおき before やまだ"
+
+
+async def test_a_door_account_sees_no_email_addresses(client: httpx.AsyncClient) -> None:
+    await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
+    event = await make_event()
+    await make_registration(event, 1, email="secret-person@example.org")
+
+    await sign_in(client, "door@example.org")
+    listing = await client.get("/staff/events/workshop")
+
+    assert listing.status_code == 200 and "secret-person@example.org" not in listing.text
+
+
+async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: httpx.AsyncClient, organizer: str) -> None:
+    wrong_password = await sign_in(client, organizer, "not the password")
+    unknown_person = await sign_in(client, "nobody@example.org", "whatever it is")
+
+    assert wrong_password.status_code == unknown_person.status_code == 401
+    assert (await client.get("/staff/")).status_code == 303
+
+
+async def test_signing_out_ends_the_session(client: httpx.AsyncClient, organizer: str) -> None:
+    await sign_in(client, organizer)
+    dashboard = await client.get("/staff/")
+
+    await client.post("/staff/logout", data={"csrf_token": csrf_token(dashboard.text)})
+
+    assert (await client.get("/staff/")).status_code == 303
+
+
+async def test_a_password_exchanges_for_a_token_that_can_be_revoked(client: httpx.AsyncClient, organizer: str) -> None:
+    created = await client.post("/api/v1/tokens", json={"email": organizer, "password": PASSWORD})
+    token = created.json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    await make_event()
+
+    works = await client.get("/api/v1/events/workshop/registrations", headers=headers)
+    revoked = await client.delete("/api/v1/tokens/current", headers=headers)
+    after = await client.get("/api/v1/events/workshop/registrations", headers=headers)
+
+    assert created.status_code == 201 and created.json()["role"] == "organizer"
+    assert works.status_code == 200 and revoked.status_code == 204 and after.status_code == 401
+
+
+async def test_a_wrong_password_gets_no_token(client: httpx.AsyncClient, organizer: str) -> None:
+    response = await client.post("/api/v1/tokens", json={"email": organizer, "password": "nope nope nope"})
+
+    assert response.status_code == 401 and response.json()["error"] == "unauthenticated"

@@ -17,6 +17,7 @@ from events.api import events as events_api
 from events.api import openapi
 from events.api import registrations as registrations_api
 from events.api import tokens as tokens_api
+from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
 from events.web import public, staff, system
 from events.web.errors import HANDLERS
@@ -102,4 +103,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.pages = Pages()
     app.state.registration_limiter = RateLimiter(settings.registration_rate)
     app.state.login_limiter = RateLimiter(settings.login_rate)
+    app.state.recent_events = RecentEvents()
     return app

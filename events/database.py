@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -130,6 +131,24 @@ async def atomic(work: Callable[[], Awaitable[T]]) -> T:
 
 def dialect() -> str:
     return str(connections.get("default").capabilities.dialect)
+
+
+def supports_row_locks() -> bool:
+    """PostgreSQL locks rows (SELECT … FOR UPDATE); SQLite locks the whole file for a write transaction."""
+    return bool(connections.get("default").capabilities.support_for_update)
+
+
+async def execute(sql: str, values: list[Any]) -> int:
+    """Run one SQL statement with `?` placeholders in the current transaction; return the rows it changed.
+
+    For the few hot statements where building the query through the ORM costs more than running it.
+    """
+    client = connections.get("default")
+    if client.capabilities.dialect == "postgres":
+        numbers = iter(range(1, len(values) + 1))
+        sql = re.sub(r"\?", lambda _match: f"${next(numbers)}", sql)
+    changed, _rows = await client.execute_query(sql, values)
+    return int(changed)
 
 
 async def make_migrations(name: str | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from events.web.http import base_url, client_address, json_response, read_json
 
 
 async def register(request: Request) -> JSONResponse:
-    event = await program.get_event(request.path_params["slug"])
+    event = await request.app.state.recent_events.get(request.path_params["slug"])
     account = await bearer_account(request)
     if account is None:
         request.app.state.registration_limiter.hit(client_address(request))

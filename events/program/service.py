@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,6 +53,33 @@ async def get_event(slug: str, *, include_hidden: bool = False) -> Event:
         raise NotFound(f"There is no event {slug!r}.")
     await event.fetch_related("sessions")
     return event
+
+
+class RecentEvents:
+    """Events with their sessions, kept for a moment: the registration path reads them on every request.
+
+    Seat counts are never taken from here (the registration service counts under a lock), so a
+    copy a second old is safe; a change made through this process is seen at once (`forget`),
+    one made by another worker within `max_age` seconds.
+    """
+
+    def __init__(self, max_age: float = 2.0) -> None:
+        self.max_age = max_age
+        self._events: dict[str, tuple[float, Event]] = {}
+
+    async def get(self, slug: str) -> Event:
+        moment = time.monotonic()
+        cached = self._events.get(slug)
+        if cached is not None and moment - cached[0] < self.max_age:
+            return cached[1]
+        event = await get_event(slug)
+        if len(self._events) > 1000:
+            self._events.clear()
+        self._events[slug] = (moment, event)
+        return event
+
+    def forget(self, slug: str) -> None:
+        self._events.pop(slug, None)
 
 
 async def upcoming_events(*, today: datetime | None = None) -> list[Event]:

@@ -35,6 +35,13 @@ class Registered:
     seats: list[tuple[Session, SeatStatus]]
 
 
+async def sessions_of(event: Event) -> list[Session]:
+    """The event's sessions, from the event when they were fetched with it."""
+    if getattr(event.sessions, "_fetched", False):
+        return list(event.sessions)
+    return await Session.filter(event=event)
+
+
 def sort_name(name: str, reading: str) -> str:
     return (reading or name).casefold()[:200]
 
@@ -54,7 +61,7 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     """
     if not registration_open(event):
         raise RegistrationClosed("Registration for this event is closed.")
-    sessions = {session.code: session for session in await Session.filter(event=event, code__in=data.sessions)}
+    sessions = {session.code: session for session in await sessions_of(event) if session.code in data.sessions}
     unknown = [code for code in data.sessions if code not in sessions]
     if unknown:
         raise InvalidInput({"sessions": "No such session in this event: " + ", ".join(unknown) + "."})

@@ -9,26 +9,28 @@ the conditional UPDATE plus the database check on `confirmed_count <= capacity` 
 
 from __future__ import annotations
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
 from events import clock
+from events.database import execute, supports_row_locks
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 
 
 async def lock_sessions(session_ids: list[int]) -> None:
     """Take the row locks of these sessions, in id order (a no-op on SQLite, which locks the file)."""
-    if session_ids:
-        # The full-row query: Tortoise drops FOR UPDATE from values()/values_list() queries.
-        await Session.filter(id__in=sorted(session_ids)).order_by("id").select_for_update()
+    if session_ids and supports_row_locks():
+        ids = sorted(set(session_ids))
+        marks = ", ".join("?" for _ in ids)
+        await execute(f'SELECT "id" FROM "session" WHERE "id" IN ({marks}) ORDER BY "id" FOR UPDATE', ids)
 
 
 async def claim_seat(session_id: int) -> SeatStatus:
     """Count one more confirmed seat if the session has room; otherwise the seat waits."""
-    updated = (
-        await Session.filter(id=session_id)
-        .filter(Q(capacity__isnull=True) | Q(confirmed_count__lt=F("capacity")))
-        .update(confirmed_count=F("confirmed_count") + 1)
+    updated = await execute(
+        'UPDATE "session" SET "confirmed_count" = "confirmed_count" + 1 '
+        'WHERE "id" = ? AND ("capacity" IS NULL OR "confirmed_count" < "capacity")',
+        [session_id],
     )
     return SeatStatus.CONFIRMED if updated else SeatStatus.WAITLISTED
 

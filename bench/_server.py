@@ -1,0 +1,72 @@
+"""Shared pieces of the benchmarks: a real `tsudoi serve` in a subprocess and latency statistics."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{platform.node()}: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def tsudoi(*args: str, env: dict[str, str], cwd: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "events.cli", *args], env={**os.environ, **env}, cwd=cwd,
+        capture_output=True, text=True, check=True,
+    )
+    return result.stdout
+
+
+class Server:
+    def __init__(self, env: dict[str, str], cwd: Path, port: int = 8765) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = (cwd / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "events.cli", "serve", "--port", str(port)],
+            env={**os.environ, **env}, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        self.log.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(latencies_s: list[float]) -> str:
+    ms = [value * 1000 for value in latencies_s]
+    return (
+        f"p50 {percentile(ms, 0.50):.1f} ms, p90 {percentile(ms, 0.90):.1f} ms, "
+        f"p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms, mean {statistics.fmean(ms):.1f} ms"
+    )

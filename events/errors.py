@@ -16,6 +16,8 @@ JSON shape on `/api/` and into a page elsewhere.
 
 from __future__ import annotations
 
+from events.i18n import gettext as _
+
 
 class DomainError(Exception):
     status_code = 400
@@ -33,7 +35,7 @@ class InvalidInput(DomainError):
     code = "invalid"
 
     def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
-        super().__init__(message or "Some fields are not valid: " + ", ".join(sorted(fields)) + ".")
+        super().__init__(message or _("Some fields are not valid: %(fields)s.") % {"fields": ", ".join(sorted(fields))})
         self.fields = fields
 
 

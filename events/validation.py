@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from events.errors import InvalidInput
 from events.text import clean_line, forbidden_character
+from events.i18n import gettext as _
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,7 +25,7 @@ class Input(BaseModel):
 
 def parse(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
-        raise InvalidInput({"body": "Expected a JSON object."}, "The request body must be a JSON object.")
+        raise InvalidInput({"body": _("Expected a JSON object.")}, _("The request body must be a JSON object."))
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -43,15 +44,15 @@ def _message(error: Any) -> str:
     kind = error["type"]
     context = error.get("ctx") or {}
     if kind == "missing":
-        return "This field is required."
+        return _("This field is required.")
     if kind == "value_error":
         return str(context.get("error", error["msg"]))
-    if kind in {"string_too_long", "too_long"}:
-        return f"At most {context.get('max_length')} characters." if kind == "string_too_long" else str(error["msg"])
+    if kind == "string_too_long":
+        return _("At most %(count)s characters.") % {"count": context.get("max_length")}
     if kind == "string_too_short":
-        return "This field is required." if context.get("min_length") == 1 else str(error["msg"])
+        return _("This field is required.") if context.get("min_length") == 1 else str(error["msg"])
     if kind in {"string_type", "int_type", "list_type", "bool_type", "int_parsing", "dict_type"}:
-        return "Wrong type: " + str(error["msg"]).lower() + "."
+        return _("Wrong type: %(detail)s.") % {"detail": str(error["msg"]).lower()}
     return str(error["msg"]).rstrip(".") + "."
 
 
@@ -59,12 +60,12 @@ def _line(max_length: int, required: bool) -> Any:
     def check(value: str) -> str:
         bad = forbidden_character(value)
         if bad is not None:
-            raise ValueError(f"Control characters are not allowed (found U+{ord(bad):04X}).")
+            raise ValueError(_("Control characters are not allowed (found U+%(code)04X).") % {"code": ord(bad)})
         value = clean_line(value)
         if required and not value:
-            raise ValueError("This field is required.")
+            raise ValueError(_("This field is required."))
         if len(value) > max_length:
-            raise ValueError(f"At most {max_length} characters.")
+            raise ValueError(_("At most %(count)s characters.") % {"count": max_length})
         return value
 
     return check

@@ -14,6 +14,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
 from events.program.schemas import EventInput, EventPatch, SessionInput, SessionPatch
 from events.registrations.waitlist import fill_from_waitlist
+from events.i18n import gettext as _
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
@@ -50,7 +51,7 @@ async def get_event(slug: str, *, include_hidden: bool = False) -> Event:
     """The event of that slug, with its sessions loaded; drafts and cancelled ones only for staff."""
     event = await Event.get_or_none(slug=slug)
     if event is None or (not include_hidden and event.status not in VISIBLE):
-        raise NotFound(f"There is no event {slug!r}.")
+        raise NotFound(_("There is no such event."))
     await event.fetch_related("sessions")
     return event
 

@@ -9,16 +9,17 @@ from pydantic import AfterValidator, Field, field_validator
 
 from events.registrations.models import Language
 from events.validation import Input, OptionalText, RequiredText
+from events.i18n import gettext as _
 
 
 def _email(value: str) -> str:
     value = value.strip()
     if len(value) > 254:
-        raise ValueError("An e-mail address has at most 254 characters.")
+        raise ValueError(_("An e-mail address has at most 254 characters."))
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"Not a valid e-mail address: {exc}") from None
+        raise ValueError(_("Not a valid e-mail address: %(reason)s") % {"reason": exc}) from None
     return checked.normalized
 
 

@@ -16,6 +16,7 @@ from events.registrations.models import Registration, RegistrationStatus, Seat, 
 from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import claim_seat, lock_sessions, release_seat
 from events.text import normalize_email
+from events.i18n import gettext as _
 
 #: A new code is drawn this many times if it happens to be taken already.
 CODE_ATTEMPTS = 5
@@ -60,21 +61,21 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     The registration and all its seats are written in one transaction, or none of them.
     """
     if not registration_open(event):
-        raise RegistrationClosed("Registration for this event is closed.")
+        raise RegistrationClosed(_("Registration for this event is closed."))
     sessions = {session.code: session for session in await sessions_of(event) if session.code in data.sessions}
     unknown = [code for code in data.sessions if code not in sessions]
     if unknown:
-        raise InvalidInput({"sessions": "No such session in this event: " + ", ".join(unknown) + "."})
+        raise InvalidInput({"sessions": _("No such session in this event: %(codes)s.") % {"codes": ", ".join(unknown)}})
     category = data.category or DEFAULT_CATEGORY
     if category not in event.category_codes:
-        raise InvalidInput({"category": "Choose one of: " + ", ".join(event.category_codes) + "."})
+        raise InvalidInput({"category": _("Choose one of: %(codes)s.") % {"codes": ", ".join(event.category_codes)}})
     email_key = normalize_email(data.email)
     chosen = sorted(sessions.values(), key=lambda session: session.id)
 
     async def work() -> Registered:
         await lock_sessions([session.id for session in chosen])
         if await Registration.exists(event=event, active_email=email_key):
-            raise AlreadyRegistered("This e-mail address is already registered for this event.")
+            raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
         statuses = [await claim_seat(session.id) for session in chosen]
         registration = await Registration.create(
             event=event,
@@ -98,14 +99,14 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
         )
         return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
-    for _ in range(CODE_ATTEMPTS):
+    for _attempt in range(CODE_ATTEMPTS):
         try:
             return await atomic(work)
         except IntegrityError:
             # Either the code was taken (draw again) or the same e-mail registered at the
             # same moment (the next attempt's check says so).
             continue
-    raise Conflict("Could not register just now; please try again.", code="busy")
+    raise Conflict(_("Could not register just now; please try again."), code="busy")
 
 
 async def by_secret(secret: str) -> Registration:
@@ -114,7 +115,7 @@ async def by_secret(secret: str) -> Registration:
     if codes.looks_like_secret(secret):
         registration = await Registration.get_or_none(secret=secret).prefetch_related("event")
     if registration is None:
-        raise NotFound("This link is not valid. It may have been replaced by a newer one.")
+        raise NotFound(_("This link is not valid. It may have been replaced by a newer one."))
     return registration
 
 

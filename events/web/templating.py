@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -32,7 +33,17 @@ def time_in(moment: datetime, timezone: str) -> str:
 
 
 def datetime_in(moment: datetime, timezone: str) -> str:
-    return format_datetime(clock.local(moment, timezone), format="medium", locale=_locale())
+    """The date and the time of day, without seconds: `2026/12/25 10:00`, `Dec 25, 2026, 10:00 AM`."""
+    local = clock.local(moment, timezone)
+    return format_datetime(local, format=f"{_date_pattern()} {_time_pattern()}", locale=_locale())
+
+
+def _date_pattern() -> str:
+    return str(Locale.parse(_locale()).date_formats["medium"].pattern)
+
+
+def _time_pattern() -> str:
+    return str(Locale.parse(_locale()).time_formats["short"].pattern)
 
 
 def date_range(starts_on: date, ends_on: date) -> str:

@@ -29,8 +29,12 @@ def machine() -> str:
 
 def tsudoi(*args: str, env: dict[str, str], cwd: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "events.cli", *args], env={**os.environ, **env}, cwd=cwd,
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "events.cli", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout
 
@@ -41,7 +45,10 @@ class Server:
         self.log = (cwd / "server.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "events.cli", "serve", "--port", str(port)],
-            env={**os.environ, **env}, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -38,11 +38,18 @@ async def run(url: str, token: str, clients: int, requests: int) -> None:
     async def client_loop() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_connections=1)) as client:
             for n in counter:
-                body = json.dumps({"name": f"参加者 {n}", "email": f"bench{n}@example.org", "organization": "Bench",
-                                   "sessions": ["day1", "reception"]})
+                body = json.dumps(
+                    {
+                        "name": f"参加者 {n}",
+                        "email": f"bench{n}@example.org",
+                        "organization": "Bench",
+                        "sessions": ["day1", "reception"],
+                    }
+                )
                 start = time.perf_counter()
-                response = await client.post("/api/v1/events/bench/registrations", content=body,
-                                             headers={"content-type": "application/json"})
+                response = await client.post(
+                    "/api/v1/events/bench/registrations", content=body, headers={"content-type": "application/json"}
+                )
                 latencies.append(time.perf_counter() - start)
                 if response.status_code != 201:
                     failures[response.status_code] = failures.get(response.status_code, 0) + 1
@@ -51,8 +58,10 @@ async def run(url: str, token: str, clients: int, requests: int) -> None:
     began = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(clients)))
     elapsed = time.perf_counter() - began
-    print(f"registrations: {len(latencies)} in {elapsed:.2f} s with {clients} clients "
-          f"= {len(latencies) / elapsed:.0f}/s; {summary(latencies)}; non-201: {failures or 'none'}")
+    print(
+        f"registrations: {len(latencies)} in {elapsed:.2f} s with {clients} clients "
+        f"= {len(latencies) / elapsed:.0f}/s; {summary(latencies)}; non-201: {failures or 'none'}"
+    )
 
 
 def run_wrk(url: str, token: str, clients: int, seconds: int) -> None:
@@ -63,7 +72,9 @@ def run_wrk(url: str, token: str, clients: int, seconds: int) -> None:
         assert created.status_code == 201, created.text
     script = Path(__file__).with_name("registration.lua")
     command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s", str(script), url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, "BENCH_SLUG": "bench"}).stdout
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={**os.environ, "BENCH_SLUG": "bench"}
+    ).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"\n\s+50%\s+(\S+)", output)
     p99 = re.search(r"\n\s+99%\s+(\S+)", output)
@@ -83,7 +94,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
     parser.add_argument("--synchronous", default="FULL", help="TSUDOI_SQLITE_SYNCHRONOUS for the server")
     parser.add_argument(
-        "--load", choices=["python", "wrk"], default="python",
+        "--load",
+        choices=["python", "wrk"],
+        default="python",
         help="load generator: python (httpx, in this process) or wrk (C, needs the wrk package; less CPU)",
     )
     parser.add_argument("--seconds", type=int, default=15, help="duration of a wrk run")
@@ -98,7 +111,9 @@ def main() -> None:
             "TSUDOI_SQLITE_SYNCHRONOUS": args.synchronous,
         }
         print(f"database: {env['DATABASE_URL'].split('@')[-1]}, synchronous={args.synchronous}")
-        token = tsudoi("staff", "add", "bench@example.org", "--role", "organizer", "--token", env=env, cwd=workdir).split()[-1]
+        token = tsudoi(
+            "staff", "add", "bench@example.org", "--role", "organizer", "--token", env=env, cwd=workdir
+        ).split()[-1]
         server = Server(env, workdir)
         try:
             if args.load == "wrk":

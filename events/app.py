@@ -34,9 +34,7 @@ API_ROUTES = [
     Route("/api/v1/events", events_api.create_event, methods=["POST"], name="api_create_event"),
     Route("/api/v1/events/{slug}", events_api.get_event, methods=["GET"], name="api_event"),
     Route("/api/v1/events/{slug}", events_api.update_event, methods=["PATCH"], name="api_update_event"),
-    Route(
-        "/api/v1/events/{slug}/registrations", registrations_api.register, methods=["POST"], name="api_register"
-    ),
+    Route("/api/v1/events/{slug}/registrations", registrations_api.register, methods=["POST"], name="api_register"),
     Route(
         "/api/v1/events/{slug}/registrations",
         registrations_api.list_for_staff,
@@ -44,9 +42,7 @@ API_ROUTES = [
         name="api_registrations",
     ),
     Route("/api/v1/registrations/{secret}", registrations_api.show, methods=["GET"], name="api_registration"),
-    Route(
-        "/api/v1/registrations/{secret}/cancel", registrations_api.cancel, methods=["POST"], name="api_cancel"
-    ),
+    Route("/api/v1/registrations/{secret}/cancel", registrations_api.cancel, methods=["POST"], name="api_cancel"),
     Route("/api/v1/registrations/{secret}/badge.pdf", registrations_api.badge, methods=["GET"], name="api_badge"),
     Route(
         "/api/v1/registrations/{secret}/calendar.ics",

@@ -77,7 +77,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             await database.disconnect()
 
     applied = asyncio.run(work())
-    print(f"{len(applied)} migration(s) applied; the schema is current." if applied else "The schema is already current.")
+    print(
+        f"{len(applied)} migration(s) applied; the schema is current." if applied else "The schema is already current."
+    )
     return 0
 
 
@@ -117,7 +119,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
             event = await Event.get_or_none(slug=args.event)
             if event is None:
                 raise ConfigError(f"There is no event {args.event!r}.")
-            account.event = event  # type: ignore[assignment]
+            account.event = event
             await account.save()
         print(f"Staff account {account.email}: role {account.role}" + (f", event {args.event}" if args.event else ""))
         if generated:
@@ -210,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
         "token as the last line of output (it is stored only as a hash: keep it).",
     )
     add.add_argument("email", metavar="EMAIL")
-    add.add_argument("--role", choices=["organizer", "door"], required=True, help="organizer: everything; door: check-in")
+    add.add_argument(
+        "--role", choices=["organizer", "door"], required=True, help="organizer: everything; door: check-in"
+    )
     add.add_argument("--name", help="the person's name, shown in the staff area")
     add.add_argument(
         "--password",

@@ -161,7 +161,7 @@ async def make_migrations(name: str | None = None) -> list[str]:
     from tortoise.migrations.writer import format_migration_name
 
     apps = tortoise_config(Settings(database_url="sqlite://:memory:"))["apps"]
-    writers = await MigrationAutodetector(Tortoise.apps, apps).changes()  # type: ignore[arg-type]
+    writers = await MigrationAutodetector(Tortoise.apps, apps).changes()
     written = []
     for writer in writers:
         if name:

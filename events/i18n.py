@@ -65,7 +65,7 @@ def pick_language(query: str | None, cookie: str | None, accept_language: str | 
     """`?lang=` first, then the remembered cookie, then the browser's Accept-Language, else Japanese."""
     for candidate in (query, cookie):
         if candidate in LANGUAGES:
-            return candidate  # type: ignore[return-value]
+            return candidate
     for language in _accepted(accept_language or ""):
         if language in LANGUAGES:
             return language

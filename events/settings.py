@@ -32,7 +32,9 @@ class RateLimit:
         text = text.strip().lower()
         if text in {"0", "off", "none"}:
             return cls(0, 60)
-        match = re.fullmatch(r"(\d+)\s*(?:/\s*(\d*)\s*(s|sec|second|seconds|m|min|minute|minutes|h|hour|hours)?)?", text)
+        match = re.fullmatch(
+            r"(\d+)\s*(?:/\s*(\d*)\s*(s|sec|second|seconds|m|min|minute|minutes|h|hour|hours)?)?", text
+        )
         if not match:
             raise ConfigError(f"{variable}={text!r} is not a rate; write it like 30/minute, 10/60s or 0 for no limit.")
         count = int(match.group(1))

@@ -11,8 +11,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from events.errors import InvalidInput
-from events.text import clean_line, forbidden_character
 from events.i18n import gettext as _
+from events.text import clean_line, forbidden_character
 
 M = TypeVar("M", bound=BaseModel)
 

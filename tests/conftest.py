@@ -200,5 +200,3 @@ def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for tests that must run on PostgreSQL; skipped when none answers."""
     with postgres.throwaway_database() as url:
         yield url
-
-

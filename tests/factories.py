@@ -17,7 +17,9 @@ from events.staff.service import issue_token, save_staff
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def event_data(slug: str = "workshop", *, capacity: int | None = 10, days_ahead: int = 30, **changes: Any) -> dict[str, Any]:
+def event_data(
+    slug: str = "workshop", *, capacity: int | None = 10, days_ahead: int = 30, **changes: Any
+) -> dict[str, Any]:
     first = date.today() + timedelta(days=days_ahead)
     second = first + timedelta(days=1)
 
@@ -34,10 +36,38 @@ def event_data(slug: str = "workshop", *, capacity: int | None = 10, days_ahead:
         "city": "Nagoya",
         "categories": ["individual_member", "non_member", {"code": "guest", "label": "Guest"}],
         "sessions": [
-            {"code": "day1", "title": "Day 1", "kind": "day", "starts_at": at(first, 10), "ends_at": at(first, 17), "capacity": capacity},
-            {"code": "lecture", "title": "Evening lecture", "kind": "lecture", "starts_at": at(first, 18), "ends_at": at(first, 20), "capacity": None},
-            {"code": "reception", "title": "Reception", "kind": "reception", "starts_at": at(first, 20), "ends_at": at(first, 22), "capacity": capacity},
-            {"code": "day2", "title": "Day 2", "kind": "day", "starts_at": at(second, 10), "ends_at": at(second, 16), "capacity": capacity},
+            {
+                "code": "day1",
+                "title": "Day 1",
+                "kind": "day",
+                "starts_at": at(first, 10),
+                "ends_at": at(first, 17),
+                "capacity": capacity,
+            },
+            {
+                "code": "lecture",
+                "title": "Evening lecture",
+                "kind": "lecture",
+                "starts_at": at(first, 18),
+                "ends_at": at(first, 20),
+                "capacity": None,
+            },
+            {
+                "code": "reception",
+                "title": "Reception",
+                "kind": "reception",
+                "starts_at": at(first, 20),
+                "ends_at": at(first, 22),
+                "capacity": capacity,
+            },
+            {
+                "code": "day2",
+                "title": "Day 2",
+                "kind": "day",
+                "starts_at": at(second, 10),
+                "ends_at": at(second, 16),
+                "capacity": capacity,
+            },
         ],
     }
     data.update(changes)
@@ -58,7 +88,9 @@ def person(number: int = 1, sessions: list[str] | None = None, **changes: Any) -
     return RegistrationInput.model_validate(data)
 
 
-async def make_registration(event: Event, number: int = 1, sessions: list[str] | None = None, **changes: Any) -> Registered:
+async def make_registration(
+    event: Event, number: int = 1, sessions: list[str] | None = None, **changes: Any
+) -> Registered:
     return await register(event, person(number, sessions, **changes))
 
 

@@ -28,7 +28,7 @@ def throwaway_database() -> Iterator[str]:
     name = f"tsudoi_test_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         pytest.skip(f"PostgreSQL is not reachable at {SERVER_URL} ({exc}); this test needs it.")
     base = SERVER_URL.rsplit("/", 1)[0]
     try:

@@ -31,9 +31,15 @@ async def test_an_organizer_creates_a_published_event(client: httpx.AsyncClient,
     assert event["slug"] == "workshop" and event["status"] == "published" and event["registration_open"] is True
     day1 = event["sessions"][0]
     assert day1 == {
-        "code": "day1", "title": "Day 1", "kind": "day",
-        "starts_at": day1["starts_at"], "ends_at": day1["ends_at"], "location": "",
-        "capacity": 150, "confirmed": 0, "remaining": 150,
+        "code": "day1",
+        "title": "Day 1",
+        "kind": "day",
+        "starts_at": day1["starts_at"],
+        "ends_at": day1["ends_at"],
+        "location": "",
+        "capacity": 150,
+        "confirmed": 0,
+        "remaining": 150,
     }
     assert day1["starts_at"].endswith("T10:00:00+09:00"), "times are shown in the event's zone with the offset"
     assert event["sessions"][1]["capacity"] is None and event["sessions"][1]["remaining"] is None
@@ -104,7 +110,10 @@ async def test_bad_session_input_names_the_field(
 async def test_capacity_cannot_go_below_the_confirmed_count(client: httpx.AsyncClient, organizer: str) -> None:
     await client.post("/api/v1/events", json=event_data(capacity=5), headers=auth(organizer))
     for n in range(3):
-        await client.post("/api/v1/events/workshop/registrations", json={"name": "P", "email": f"p{n}@example.org", "sessions": ["day1"]})
+        await client.post(
+            "/api/v1/events/workshop/registrations",
+            json={"name": "P", "email": f"p{n}@example.org", "sessions": ["day1"]},
+        )
 
     response = await client.patch(
         "/api/v1/events/workshop", json={"sessions": [{"code": "day1", "capacity": 2}]}, headers=auth(organizer)
@@ -120,12 +129,15 @@ async def test_raising_capacity_promotes_the_waiting_list_at_once(client: httpx.
     links = []
     for n in range(4):
         answer = await client.post(
-            "/api/v1/events/workshop/registrations", json={"name": "P", "email": f"p{n}@example.org", "sessions": ["day1"]}
+            "/api/v1/events/workshop/registrations",
+            json={"name": "P", "email": f"p{n}@example.org", "sessions": ["day1"]},
         )
         links.append(answer.json()["links"]["api"])
 
     response = await client.patch(
-        "/api/v1/events/workshop", json={"title": "New title", "sessions": [{"code": "day1", "capacity": 3}]}, headers=auth(organizer)
+        "/api/v1/events/workshop",
+        json={"title": "New title", "sessions": [{"code": "day1", "capacity": 3}]},
+        headers=auth(organizer),
     )
 
     assert response.status_code == 200
@@ -140,7 +152,17 @@ async def test_patch_adds_a_session_by_a_new_code(client: httpx.AsyncClient, org
 
     response = await client.patch(
         "/api/v1/events/workshop",
-        json={"sessions": [{"code": "tour", "title": "Study tour", "starts_at": "2030-05-01T09:00:00+09:00", "ends_at": "2030-05-01T12:00:00+09:00", "capacity": 20}]},
+        json={
+            "sessions": [
+                {
+                    "code": "tour",
+                    "title": "Study tour",
+                    "starts_at": "2030-05-01T09:00:00+09:00",
+                    "ends_at": "2030-05-01T12:00:00+09:00",
+                    "capacity": 20,
+                }
+            ]
+        },
         headers=auth(organizer),
     )
 
@@ -162,16 +184,22 @@ def _api_routes(app: Starlette) -> set[tuple[str, str]]:
     return found
 
 
-async def test_the_openapi_document_is_valid_and_describes_every_api_route(client: httpx.AsyncClient, app: Starlette) -> None:
+async def test_the_openapi_document_is_valid_and_describes_every_api_route(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
     document = (await client.get("/api/v1/openapi.json")).json()
 
     validate(document)
-    described = {(path, method) for path, item in document["paths"].items() for method in item if method != "parameters"}
+    described = {
+        (path, method) for path, item in document["paths"].items() for method in item if method != "parameters"
+    }
     assert _api_routes(app) == described
 
 
 def _check(document: dict[str, Any], path: str, method: str, response: httpx.Response) -> None:
-    schema = document["paths"][path][method]["responses"][str(response.status_code)]["content"]["application/json"]["schema"]
+    schema = document["paths"][path][method]["responses"][str(response.status_code)]["content"]["application/json"][
+        "schema"
+    ]
     validator = Draft202012Validator({**schema, "components": document["components"]})
     errors = sorted(validator.iter_errors(response.json()), key=str)
     assert not errors, f"{method.upper()} {path} {response.status_code} breaks its schema: {errors[0].message}"
@@ -180,7 +208,9 @@ def _check(document: dict[str, Any], path: str, method: str, response: httpx.Res
 async def test_real_answers_match_the_openapi_document(client: httpx.AsyncClient, organizer: str) -> None:
     document = (await client.get("/api/v1/openapi.json")).json()
     created = await client.post("/api/v1/events", json=event_data(), headers=auth(organizer))
-    registered = await client.post("/api/v1/events/workshop/registrations", json={"name": "A", "email": "a@example.org", "sessions": ["day1"]})
+    registered = await client.post(
+        "/api/v1/events/workshop/registrations", json={"name": "A", "email": "a@example.org", "sessions": ["day1"]}
+    )
     invalid = await client.post("/api/v1/events/workshop/registrations", json={"name": ""})
     link = registered.json()["links"]["api"]
 
@@ -189,7 +219,12 @@ async def test_real_answers_match_the_openapi_document(client: httpx.AsyncClient
     _check(document, "/api/v1/events/{slug}", "get", await client.get("/api/v1/events/workshop"))
     _check(document, "/api/v1/events/{slug}/registrations", "post", registered)
     _check(document, "/api/v1/events/{slug}/registrations", "post", invalid)
-    _check(document, "/api/v1/events/{slug}/registrations", "get", await client.get("/api/v1/events/workshop/registrations", headers=auth(organizer)))
+    _check(
+        document,
+        "/api/v1/events/{slug}/registrations",
+        "get",
+        await client.get("/api/v1/events/workshop/registrations", headers=auth(organizer)),
+    )
     _check(document, "/api/v1/registrations/{secret}", "get", await client.get(link))
     _check(document, "/api/v1/registrations/{secret}/cancel", "post", await client.post(link + "/cancel"))
     _check(document, "/api/v1/registrations/{secret}/badge.pdf", "get", await client.get(link + "/badge.pdf"))

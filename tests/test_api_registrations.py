@@ -14,7 +14,6 @@ from tests.conftest import make_app, running
 from tests.factories import event_data, staff_token
 
 
-
 async def create_event(client: httpx.AsyncClient, token: str, **kwargs: Any) -> dict[str, Any]:
     response = await client.post("/api/v1/events", json=event_data(**kwargs), headers=auth(token))
     assert response.status_code == 201, response.text
@@ -38,7 +37,9 @@ async def register(client: httpx.AsyncClient, body: Any, slug: str = "workshop",
 async def test_registering_answers_the_contract_shape(client: httpx.AsyncClient, organizer: str) -> None:
     await create_event(client, organizer, capacity=1)
 
-    response = await register(client, {"name": "山田 花子", "email": "hanako@example.org", "sessions": ["day1", "day2"]})
+    response = await register(
+        client, {"name": "山田 花子", "email": "hanako@example.org", "sessions": ["day1", "day2"]}
+    )
 
     assert response.status_code == 201
     assert response.headers["cache-control"] == "no-store"
@@ -64,7 +65,12 @@ async def test_the_registration_link_shows_and_cancels_it(client: httpx.AsyncCli
     promoted = await client.get(second["links"]["api"])
 
     assert shown.status_code == 200 and shown.json()["name"] == "First"
-    assert shown.json()["sessions"][0] == {"code": "day1", "title": "Day 1", "status": "confirmed", "checked_in_at": None}
+    assert shown.json()["sessions"][0] == {
+        "code": "day1",
+        "title": "Day 1",
+        "status": "confirmed",
+        "checked_in_at": None,
+    }
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert promoted.json()["status"] == "confirmed", "the waiting person got the freed seat at once"
 
@@ -91,7 +97,14 @@ async def test_unknown_fields_never_choose_code_status_or_seat(client: httpx.Asy
 
     response = await register(
         client,
-        {"name": "Sneaky", "email": "s@example.org", "sessions": ["day1"], "status": "confirmed", "code": "AAAAAAAA", "event_id": 99},
+        {
+            "name": "Sneaky",
+            "email": "s@example.org",
+            "sessions": ["day1"],
+            "status": "confirmed",
+            "code": "AAAAAAAA",
+            "event_id": 99,
+        },
     )
 
     assert response.status_code == 201
@@ -140,7 +153,15 @@ async def test_bad_input_gets_a_422_naming_the_field(
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{not json", b"", b"[]", b'"text"', b"null", b"[" * 5000 + b"]" * 5000, "{\"name\": \"\udcff\"}".encode("utf-8", "surrogatepass")],
+    [
+        b"{not json",
+        b"",
+        b"[]",
+        b'"text"',
+        b"null",
+        b"[" * 5000 + b"]" * 5000,
+        '{"name": "\udcff"}'.encode("utf-8", "surrogatepass"),
+    ],
 )
 async def test_malformed_bodies_get_a_422(client: httpx.AsyncClient, organizer: str, raw: bytes) -> None:
     await create_event(client, organizer)
@@ -193,9 +214,14 @@ async def test_public_registration_is_rate_limited_per_address(settings: Any) ->
     assert with_token.status_code == 201, "requests with a staff token are not limited"
 
 
-async def test_staff_list_shows_email_to_organizers_but_not_to_door_staff(client: httpx.AsyncClient, organizer: str) -> None:
+async def test_staff_list_shows_email_to_organizers_but_not_to_door_staff(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
     await create_event(client, organizer)
-    await register(client, {"name": "Tanaka Yuki", "organization": "Minato Center", "email": "yuki@example.org", "sessions": ["day1"]})
+    await register(
+        client,
+        {"name": "Tanaka Yuki", "organization": "Minato Center", "email": "yuki@example.org", "sessions": ["day1"]},
+    )
     await register(client, {"name": "Maria Santos", "email": "maria@example.org", "sessions": ["day2"]})
     door = await staff_token(role="door")  # type: ignore[arg-type]
 

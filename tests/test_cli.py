@@ -18,7 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def tsudoi(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "events.cli", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "events.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -30,7 +35,9 @@ def test_every_command_explains_itself(command: list[str], tmp_path: Path) -> No
     assert "usage: tsudoi" in result.stdout and len(result.stdout.splitlines()) > 3
 
 
-def test_staff_add_prints_a_working_token_as_the_last_line(settings: Settings, tmp_path: Path, live_server_factory: type) -> None:
+def test_staff_add_prints_a_working_token_as_the_last_line(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
     env = {"DATABASE_URL": settings.database_url, "TSUDOI_SECRET_KEY": "live-test-secret"}
 
     result = tsudoi("staff", "add", "Door.Volunteer@example.org", "--role", "door", "--token", cwd=tmp_path, env=env)

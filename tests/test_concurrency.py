@@ -20,8 +20,14 @@ CLIENTS = 60
 def organizer_token(database_url: str, workdir: Path) -> str:
     """A token made the way an organizer makes one: `tsudoi staff add … --token`."""
     result = tsudoi(
-        "staff", "add", "organizer@example.org", "--role", "organizer", "--token",
-        cwd=workdir, env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
+        "staff",
+        "add",
+        "organizer@example.org",
+        "--role",
+        "organizer",
+        "--token",
+        cwd=workdir,
+        env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]
@@ -49,7 +55,9 @@ async def burst(url: str, token: str) -> tuple[list[httpx.Response], dict[str, A
     return answers, event, people
 
 
-def assert_exactly_ten_confirmed(answers: list[httpx.Response], event: dict[str, Any], people: list[dict[str, Any]]) -> None:
+def assert_exactly_ten_confirmed(
+    answers: list[httpx.Response], event: dict[str, Any], people: list[dict[str, Any]]
+) -> None:
     failures = [a.text for a in answers if a.status_code != 201]
     assert not failures, f"every request succeeds, no 5xx: {failures[:3]}"
     statuses = [a.json()["status"] for a in answers]
@@ -61,7 +69,9 @@ def assert_exactly_ten_confirmed(answers: list[httpx.Response], event: dict[str,
 
 
 @pytest.mark.usefixtures("db")
-async def test_sixty_clients_at_once_get_exactly_ten_seats(settings: Settings, tmp_path: Path, live_server_factory: type) -> None:
+async def test_sixty_clients_at_once_get_exactly_ten_seats(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
     token = organizer_token(settings.database_url, tmp_path)
     server = live_server_factory(settings.database_url)
 

@@ -25,9 +25,28 @@ def _ids(path: Path) -> set[str | tuple[str, ...]]:
 def test_the_message_template_is_current_with_the_code(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_", "-k", "gettext",
-         "-k", "ngettext:1,2", "--no-location", "--sort-output", "-o", str(fresh), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "gettext",
+            "-k",
+            "ngettext:1,2",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
 
     committed = _ids(ROOT / "events/locale/messages.pot")
@@ -48,7 +67,14 @@ def test_the_japanese_catalogue_translates_every_message() -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("", "ja"), ("en-US,en;q=0.9", "en"), ("fil-PH", "tl"), ("fr-FR,ko;q=0.5", "ko"), ("de;q=0,*;q=0.1", "ja"), ("garbage;;q=x", "ja")],
+    [
+        ("", "ja"),
+        ("en-US,en;q=0.9", "en"),
+        ("fil-PH", "tl"),
+        ("fr-FR,ko;q=0.5", "ko"),
+        ("de;q=0,*;q=0.1", "ja"),
+        ("garbage;;q=x", "ja"),
+    ],
 )
 def test_the_browser_language_is_used_when_nothing_was_chosen(header: str, expected: str) -> None:
     assert i18n.pick_language(None, None, header) == expected

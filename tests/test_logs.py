@@ -15,8 +15,13 @@ def test_secrets_in_paths_are_redacted() -> None:
 
 def test_the_access_log_record_is_rewritten() -> None:
     record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5000", "GET", "/manage/SECRETSECRETSECRETSECRET", "1.1", 200), None,
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/manage/SECRETSECRETSECRETSECRET", "1.1", 200),
+        None,
     )
 
     RedactSecrets().filter(record)

@@ -27,7 +27,9 @@ async def test_the_models_match_the_migrations() -> None:
 
     changes = await detector.changes()
 
-    assert changes == [], "a model changed without a migration: run tortoise makemigrations (see CONTRIBUTING in README)"
+    assert changes == [], (
+        "a model changed without a migration: run tortoise makemigrations (see CONTRIBUTING in README)"
+    )
 
 
 async def test_migrating_again_changes_nothing_and_keeps_the_data(settings: Settings) -> None:
@@ -77,8 +79,14 @@ async def test_the_database_refuses_two_active_registrations_for_one_email() -> 
 
     with pytest.raises(IntegrityError):
         await Registration.create(
-            event=event, code="XXXXXXXX", secret="s" * 32, name="Copy", email="dup@example.org",
-            active_email=copy.active_email, category="participant", status=copy.status,
+            event=event,
+            code="XXXXXXXX",
+            secret="s" * 32,
+            name="Copy",
+            email="dup@example.org",
+            active_email=copy.active_email,
+            category="participant",
+            status=copy.status,
         )
 
 

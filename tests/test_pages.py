@@ -62,9 +62,16 @@ async def test_registering_through_the_form_leads_to_the_manage_page(client: htt
     assert "Maria Santos" in manage.text and "Confirmed" in manage.text
 
 
-async def test_a_form_with_mistakes_comes_back_with_the_input_and_the_errors(client: httpx.AsyncClient, event: Event) -> None:
+async def test_a_form_with_mistakes_comes_back_with_the_input_and_the_errors(
+    client: httpx.AsyncClient, event: Event
+) -> None:
     page = await client.get("/events/workshop?lang=en")
-    form = {"csrf_token": csrf_token(page.text), "name": "Kim Minji", "email": "not-an-email", "organization": "이주민과 함께"}
+    form = {
+        "csrf_token": csrf_token(page.text),
+        "name": "Kim Minji",
+        "email": "not-an-email",
+        "organization": "이주민과 함께",
+    }
 
     response = await client.post("/events/workshop", data=form)
 
@@ -104,14 +111,18 @@ async def test_a_form_without_its_csrf_token_is_refused(client: httpx.AsyncClien
     await client.get("/events/workshop")
 
     response = await client.post(
-        "/events/workshop", data={"name": "A", "email": "a@example.org", "sessions": "day1"}, headers={"accept": "text/html"}
+        "/events/workshop",
+        data={"name": "A", "email": "a@example.org", "sessions": "day1"},
+        headers={"accept": "text/html"},
     )
 
     assert response.status_code == 403
     assert "<html" in response.text
 
 
-async def test_the_language_follows_the_query_then_the_cookie_then_the_browser(client: httpx.AsyncClient, event: Event) -> None:
+async def test_the_language_follows_the_query_then_the_cookie_then_the_browser(
+    client: httpx.AsyncClient, event: Event
+) -> None:
     by_default = await client.get("/")
     by_browser = await client.get("/", headers={"accept-language": "ko-KR,ko;q=0.9,en;q=0.5"})
     chosen = await client.get("/?lang=en")

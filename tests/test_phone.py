@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from events.settings import Settings
-from tests.test_concurrency import organizer_token
 from tests.factories import event_data
+from tests.test_concurrency import organizer_token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -25,8 +25,14 @@ def browser():  # type: ignore[no-untyped-def]
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -41,7 +47,9 @@ def test_a_participant_registers_on_a_360_pixel_phone(
     token = organizer_token(settings.database_url, tmp_path)
     server = live_server_factory(settings.database_url)
     httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=1), headers={"Authorization": f"Bearer {token}"})
-    page = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
+    page = browser.new_page(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )  # type: ignore[attr-defined]
 
     page.goto(f"{server.url}/events/workshop?lang=en")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.usefixtures("db")
 async def assert_counters_match_seats() -> None:
     for session in await Session.all():
         confirmed = await Seat.filter(session=session, status=SeatStatus.CONFIRMED).count()
-        assert session.confirmed_count == confirmed, f"{session.code}: counter {session.confirmed_count} != {confirmed} rows"
+        assert session.confirmed_count == confirmed, (
+            f"{session.code}: counter {session.confirmed_count} != {confirmed} rows"
+        )
         if session.capacity is not None:
             assert confirmed <= session.capacity, f"{session.code} is overbooked: {confirmed} > {session.capacity}"
 
@@ -48,7 +50,10 @@ async def test_a_full_session_puts_the_seat_on_the_waiting_list() -> None:
     third = await make_registration(event, 3, ["day1"])
 
     assert second.registration.status == RegistrationStatus.CONFIRMED, "confirmed because the lecture had room"
-    assert dict((s.code, st) for s, st in second.seats) == {"day1": SeatStatus.WAITLISTED, "lecture": SeatStatus.CONFIRMED}
+    assert dict((s.code, st) for s, st in second.seats) == {
+        "day1": SeatStatus.WAITLISTED,
+        "lecture": SeatStatus.CONFIRMED,
+    }
     assert third.registration.status == RegistrationStatus.WAITLISTED
     assert await waitlist_positions(third.registration) == {third.seats[0][0].id: 2}
     await assert_counters_match_seats()

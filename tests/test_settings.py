@@ -11,8 +11,15 @@ from events.settings import ConfigError, RateLimit, from_environ
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("30/minute", RateLimit(30, 60)), ("30/min", RateLimit(30, 60)), ("10/60s", RateLimit(10, 60)),
-     ("5/second", RateLimit(5, 1)), ("100/hour", RateLimit(100, 3600)), ("0", RateLimit(0, 60)), ("30", RateLimit(30, 60))],
+    [
+        ("30/minute", RateLimit(30, 60)),
+        ("30/min", RateLimit(30, 60)),
+        ("10/60s", RateLimit(10, 60)),
+        ("5/second", RateLimit(5, 1)),
+        ("100/hour", RateLimit(100, 3600)),
+        ("0", RateLimit(0, 60)),
+        ("30", RateLimit(30, 60)),
+    ],
 )
 def test_rates_read_the_way_people_write_them(text: str, expected: RateLimit) -> None:
     assert RateLimit.parse(text, "X") == expected

@@ -23,7 +23,8 @@ async def organizer(app: Starlette) -> str:
 async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
     page = await client.get("/staff/login")
     return await client.post(
-        "/staff/login", data={"csrf_token": csrf_token(page.text), "email": email, "password": password, "next": "/staff/"}
+        "/staff/login",
+        data={"csrf_token": csrf_token(page.text), "email": email, "password": password, "next": "/staff/"},
     )
 
 
@@ -33,7 +34,9 @@ async def test_the_staff_area_asks_for_sign_in(client: httpx.AsyncClient) -> Non
     assert response.status_code == 303 and response.headers["location"].startswith("http://testserver/staff/login")
 
 
-async def test_an_organizer_signs_in_and_sees_registrations_with_email(client: httpx.AsyncClient, organizer: str) -> None:
+async def test_an_organizer_signs_in_and_sees_registrations_with_email(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
     event = await make_event()
     await make_registration(event, 1, name="山田 花子", name_reading="やまだ はなこ", email="hanako@example.org")
     await make_registration(event, 2, name="Aoki", email="aoki@example.org")
@@ -59,7 +62,9 @@ async def test_a_door_account_sees_no_email_addresses(client: httpx.AsyncClient)
     assert listing.status_code == 200 and "secret-person@example.org" not in listing.text
 
 
-async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: httpx.AsyncClient, organizer: str) -> None:
+async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
     wrong_password = await sign_in(client, organizer, "not the password")
     unknown_person = await sign_in(client, "nobody@example.org", "whatever it is")
 

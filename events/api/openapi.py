@@ -158,13 +158,17 @@ SECRET = {
     "schema": {"type": "string"},
     "description": "The capability secret from the registration's links.",
 }
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def paths() -> dict[str, Any]:
     return {
         "/api/v1/openapi.json": {
-            "get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3.1"}},
+            }
         },
         "/api/v1/events": {
             "get": {
@@ -189,7 +193,8 @@ def paths() -> dict[str, Any]:
             },
             "patch": {
                 "operationId": "updateEvent",
-                "summary": "Change fields and sessions by code (organizer); a capacity below the confirmed count is a 422",
+                "summary": "Change fields and sessions by code (organizer)",
+                "description": "A capacity below the confirmed count is a 422; a raised one promotes waiting seats.",
                 "security": BEARER,
                 "requestBody": _body(EventPatch),
                 "responses": {"200": _json(_ref(EventOut), "The event"), **_errors(401, 403, 404, 413, 422)},
@@ -200,7 +205,9 @@ def paths() -> dict[str, Any]:
             "post": {
                 "operationId": "register",
                 "summary": "Register one person for chosen sessions",
-                "description": "Each session is confirmed while it has seats, else waitlisted. Unknown fields are ignored.",
+                "description": (
+                    "Each session is confirmed while it has seats, else waitlisted. Unknown fields are ignored."
+                ),
                 "requestBody": _body(RegistrationInput),
                 "responses": {
                     "201": _json(_ref(RegistrationCreated), "Registered"),

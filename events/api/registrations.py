@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events.api.presenters import links, registration_json
-from events.errors import DomainError
+from events.errors import NotImplementedYet
+from events.i18n import gettext as _
 from events.program import service as program
 from events.registrations import listing, service
 from events.registrations.schemas import RegistrationInput
@@ -38,9 +39,7 @@ async def show(request: Request) -> JSONResponse:
     registration = await service.by_secret(request.path_params["secret"])
     seats = await service.seats_of(registration)
     positions = await waitlist_positions(registration)
-    body = registration_json(
-        registration, seats, registration.event.timezone, include_email=True, positions=positions
-    )
+    body = registration_json(registration, seats, registration.event.timezone, include_email=True, positions=positions)
     body["event"] = registration.event.slug
     body["links"] = links(base_url(request), registration)
     return json_response(body, private=True)
@@ -54,19 +53,14 @@ async def cancel(request: Request) -> JSONResponse:
     return json_response(body, private=True)
 
 
-class NotImplementedYet(DomainError):
-    status_code = 501
-    code = "not_implemented"
-
-
 async def badge(request: Request) -> Response:
     await service.by_secret(request.path_params["secret"])
-    raise NotImplementedYet("Badges are not available yet.")
+    raise NotImplementedYet(_("Badges are not available yet."))
 
 
 async def calendar(request: Request) -> Response:
     await service.by_secret(request.path_params["secret"])
-    raise NotImplementedYet("Personal calendars are not available yet.")
+    raise NotImplementedYet(_("Calendars are not available yet."))
 
 
 async def list_for_staff(request: Request) -> JSONResponse:

@@ -45,7 +45,7 @@ class Event(Model):
     city = fields.CharField(max_length=100, default="")
     registration_opens_at = fields.DatetimeField(null=True)
     registration_closes_at = fields.DatetimeField(null=True)
-    categories = fields.JSONField(default=list)
+    categories: list[dict[str, str]] = fields.JSONField(default=list)
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.PUBLISHED)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -38,7 +38,7 @@ def _category(value: Any) -> dict[str, str]:
     if isinstance(value, str):
         value = {"code": value}
     if not isinstance(value, dict) or not isinstance(value.get("code"), str):
-        raise ValueError("A category is a code like \"guest\" or an object {\"code\", \"label\"}.")
+        raise ValueError('A category is a code like "guest" or an object {"code", "label"}.')
     code = value["code"].strip()
     if not CODE.match(code):
         raise ValueError(f"{code!r} is not a category code: letters, digits, - and _, at most 32.")

@@ -11,10 +11,10 @@ from tortoise.exceptions import IntegrityError
 from events import clock
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
+from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
 from events.program.schemas import EventInput, EventPatch, SessionInput, SessionPatch
 from events.registrations.waitlist import fill_from_waitlist
-from events.i18n import gettext as _
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
@@ -201,4 +201,3 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
     await session.save()
     if raised:
         await fill_from_waitlist(session.id)
-

@@ -7,9 +7,9 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, field_validator
 
+from events.i18n import gettext as _
 from events.registrations.models import Language
 from events.validation import Input, OptionalText, RequiredText
-from events.i18n import gettext as _
 
 
 def _email(value: str) -> str:

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from events import clock
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
+from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
 from events.registrations import codes
@@ -16,7 +17,6 @@ from events.registrations.models import Registration, RegistrationStatus, Seat, 
 from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import claim_seat, lock_sessions, release_seat
 from events.text import normalize_email
-from events.i18n import gettext as _
 
 #: A new code is drawn this many times if it happens to be taken already.
 CODE_ATTEMPTS = 5
@@ -120,7 +120,11 @@ async def by_secret(secret: str) -> Registration:
 
 
 async def seats_of(registration: Registration) -> list[Seat]:
-    return await Seat.filter(registration=registration).prefetch_related("session").order_by("session__position", "session__starts_at")
+    return (
+        await Seat.filter(registration=registration)
+        .prefetch_related("session")
+        .order_by("session__position", "session__starts_at")
+    )
 
 
 async def cancel(registration: Registration) -> list[int]:
@@ -131,7 +135,7 @@ async def cancel(registration: Registration) -> list[int]:
 
     async def work() -> list[int]:
         session_ids = await Seat.filter(registration_id=registration.id).values_list("session_id", flat=True)
-        await lock_sessions(list(session_ids))
+        await lock_sessions([int(session_id) for session_id in session_ids])  # type: ignore[call-overload]
         # Read again under the locks: a waiting seat may have been promoted meanwhile.
         seats = await Seat.filter(registration_id=registration.id).exclude(status=SeatStatus.CANCELLED)
         current = await Registration.get(id=registration.id)

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from events.database import DatabaseBusy
 from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
 from events.i18n import gettext as _
+from events.web.templating import render
 
 log = logging.getLogger("tsudoi.errors")
 
@@ -39,8 +40,7 @@ def _body(code: str, message: str, fields: dict[str, str] | None = None) -> dict
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    pages = request.app.state.pages
-    return pages.render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:

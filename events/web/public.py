@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import i18n
-from events.errors import Conflict, InvalidInput
+from events.errors import Conflict, InvalidInput, NotImplementedYet, RateLimited
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
@@ -19,13 +19,14 @@ from events.registrations.waitlist import waitlist_positions
 from events.validation import parse
 from events.web import csrf
 from events.web.http import NO_STORE, client_address
+from events.web.templating import render
 
 FORM_FIELDS = ("name", "name_reading", "email", "organization", "category")
 
 
 async def index(request: Request) -> Response:
     events = await program.upcoming_events()
-    return request.app.state.pages.render(request, "index.html", {"events": events})
+    return render(request, "index.html", {"events": events})
 
 
 def _event_page(
@@ -44,7 +45,7 @@ def _event_page(
         "errors": errors or {},
         "problem": problem,
     }
-    return request.app.state.pages.render(request, "event.html", context, status_code=status_code)
+    return render(request, "event.html", context, status_code=status_code)
 
 
 async def event_page(request: Request) -> Response:
@@ -60,13 +61,15 @@ async def register(request: Request) -> Response:
     values["sessions"] = [str(code) for code in form.getlist("sessions")]
     try:
         request.app.state.registration_limiter.hit(client_address(request))
-        data = parse(RegistrationInput, {**values, "language": i18n.current_language(), "category": values["category"] or None})
+        data = parse(
+            RegistrationInput, {**values, "language": i18n.current_language(), "category": values["category"] or None}
+        )
         result = await service.register(event, data)
     except InvalidInput as exc:
         problem = _("Please check the fields marked below.")
         return _event_page(request, event, values, _form_errors(exc.fields), problem, status_code=422)
-    except Conflict as exc:
-        return _event_page(request, event, values, {}, exc.message, status_code=409)
+    except (Conflict, RateLimited) as exc:
+        return _event_page(request, event, values, {}, exc.message, status_code=exc.status_code)
     target = request.url_for("manage", secret=result.registration.secret)
     response = RedirectResponse(f"{target}?registered=1", status_code=303)
     response.headers.update(NO_STORE)
@@ -91,7 +94,7 @@ async def manage(request: Request) -> Response:
         "just_registered": request.query_params.get("registered") == "1",
         "just_cancelled": request.query_params.get("cancelled") == "1",
     }
-    response = request.app.state.pages.render(request, "manage.html", context)
+    response = render(request, "manage.html", context)
     response.headers.update(NO_STORE)
     return response
 
@@ -99,7 +102,7 @@ async def manage(request: Request) -> Response:
 async def confirm_cancel(request: Request) -> Response:
     registration = await service.by_secret(request.path_params["secret"])
     context = {"registration": registration, "event": registration.event}
-    response = request.app.state.pages.render(request, "cancel.html", context)
+    response = render(request, "cancel.html", context)
     response.headers.update(NO_STORE)
     return response
 
@@ -112,10 +115,16 @@ async def cancel(request: Request) -> Response:
     return RedirectResponse(f"{target}?cancelled=1", status_code=303, headers=NO_STORE)
 
 
+async def event_calendar(request: Request) -> Response:
+    await program.get_event(request.path_params["slug"])
+    raise NotImplementedYet(_("Calendars are not available yet."))
+
+
 ROUTES = [
     Route("/", index, methods=["GET"], name="index"),
     Route("/events/{slug}", event_page, methods=["GET"], name="event"),
     Route("/events/{slug}", register, methods=["POST"], name="register"),
+    Route("/events/{slug}/calendar.ics", event_calendar, methods=["GET"], name="event_calendar"),
     Route("/manage/{secret}", manage, methods=["GET"], name="manage"),
     Route("/manage/{secret}/cancel", confirm_cancel, methods=["GET"], name="confirm_cancel"),
     Route("/manage/{secret}/cancel", cancel, methods=["POST"], name="cancel"),

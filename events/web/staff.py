@@ -19,6 +19,7 @@ from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
 from events.web import csrf
 from events.web.http import NO_STORE, client_address
+from events.web.templating import render
 
 PAGE_SIZE = 50
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -47,7 +48,7 @@ def _safe_next(target: str | None) -> str:
 
 async def login_form(request: Request) -> Response:
     context = {"next": _safe_next(request.query_params.get("next")), "email": "", "problem": None}
-    return request.app.state.pages.render(request, "staff/login.html", context)
+    return render(request, "staff/login.html", context)
 
 
 async def login(request: Request) -> Response:
@@ -60,11 +61,11 @@ async def login(request: Request) -> Response:
         request.app.state.login_limiter.hit(client_address(request))
     except RateLimited as exc:
         context = {"next": target, "email": email, "problem": exc.message}
-        return request.app.state.pages.render(request, "staff/login.html", context, status_code=429)
+        return render(request, "staff/login.html", context, status_code=429)
     account = await authenticate_password(email, password)
     if account is None:
         context = {"next": target, "email": email, "problem": _("Wrong e-mail address or password.")}
-        return request.app.state.pages.render(request, "staff/login.html", context, status_code=401)
+        return render(request, "staff/login.html", context, status_code=401)
     sign_in(request, account)
     return RedirectResponse(target, status_code=303)
 
@@ -80,7 +81,7 @@ async def dashboard(request: Request, account: StaffAccount) -> Response:
     events = await Event.all().order_by("-starts_on", "-id")
     if account.event_id is not None:  # type: ignore[attr-defined]
         events = [event for event in events if event.id == account.event_id]  # type: ignore[attr-defined]
-    return request.app.state.pages.render(request, "staff/dashboard.html", {"events": events, "account": account})
+    return render(request, "staff/dashboard.html", {"events": events, "account": account})
 
 
 @signed_in
@@ -106,7 +107,7 @@ async def event_registrations(request: Request, account: StaffAccount) -> Respon
         "show_email": account.role == Role.ORGANIZER,
         "account": account,
     }
-    return request.app.state.pages.render(request, "staff/registrations.html", context)
+    return render(request, "staff/registrations.html", context)
 
 
 ROUTES = [

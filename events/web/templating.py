@@ -84,7 +84,9 @@ class Pages:
     def __init__(self) -> None:
         self.environment = build_environment()
 
-    def render(self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    def render(
+        self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    ) -> HTMLResponse:
         page = self.environment.get_template(name)
         values = {
             "request": request,
@@ -94,3 +96,9 @@ class Pages:
             **(context or {}),
         }
         return HTMLResponse(page.render(values), status_code=status_code)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with the app's `Pages`."""
+    pages: Pages = request.app.state.pages
+    return pages.render(request, name, context, status_code)

@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from events import database
@@ -23,35 +23,28 @@ from events.web import public, staff, system
 from events.web.errors import HANDLERS
 from events.web.middleware import BodySizeLimit, LanguageMiddleware, SecurityHeaders
 from events.web.ratelimit import RateLimiter
+from events.web.routing import route
 from events.web.templating import Pages
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SESSION_COOKIE = "tsudoi_session"
 
 API_ROUTES = [
-    Route("/api/v1/openapi.json", openapi.document, methods=["GET"], name="openapi"),
-    Route("/api/v1/events", events_api.list_events, methods=["GET"], name="api_events"),
-    Route("/api/v1/events", events_api.create_event, methods=["POST"], name="api_create_event"),
-    Route("/api/v1/events/{slug}", events_api.get_event, methods=["GET"], name="api_event"),
-    Route("/api/v1/events/{slug}", events_api.update_event, methods=["PATCH"], name="api_update_event"),
-    Route("/api/v1/events/{slug}/registrations", registrations_api.register, methods=["POST"], name="api_register"),
-    Route(
+    route("/api/v1/openapi.json", name="openapi", get=openapi.document),
+    route("/api/v1/events", name="api_events", get=events_api.list_events, post=events_api.create_event),
+    route("/api/v1/events/{slug}", name="api_event", get=events_api.get_event, patch=events_api.update_event),
+    route(
         "/api/v1/events/{slug}/registrations",
-        registrations_api.list_for_staff,
-        methods=["GET"],
         name="api_registrations",
+        get=registrations_api.list_for_staff,
+        post=registrations_api.register,
     ),
-    Route("/api/v1/registrations/{secret}", registrations_api.show, methods=["GET"], name="api_registration"),
-    Route("/api/v1/registrations/{secret}/cancel", registrations_api.cancel, methods=["POST"], name="api_cancel"),
-    Route("/api/v1/registrations/{secret}/badge.pdf", registrations_api.badge, methods=["GET"], name="api_badge"),
-    Route(
-        "/api/v1/registrations/{secret}/calendar.ics",
-        registrations_api.calendar,
-        methods=["GET"],
-        name="api_calendar",
-    ),
-    Route("/api/v1/tokens", tokens_api.create_token, methods=["POST"], name="api_create_token"),
-    Route("/api/v1/tokens/current", tokens_api.revoke_current_token, methods=["DELETE"], name="api_revoke_token"),
+    route("/api/v1/registrations/{secret}", name="api_registration", get=registrations_api.show),
+    route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),
+    route("/api/v1/registrations/{secret}/badge.pdf", name="api_badge", get=registrations_api.badge),
+    route("/api/v1/registrations/{secret}/calendar.ics", name="api_calendar", get=registrations_api.calendar),
+    route("/api/v1/tokens", name="api_tokens", post=tokens_api.create_token),
+    route("/api/v1/tokens/current", name="api_token", delete=tokens_api.revoke_current_token),
 ]
 
 

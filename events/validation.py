@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, WithJsonSchema
 
 from events.errors import InvalidInput
 from events.i18n import gettext as _
@@ -71,7 +71,20 @@ def _line(max_length: int, required: bool) -> Any:
     return check
 
 
+_ALLOWED = r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
 #: A required single line of at most 200 characters (a name, a title).
-RequiredText = Annotated[str, AfterValidator(_line(200, True))]
+RequiredText = Annotated[
+    str,
+    AfterValidator(_line(200, True)),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 200, "pattern": f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"}
+    ),
+]
 #: An optional single line of at most 200 characters (an organization, a reading, a venue).
-OptionalText = Annotated[str, AfterValidator(_line(200, False))]
+OptionalText = Annotated[
+    str,
+    AfterValidator(_line(200, False)),
+    WithJsonSchema({"type": "string", "maxLength": 200, "pattern": f"^{_ALLOWED}*$"}),
+]

@@ -228,3 +228,48 @@ async def test_real_answers_match_the_openapi_document(client: httpx.AsyncClient
     _check(document, "/api/v1/registrations/{secret}", "get", await client.get(link))
     _check(document, "/api/v1/registrations/{secret}/cancel", "post", await client.post(link + "/cancel"))
     _check(document, "/api/v1/registrations/{secret}/badge.pdf", "get", await client.get(link + "/badge.pdf"))
+
+
+async def test_a_wrong_method_is_a_405_naming_every_allowed_method(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/api/v1/events")
+
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("body", [{"title": None}, {"sessions": None}, {"status": "archived"}, {"timezone": None}])
+async def test_patch_refuses_null_where_a_value_is_needed(
+    client: httpx.AsyncClient, organizer: str, body: dict[str, Any]
+) -> None:
+    await client.post("/api/v1/events", json=event_data(), headers=auth(organizer))
+
+    response = await client.patch("/api/v1/events/workshop", json=body, headers=auth(organizer))
+
+    assert response.status_code == 422, response.text
+    assert (await client.get("/api/v1/events/workshop")).json()["title"] == "全国ワークショップ", "nothing changed"
+
+
+async def test_patch_can_clear_the_registration_window_and_capacity(client: httpx.AsyncClient, organizer: str) -> None:
+    data = event_data(registration_closes_at="2099-01-01T00:00:00+09:00")
+    await client.post("/api/v1/events", json=data, headers=auth(organizer))
+
+    response = await client.patch(
+        "/api/v1/events/workshop",
+        json={"registration_closes_at": None, "sessions": [{"code": "day1", "capacity": None}]},
+        headers=auth(organizer),
+    )
+
+    assert response.status_code == 200
+    assert response.json()["registration_closes_at"] is None
+    assert response.json()["sessions"][0]["capacity"] is None
+
+
+async def test_a_search_longer_than_200_characters_is_refused(client: httpx.AsyncClient, organizer: str) -> None:
+    await client.post("/api/v1/events", json=event_data(), headers=auth(organizer))
+
+    response = await client.get(
+        "/api/v1/events/workshop/registrations", params={"q": "x" * 201}, headers=auth(organizer)
+    )
+
+    assert response.status_code == 422 and "q" in response.json()["fields"]

@@ -134,12 +134,12 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[str, Any]:
     descriptions = {
-        401: "No valid staff token",
+        401: "No valid staff token (also when an optional token is sent but not valid)",
         403: "The token's role may not do this",
         404: "No such event or link",
         409: "A business conflict (registration_closed, already_registered, slug_taken)",
         413: "Body over 64 KiB",
-        422: "Malformed JSON or a field that fails validation",
+        422: "Malformed JSON, a field that fails validation, or a rule between fields (an end before a start)",
         429: "Too many registrations from one address",
         501: "Not available yet",
     }
@@ -211,7 +211,7 @@ def paths() -> dict[str, Any]:
                 "requestBody": _body(RegistrationInput),
                 "responses": {
                     "201": _json(_ref(RegistrationCreated), "Registered"),
-                    **_errors(404, 409, 413, 422, 429),
+                    **_errors(401, 404, 409, 413, 422, 429),
                 },
             },
             "get": {
@@ -223,7 +223,7 @@ def paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref(RegistrationOut)}, "Matching registrations"),
-                    **_errors(401, 403, 404),
+                    **_errors(401, 403, 404, 422),
                 },
             },
         },

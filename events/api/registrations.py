@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events.api.presenters import links, registration_json
-from events.errors import NotImplementedYet
+from events.errors import InvalidInput, NotImplementedYet
 from events.i18n import gettext as _
 from events.program import service as program
 from events.registrations import listing, service
@@ -68,7 +68,9 @@ async def list_for_staff(request: Request) -> JSONResponse:
     require_role(account, Role.ORGANIZER, Role.DOOR)
     event = await program.get_event(request.path_params["slug"], include_hidden=True)
     require_event_access(account, event)
-    query = request.query_params.get("q", "")[:200]
+    query = request.query_params.get("q", "")
+    if len(query) > 200:
+        raise InvalidInput({"q": _("At most %(count)s characters.") % {"count": 200}})
     rows = await listing.search(event, query)
     include_email = account.role == Role.ORGANIZER
     body = [

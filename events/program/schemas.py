@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
+from events.i18n import gettext as _
 from events.program.models import SessionKind
 from events.validation import Input, OptionalText, RequiredText
 
@@ -18,7 +19,7 @@ CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("Give the time with its offset, like 2026-06-14T10:00:00+09:00.")
+        raise ValueError(_("Give the time with its offset, like 2026-06-14T10:00:00+09:00."))
     return value
 
 
@@ -29,8 +30,15 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Tokyo.") from None
+        raise ValueError(_("%(zone)r is not an IANA time zone such as Asia/Tokyo.") % {"zone": value}) from None
     return value
+
+
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_timezone),
+    WithJsonSchema({"type": "string", "enum": sorted(available_timezones()), "description": "An IANA time zone"}),
+]
 
 
 def _category(value: Any) -> dict[str, str]:
@@ -38,17 +46,26 @@ def _category(value: Any) -> dict[str, str]:
     if isinstance(value, str):
         value = {"code": value}
     if not isinstance(value, dict) or not isinstance(value.get("code"), str):
-        raise ValueError('A category is a code like "guest" or an object {"code", "label"}.')
+        raise ValueError(_('A category is a code like "guest" or an object {"code", "label"}.'))
     code = value["code"].strip()
     if not CODE.match(code):
-        raise ValueError(f"{code!r} is not a category code: letters, digits, - and _, at most 32.")
+        raise ValueError(_("%(code)r is not a category code: letters, digits, - and _, at most 32.") % {"code": code})
     label = value.get("label", code)
     if not isinstance(label, str) or not label.strip() or len(label) > 100:
-        raise ValueError(f"The label of {code!r} must be text of 1 to 100 characters.")
+        raise ValueError(_("The label of %(code)r must be text of 1 to 100 characters.") % {"code": code})
     return {"code": code, "label": label.strip()}
 
 
 Category = Annotated[dict[str, str], BeforeValidator(_category)]
+
+
+def keep(**constraints: Any) -> Any:
+    """A PATCH field: left out means "keep what is there"; `null` is refused unless the type allows it."""
+    return Field(default=None, json_schema_extra=_without_default, **constraints)
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
 
 class SessionInput(Input):
@@ -66,19 +83,25 @@ class SessionInput(Input):
     def _ends_after_start(cls, ends_at: datetime, info: ValidationInfo) -> datetime:
         starts_at = info.data.get("starts_at")
         if starts_at is not None and ends_at <= starts_at:
-            raise ValueError("A session must end after it starts.")
+            raise ValueError(_("A session must end after it starts."))
         return ends_at
 
 
 class SessionPatch(Input):
+    """Fields to change in one session, found by code; leave a field out to keep it.
+
+    A code the event does not have yet adds a session, and then needs `title`, `starts_at` and
+    `ends_at`. `capacity: null` makes a session unlimited.
+    """
+
     code: str = Field(pattern=CODE.pattern)
-    title: RequiredText | None = None
-    kind: SessionKind | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    location: OptionalText | None = None
+    title: RequiredText = keep()
+    kind: SessionKind = keep()
+    starts_at: AwareDatetime = keep()
+    ends_at: AwareDatetime = keep()
+    location: OptionalText = keep()
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
-    description: str | None = Field(default=None, max_length=5000)
+    description: str = keep(max_length=5000)
 
 
 class EventInput(Input):
@@ -87,7 +110,7 @@ class EventInput(Input):
     description: str = Field(default="", max_length=20000)
     starts_on: date
     ends_on: date
-    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Tokyo"
+    timezone: TimeZoneName = "Asia/Tokyo"
     venue: OptionalText = ""
     city: OptionalText = ""
     registration_opens_at: AwareDatetime | None = None
@@ -101,7 +124,7 @@ class EventInput(Input):
         codes = [session.code for session in sessions]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise ValueError("Session codes must differ; repeated: " + ", ".join(duplicates) + ".")
+            raise ValueError(_("Session codes must differ; repeated: %(codes)s.") % {"codes": ", ".join(duplicates)})
         return sessions
 
     @field_validator("categories")
@@ -109,7 +132,7 @@ class EventInput(Input):
     def _categories_unique(cls, categories: list[dict[str, str]]) -> list[dict[str, str]]:
         codes = [category["code"] for category in categories]
         if len(codes) != len(set(codes)):
-            raise ValueError("Category codes must differ.")
+            raise ValueError(_("Category codes must differ."))
         return categories
 
     @field_validator("ends_on")
@@ -117,7 +140,7 @@ class EventInput(Input):
     def _ends_on_or_after_start(cls, ends_on: date, info: ValidationInfo) -> date:
         starts_on = info.data.get("starts_on")
         if starts_on is not None and ends_on < starts_on:
-            raise ValueError("The event must end on or after the day it starts.")
+            raise ValueError(_("The event must end on or after the day it starts."))
         return ends_on
 
     @field_validator("registration_closes_at")
@@ -125,22 +148,25 @@ class EventInput(Input):
     def _closes_after_opening(cls, closes_at: datetime | None, info: ValidationInfo) -> datetime | None:
         opens_at = info.data.get("registration_opens_at")
         if closes_at is not None and opens_at is not None and closes_at <= opens_at:
-            raise ValueError("Registration must close after it opens.")
+            raise ValueError(_("Registration must close after it opens."))
         return closes_at
 
 
 class EventPatch(Input):
-    """Fields to change; sessions are matched by code, and a new code adds a session."""
+    """Fields to change; leave a field out to keep it. Sessions are matched by code; a new code adds one.
 
-    title: RequiredText | None = None
-    description: str | None = Field(default=None, max_length=20000)
-    starts_on: date | None = None
-    ends_on: date | None = None
-    timezone: Annotated[str, AfterValidator(_timezone)] | None = None
-    venue: OptionalText | None = None
-    city: OptionalText | None = None
+    `registration_opens_at: null` / `registration_closes_at: null` return to the default window.
+    """
+
+    title: RequiredText = keep()
+    description: str = keep(max_length=20000)
+    starts_on: date = keep()
+    ends_on: date = keep()
+    timezone: TimeZoneName = keep()
+    venue: OptionalText = keep()
+    city: OptionalText = keep()
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
-    categories: list[Category] | None = Field(default=None, max_length=50)
-    status: str | None = Field(default=None, pattern="^(draft|published|closed|cancelled)$")
-    sessions: list[SessionPatch] | None = Field(default=None, max_length=200)
+    categories: list[Category] = keep(max_length=50)
+    status: Literal["draft", "published", "closed", "cancelled"] = keep()
+    sessions: list[SessionPatch] = keep(max_length=200)

@@ -19,6 +19,10 @@ from events.registrations.waitlist import fill_from_waitlist
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
 
+class SlugTaken(Conflict):
+    code = "slug_taken"
+
+
 @dataclass(frozen=True)
 class RegistrationWindow:
     opens_at: datetime
@@ -99,7 +103,9 @@ async def create_event(data: EventInput) -> Event:
 
     async def work() -> Event:
         if await Event.exists(slug=data.slug):
-            raise Conflict(f"An event with the slug {data.slug!r} already exists.", code="slug_taken")
+            raise Conflict(
+                _("An event with the slug %(slug)r already exists.") % {"slug": data.slug}, code="slug_taken"
+            )
         event = await Event.create(
             slug=data.slug,
             title=data.title,
@@ -122,7 +128,9 @@ async def create_event(data: EventInput) -> Event:
     try:
         event = await atomic(work)
     except IntegrityError:
-        raise Conflict(f"An event with the slug {data.slug!r} already exists.", code="slug_taken") from None
+        raise Conflict(
+            _("An event with the slug %(slug)r already exists.") % {"slug": data.slug}, code="slug_taken"
+        ) from None
     return await get_event(event.slug, include_hidden=True)
 
 
@@ -158,7 +166,10 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
         for name, value in changes.items():
             setattr(event, name, value)
         if event.ends_on < event.starts_on:
-            raise InvalidInput({"ends_on": "The event must end on or after the day it starts."})
+            raise InvalidInput({"ends_on": _("The event must end on or after the day it starts.")})
+        opens_at, closes_at = event.registration_opens_at, event.registration_closes_at
+        if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+            raise InvalidInput({"registration_closes_at": _("Registration must close after it opens.")})
         await event.save()
         for index, session_patch in enumerate(patch.sessions or []):
             await _apply_session_patch(event, session_patch, index)
@@ -174,7 +185,7 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
     if session is None:
         missing = [name for name in ("title", "starts_at", "ends_at") if changes.get(name) is None]
         if missing:
-            raise InvalidInput({f"{prefix}.{name}": "Needed for a new session." for name in missing})
+            raise InvalidInput({f"{prefix}.{name}": _("Needed for a new session.") for name in missing})
         position = await Session.filter(event=event).count()
         data = SessionInput.model_validate({"code": patch.code, **{k: v for k, v in changes.items() if v is not None}})
         await _new_session(event, data, position).save()
@@ -183,17 +194,17 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
         if changes.get(name) is not None:
             setattr(session, name, changes[name])
     if session.ends_at <= session.starts_at:
-        raise InvalidInput({f"{prefix}.ends_at": "A session must end after it starts."})
+        raise InvalidInput({f"{prefix}.ends_at": _("A session must end after it starts.")})
     raised = False
     if "capacity" in changes:
         capacity = changes["capacity"]
         if capacity is not None and capacity < session.confirmed_count:
             raise InvalidInput(
                 {
-                    f"{prefix}.capacity": (
-                        f"{session.confirmed_count} seats are already confirmed; "
-                        "the capacity cannot be lower than that."
+                    f"{prefix}.capacity": _(
+                        "%(count)s seats are already confirmed; the capacity cannot be lower than that."
                     )
+                    % {"count": session.confirmed_count}
                 }
             )
         raised = capacity is None or session.capacity is None or capacity > session.capacity

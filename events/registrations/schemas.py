@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from events.i18n import gettext as _
 from events.registrations.models import Language
@@ -23,7 +23,7 @@ def _email(value: str) -> str:
     return checked.normalized
 
 
-Email = Annotated[str, AfterValidator(_email)]
+Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
 
 
 class RegistrationInput(Input):

@@ -6,7 +6,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from events import i18n
 from events.errors import Conflict, InvalidInput, NotImplementedYet, RateLimited
@@ -19,6 +18,7 @@ from events.registrations.waitlist import waitlist_positions
 from events.validation import parse
 from events.web import csrf
 from events.web.http import NO_STORE, client_address
+from events.web.routing import route
 from events.web.templating import render
 
 FORM_FIELDS = ("name", "name_reading", "email", "organization", "category")
@@ -121,11 +121,9 @@ async def event_calendar(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/", index, methods=["GET"], name="index"),
-    Route("/events/{slug}", event_page, methods=["GET"], name="event"),
-    Route("/events/{slug}", register, methods=["POST"], name="register"),
-    Route("/events/{slug}/calendar.ics", event_calendar, methods=["GET"], name="event_calendar"),
-    Route("/manage/{secret}", manage, methods=["GET"], name="manage"),
-    Route("/manage/{secret}/cancel", confirm_cancel, methods=["GET"], name="confirm_cancel"),
-    Route("/manage/{secret}/cancel", cancel, methods=["POST"], name="cancel"),
+    route("/", name="index", get=index),
+    route("/events/{slug}", name="event", get=event_page, post=register),
+    route("/events/{slug}/calendar.ics", name="event_calendar", get=event_calendar),
+    route("/manage/{secret}", name="manage", get=manage),
+    route("/manage/{secret}/cancel", name="cancel", get=confirm_cancel, post=cancel),
 ]

@@ -7,7 +7,6 @@ from functools import wraps
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from events.errors import RateLimited
 from events.i18n import gettext as _
@@ -19,6 +18,7 @@ from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
 from events.web import csrf
 from events.web.http import NO_STORE, client_address
+from events.web.routing import route
 from events.web.templating import render
 
 PAGE_SIZE = 50
@@ -111,9 +111,8 @@ async def event_registrations(request: Request, account: StaffAccount) -> Respon
 
 
 ROUTES = [
-    Route("/login", login_form, methods=["GET"], name="staff_login"),
-    Route("/login", login, methods=["POST"], name="staff_login_post"),
-    Route("/logout", logout, methods=["POST"], name="staff_logout"),
-    Route("/", dashboard, methods=["GET"], name="staff_dashboard"),
-    Route("/events/{slug}", event_registrations, methods=["GET"], name="staff_event"),
+    route("/login", name="staff_login", get=login_form, post=login),
+    route("/logout", name="staff_logout", post=logout),
+    route("/", name="staff_dashboard", get=dashboard),
+    route("/events/{slug}", name="staff_event", get=event_registrations),
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from events import database
 from events.web.http import settings_of
+from events.web.routing import route
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -26,6 +26,6 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 ROUTES = [
-    Route("/healthz", healthz, methods=["GET"], name="healthz"),
-    Route("/readyz", readyz, methods=["GET"], name="readyz"),
+    route("/healthz", name="healthz", get=healthz),
+    route("/readyz", name="readyz", get=readyz),
 ]

@@ -50,6 +50,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         }
     else:
         connection = expand_db_url(settings.database_url)
+        connection["engine"] = "events.postgres_backend"
         connection["credentials"].update(minsize=settings.db_pool_min, maxsize=settings.db_pool_max)
     return {
         "connections": {"default": connection},

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from tortoise import connections
 
 from events import clock
 from events.errors import InvalidInput
@@ -203,3 +204,44 @@ async def test_a_multi_session_registration_is_written_whole() -> None:
         "day2": SeatStatus.WAITLISTED,
         "reception": SeatStatus.CONFIRMED,
     }
+
+
+async def test_registrations_and_cancellations_racing_keep_every_session_within_capacity() -> None:
+    event = await make_event(capacity=5)
+    await event.fetch_related("sessions")
+    early = [await make_registration(event, n, ["day1", "day2"]) for n in range(8)]
+
+    async def cancel_one(result: object) -> None:
+        await cancel(result.registration)  # type: ignore[attr-defined]
+
+    work = [cancel_one(result) for result in early[:4]]
+    work += [register(event, person(100 + n, ["day1", "reception"] if n % 2 else ["day2"])) for n in range(20)]
+    await asyncio.gather(*work)
+
+    await assert_counters_match_seats()
+    for session in await Session.filter(event=event):
+        waiting = await Seat.filter(session=session, status=SeatStatus.WAITLISTED).count()
+        assert not (waiting and session.confirmed_count < (session.capacity or 0)), (
+            f"{session.code} has a free seat while {waiting} people wait"
+        )
+
+
+async def test_a_registration_cancelled_midway_leaves_nothing_behind_and_blocks_nobody() -> None:
+    event = await make_event(capacity=3)
+    await event.fetch_related("sessions")
+
+    for steps in range(0, 40):
+        task = asyncio.ensure_future(register(event, person(steps, ["day1"])))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    after = await asyncio.wait_for(register(event, person(999, ["day1"])), timeout=10)
+
+    assert after.registration.id is not None, "the database is not left locked by a cancelled request"
+    pool = getattr(connections.get("default"), "_pool", None)
+    if pool is not None:
+        assert pool.get_idle_size() == pool.get_size(), "every pooled connection came back"
+    for registration in await Registration.all():
+        assert await Seat.filter(registration=registration).count() == 1, "no registration without its seat"
+    await assert_counters_match_seats()

@@ -254,3 +254,44 @@ async def test_staff_routes_need_a_valid_token(client: httpx.AsyncClient, organi
 
     assert [r.status_code for r in (missing, wrong, malformed)] == [401, 401, 401]
     assert all(r.json()["error"] == "unauthenticated" for r in (missing, wrong, malformed))
+
+
+async def test_registration_outside_the_window_is_a_409(client: httpx.AsyncClient, organizer: str) -> None:
+    await create_event(client, organizer, registration_closes_at="2000-01-01T00:00:00+09:00")
+
+    response = await register(client, {"name": "Late", "email": "late@example.org", "sessions": ["day1"]})
+
+    assert response.status_code == 409 and response.json()["error"] == "registration_closed"
+
+
+async def test_a_door_account_limited_to_another_event_sees_nothing_of_this_one(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
+    from events.program.models import Event
+    from events.staff.models import Role, StaffAccount
+    from events.staff.service import issue_token, save_staff
+
+    await create_event(client, organizer, slug="workshop")
+    await create_event(client, organizer, slug="symposium")
+    account: StaffAccount = await save_staff("door-b@example.org", Role.DOOR)
+    account.event = await Event.get(slug="symposium")  # type: ignore[assignment]
+    await account.save()
+    token = await issue_token(account)
+
+    own = await client.get("/api/v1/events/symposium/registrations", headers=auth(token))
+    other = await client.get("/api/v1/events/workshop/registrations", headers=auth(token))
+
+    assert own.status_code == 200
+    assert other.status_code == 403 and other.json()["error"] == "forbidden"
+
+
+async def test_a_draft_event_is_hidden_from_the_public(client: httpx.AsyncClient, organizer: str) -> None:
+    await create_event(client, organizer)
+    await client.patch("/api/v1/events/workshop", json={"status": "draft"}, headers=auth(organizer))
+
+    listed = await client.get("/api/v1/events")
+    shown = await client.get("/api/v1/events/workshop")
+    registered = await register(client, {"name": "A", "email": "a@example.org", "sessions": ["day1"]})
+
+    assert listed.json() == []
+    assert shown.status_code == 404 and registered.status_code == 404

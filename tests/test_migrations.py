@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from tortoise import connections
@@ -14,6 +16,7 @@ from events import database
 from events.program.models import Session
 from events.registrations.models import Seat, SeatStatus
 from events.settings import Settings
+from tests import postgres
 from tests.factories import make_event, make_registration
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -108,3 +111,20 @@ async def test_every_migration_is_recorded(settings: Settings) -> None:
     executor = MigrationExecutor(connections.get("default"), database.tortoise_config(settings)["apps"])
 
     assert await executor.plan() == []
+
+
+async def test_a_database_without_the_schema_has_pending_migrations(settings: Settings, tmp_path: Path) -> None:
+    from tortoise import Tortoise
+
+    async with AsyncExitStack() as stack:
+        if settings.is_sqlite:
+            url = f"sqlite:///{tmp_path}/empty.db"
+        else:
+            url = await stack.enter_async_context(postgres.throwaway_database_async())
+        empty = Settings(database_url=url, secret_key="x")
+        await Tortoise.close_connections()
+        await database.connect(empty)
+        try:
+            assert await database.pending_migrations(empty) == ["models.0001_initial"]
+        finally:
+            await database.disconnect()

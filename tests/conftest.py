@@ -126,6 +126,34 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def tsudoi(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "events.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def organizer_token(database_url: str, workdir: Path) -> str:
+    """A token made the way an organizer makes one: `tsudoi staff add … --token`."""
+    result = tsudoi(
+        "staff",
+        "add",
+        "organizer@example.org",
+        "--role",
+        "organizer",
+        "--token",
+        cwd=workdir,
+        env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,27 +10,11 @@ import httpx
 import pytest
 
 from events.settings import Settings
+from tests.conftest import organizer_token
 from tests.factories import event_data
-from tests.test_cli import tsudoi
 
 SEATS = 10
 CLIENTS = 60
-
-
-def organizer_token(database_url: str, workdir: Path) -> str:
-    """A token made the way an organizer makes one: `tsudoi staff add … --token`."""
-    result = tsudoi(
-        "staff",
-        "add",
-        "organizer@example.org",
-        "--role",
-        "organizer",
-        "--token",
-        cwd=workdir,
-        env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 async def burst(url: str, token: str) -> tuple[list[httpx.Response], dict[str, Any], list[dict[str, Any]]]:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+
+import httpx
+import pytest
 
 from events.logs import RedactSecrets, redact
+from events.settings import Settings
+from tests.conftest import organizer_token
+from tests.factories import event_data
 
 
 def test_secrets_in_paths_are_redacted() -> None:
@@ -27,3 +34,25 @@ def test_the_access_log_record_is_rewritten() -> None:
     RedactSecrets().filter(record)
 
     assert "SECRET" not in record.getMessage() and "/manage/[redacted]" in record.getMessage()
+
+
+@pytest.mark.usefixtures("db")
+def test_the_real_access_log_never_shows_a_secret_a_name_or_an_email(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers=headers)
+    body = {"name": "Canary Namae", "email": "canary-person@example.org", "sessions": ["day1"]}
+    links = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["links"]
+    httpx.get(links["manage"])
+    httpx.get(links["api"])
+    httpx.post(links["api"] + "/cancel")
+    secret = links["api"].rsplit("/", 1)[1]
+
+    log = server.stop()
+
+    assert "/manage/[redacted]" in log, "the access log is on and redacts"
+    for canary in (secret, "Canary", "canary-person", token):
+        assert canary not in log, f"{canary!r} leaked into the server log"

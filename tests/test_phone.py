@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from events.settings import Settings
+from tests.conftest import organizer_token
 from tests.factories import event_data
-from tests.test_concurrency import organizer_token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(

@@ -152,6 +152,11 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tsudoi",
@@ -167,8 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="migrate the database and serve the app",
         description="Create or upgrade the schema, then serve the app with uvicorn.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    _listen_options(serve)
     serve.add_argument(
         "--workers", type=int, default=1, help="worker processes (PostgreSQL only; SQLite is served by one)"
     )
@@ -188,8 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         "registrations and an organizer account, print the organizer's credentials, and serve it. Uses "
         "tsudoi-demo.db in the current directory unless DATABASE_URL or --database says otherwise.",
     )
-    demo.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    demo.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    _listen_options(demo)
     demo.add_argument("--database", help="database URL for the demo (default: sqlite:///tsudoi-demo.db)")
     demo.add_argument("--no-serve", action="store_true", help="create the sample data and stop")
     demo.set_defaults(func=cmd_demo)

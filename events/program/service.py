@@ -100,23 +100,13 @@ async def published_events() -> list[Event]:
 
 async def create_event(data: EventInput) -> Event:
     """Create an event with its sessions, published at once."""
+    taken = SlugTaken(_("An event with the slug %(slug)r already exists.") % {"slug": data.slug})
 
     async def work() -> Event:
         if await Event.exists(slug=data.slug):
-            raise Conflict(
-                _("An event with the slug %(slug)r already exists.") % {"slug": data.slug}, code="slug_taken"
-            )
+            raise taken
         event = await Event.create(
-            slug=data.slug,
-            title=data.title,
-            description=data.description,
-            starts_on=data.starts_on,
-            ends_on=data.ends_on,
-            timezone=data.timezone,
-            venue=data.venue,
-            city=data.city,
-            registration_opens_at=data.registration_opens_at,
-            registration_closes_at=data.registration_closes_at,
+            **data.model_dump(exclude={"sessions", "categories"}),
             categories=with_default_category(list(data.categories)),
             status=EventStatus.PUBLISHED,
         )
@@ -128,25 +118,12 @@ async def create_event(data: EventInput) -> Event:
     try:
         event = await atomic(work)
     except IntegrityError:
-        raise Conflict(
-            _("An event with the slug %(slug)r already exists.") % {"slug": data.slug}, code="slug_taken"
-        ) from None
+        raise taken from None
     return await get_event(event.slug, include_hidden=True)
 
 
 def _new_session(event: Event, data: SessionInput, position: int) -> Session:
-    return Session(
-        event=event,
-        code=data.code,
-        title=data.title,
-        description=data.description,
-        kind=data.kind,
-        starts_at=data.starts_at,
-        ends_at=data.ends_at,
-        location=data.location,
-        capacity=data.capacity,
-        position=position,
-    )
+    return Session(event=event, position=position, **data.model_dump())
 
 
 async def update_event(slug: str, patch: EventPatch) -> Event:

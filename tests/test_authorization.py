@@ -1,0 +1,101 @@
+"""Who may call what: every route of the app is listed here with the answer each caller gets.
+
+A route added without an entry fails `test_every_route_is_in_the_matrix`, so no route can slip in
+without someone deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from events.staff.models import Role
+from tests.factories import event_data, staff_token
+
+ANONYMOUS, DOOR, ORGANIZER = "anonymous", "door", "organizer"
+
+# (method, path) -> expected status for anonymous, door, organizer.
+# "{secret}" is a real registration's secret; staff pages answer 303 (to sign-in) without a session.
+MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
+    ("GET", "/healthz"): (200, 200, 200),
+    ("GET", "/readyz"): (200, 200, 200),
+    ("GET", "/api/v1/openapi.json"): (200, 200, 200),
+    ("GET", "/api/v1/events"): (200, 200, 200),
+    ("POST", "/api/v1/events"): (401, 403, 422),
+    ("GET", "/api/v1/events/{slug}"): (200, 200, 200),
+    ("PATCH", "/api/v1/events/{slug}"): (401, 403, 200),
+    ("GET", "/api/v1/events/{slug}/registrations"): (401, 200, 200),
+    ("POST", "/api/v1/events/{slug}/registrations"): (422, 422, 422),
+    ("GET", "/api/v1/registrations/{secret}"): (200, 200, 200),
+    ("POST", "/api/v1/registrations/{secret}/cancel"): (200, 200, 200),
+    ("GET", "/api/v1/registrations/{secret}/badge.pdf"): (501, 501, 501),
+    ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (501, 501, 501),
+    ("POST", "/api/v1/tokens"): (422, 422, 422),
+    ("DELETE", "/api/v1/tokens/current"): (401, 204, 204),
+    ("GET", "/"): (200, 200, 200),
+    ("GET", "/events/{slug}"): (200, 200, 200),
+    ("POST", "/events/{slug}"): (403, 403, 403),
+    ("GET", "/events/{slug}/calendar.ics"): (501, 501, 501),
+    ("GET", "/manage/{secret}"): (200, 200, 200),
+    ("GET", "/manage/{secret}/cancel"): (200, 200, 200),
+    ("POST", "/manage/{secret}/cancel"): (403, 403, 403),
+    ("GET", "/staff/login"): (200, 200, 200),
+    ("POST", "/staff/login"): (403, 403, 403),
+    ("POST", "/staff/logout"): (403, 403, 403),
+    ("GET", "/staff/"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}"): (303, 303, 303),
+}
+
+
+def _routes(app: Starlette) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: list[Any], prefix: str = "") -> None:
+        for route in routes:
+            if isinstance(route, Route):
+                for method in route.methods or ():
+                    if method != "HEAD":
+                        found.add((method, prefix + route.path))
+            elif isinstance(route, Mount) and route.name != "static":
+                walk(route.routes, prefix + route.path)
+
+    walk(app.routes)
+    return found
+
+
+async def test_every_route_is_in_the_matrix(app: Starlette) -> None:
+    missing = _routes(app) - set(MATRIX)
+    stale = set(MATRIX) - _routes(app)
+
+    assert not missing, f"routes with no decision on who may call them: {sorted(missing)}"
+    assert not stale, f"the matrix lists routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
+async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, method: str, path: str) -> None:
+    organizer = await staff_token(Role.ORGANIZER)
+    await client.post("/api/v1/events", json=event_data(), headers={"Authorization": f"Bearer {organizer}"})
+    callers = {
+        ANONYMOUS: {},
+        DOOR: {"Authorization": f"Bearer {await staff_token(Role.DOOR)}"},
+        ORGANIZER: {"Authorization": f"Bearer {organizer}"},
+    }
+    answers = []
+    for caller, expected in zip((ANONYMOUS, DOOR, ORGANIZER), MATRIX[(method, path)], strict=True):
+        registered = await client.post(
+            "/api/v1/events/workshop/registrations",
+            json={"name": "A", "email": f"{caller}-{len(answers)}@example.org", "sessions": ["day1"]},
+            headers=callers[ORGANIZER],
+        )
+        secret = registered.json()["links"]["api"].rsplit("/", 1)[1]
+        url = path.replace("{slug}", "workshop").replace("{secret}", secret)
+        body = {"title": "Renamed"} if method == "PATCH" else {}
+        response = await client.request(method, url, json=body, headers=callers[caller])
+        answers.append((caller, response.status_code, expected))
+
+    wrong = [(caller, got, expected) for caller, got, expected in answers if got != expected]
+    assert not wrong, f"{method} {path}: (caller, got, expected) {wrong}"

@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from events import database
+from events.api import badges as badges_api
 from events.api import events as events_api
 from events.api import openapi
 from events.api import registrations as registrations_api
@@ -39,9 +40,10 @@ API_ROUTES = [
         get=registrations_api.list_for_staff,
         post=registrations_api.register,
     ),
+    route("/api/v1/events/{slug}/badges.pdf", name="api_event_badges", get=badges_api.event_badges),
     route("/api/v1/registrations/{secret}", name="api_registration", get=registrations_api.show),
     route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),
-    route("/api/v1/registrations/{secret}/badge.pdf", name="api_badge", get=registrations_api.badge),
+    route("/api/v1/registrations/{secret}/badge.pdf", name="api_badge", get=badges_api.participant_badge),
     route("/api/v1/registrations/{secret}/calendar.ics", name="api_calendar", get=registrations_api.calendar),
     route("/api/v1/tokens", name="api_tokens", post=tokens_api.create_token),
     route("/api/v1/tokens/current", name="api_token", delete=tokens_api.revoke_current_token),

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from events import __version__
 from events.api.tokens import TokenRequest
+from events.badges.render import LAYOUTS
 from events.program.schemas import EventInput, EventPatch
 from events.registrations.schemas import RegistrationInput
 
@@ -137,7 +138,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "No valid staff token (also when an optional token is sent but not valid)",
         403: "The token's role may not do this",
         404: "No such event or link",
-        409: "A business conflict (registration_closed, already_registered, slug_taken)",
+        409: "A business conflict (registration_closed, already_registered, slug_taken, no_badge)",
         413: "Body over 64 KiB",
         422: "Malformed JSON, a field that fails validation, or a rule between fields (an end before a start)",
         429: "Too many registrations from one address",
@@ -247,10 +248,58 @@ def paths() -> dict[str, Any]:
             "parameters": [SECRET],
             "get": {
                 "operationId": "getBadge",
-                "summary": "The participant's badge (PDF)",
+                "summary": "The participant's badge: A6, one page, with the signed QR code",
                 "responses": {
                     "200": {"description": "PDF", "content": {"application/pdf": {}}},
-                    **_errors(404, 501),
+                    **_errors(404, 409),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/badges.pdf": {
+            "parameters": [SLUG],
+            "get": {
+                "operationId": "getEventBadges",
+                "summary": "Every confirmed registration's badge on printable sheets (organizer)",
+                "security": BEARER,
+                "parameters": [
+                    {
+                        "name": "layout",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(LAYOUTS), "default": "a4-8up"},
+                    },
+                    {
+                        "name": "session",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only people holding a confirmed seat in this session",
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "sort",
+                        "in": "query",
+                        "required": False,
+                        "description": "name sorts by the reading where one is given",
+                        "schema": {"type": "string", "enum": ["name", "organization", "code"], "default": "name"},
+                    },
+                    {
+                        "name": "start",
+                        "in": "query",
+                        "required": False,
+                        "description": "The label to start at on the first sheet (1 = top left)",
+                        "schema": {"type": "integer", "minimum": 1, "default": 1},
+                    },
+                    {
+                        "name": "codes",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only these registration codes (comma-separated): a reprint",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "PDF", "content": {"application/pdf": {}}},
+                    **_errors(401, 403, 404, 422),
                 },
             },
         },

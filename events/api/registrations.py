@@ -53,11 +53,6 @@ async def cancel(request: Request) -> JSONResponse:
     return json_response(body, private=True)
 
 
-async def badge(request: Request) -> Response:
-    await service.by_secret(request.path_params["secret"])
-    raise NotImplementedYet(_("Badges are not available yet."))
-
-
 async def calendar(request: Request) -> Response:
     await service.by_secret(request.path_params["secret"])
     raise NotImplementedYet(_("Calendars are not available yet."))

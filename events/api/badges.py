@@ -1,0 +1,59 @@
+"""API: badge PDFs, the participant's own and the organizers' batches."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from events.badges import service
+from events.errors import InvalidInput
+from events.i18n import gettext as _
+from events.program import service as program
+from events.program.models import Event
+from events.registrations import service as registrations
+from events.staff.auth import require_event_access, require_token
+from events.staff.models import Role
+from events.web.http import NO_STORE, settings_of
+
+
+async def participant_badge(request: Request) -> Response:
+    registration = await registrations.by_secret(request.path_params["secret"])
+    pdf = await service.participant_badge(registration, settings_of(request).secret_key)
+    headers = {**NO_STORE, "Content-Disposition": f'inline; filename="badge-{registration.code}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+def _start(text: str | None) -> int:
+    try:
+        return int(text or "1")
+    except ValueError:
+        raise InvalidInput({"start": _("A whole number.")}) from None
+
+
+async def event_badges(request: Request) -> Response:
+    account = await require_token(request, Role.ORGANIZER)
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    return await batch_response(request, event)
+
+
+async def batch_response(request: Request, event: Event) -> Response:
+    """The batch PDF for the query's layout, session, sort and start (shared with the staff pages)."""
+    params = request.query_params
+    layout = service.layout_named(params.get("layout", "a4-8up"))
+    codes = [code for code in params.get("codes", "").replace(",", " ").split() if code] or None
+    path, _count = await service.batch_badges(
+        event,
+        settings_of(request).secret_key,
+        layout=layout,
+        session_code=params.get("session") or None,
+        sort=params.get("sort", "name"),
+        start=_start(params.get("start")),
+        codes=codes,
+    )
+    filename = f"badges-{event.slug}-{layout.name}.pdf"
+    headers = {**NO_STORE, "Content-Disposition": f'inline; filename="{filename}"'}
+    return FileResponse(path, media_type="application/pdf", headers=headers, background=BackgroundTask(os.unlink, path))

@@ -1,0 +1,130 @@
+"""Badges for registrations: who gets one, what is printed, and building the PDF off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_date
+
+from events.badges import tokens
+from events.badges.render import LAYOUTS, Badge, Layout, render
+from events.errors import Conflict, InvalidInput
+from events.i18n import gettext as _
+from events.program.models import Event, Session
+from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("sort_name", "id"),
+    "organization": ("organization", "sort_name", "id"),
+    "code": ("code",),
+}
+
+
+class NoBadge(Conflict):
+    code = "no_badge"
+
+
+def layout_named(name: str) -> Layout:
+    if name not in LAYOUTS:
+        raise InvalidInput({"layout": _("Choose one of: %(codes)s.") % {"codes": ", ".join(LAYOUTS)}})
+    return LAYOUTS[name]
+
+
+def _dates(event: Event, language: str) -> str:
+    locale = "fil" if language == "tl" else language
+    first = format_date(event.starts_on, format="long", locale=locale)
+    if event.ends_on == event.starts_on:
+        return f"{first} · {event.city}" if event.city else first
+    last = format_date(event.ends_on, format="long", locale=locale)
+    where = f" · {event.city}" if event.city else ""
+    return f"{first} – {last}{where}"
+
+
+def badge_for(event: Event, registration: Registration, sessions: Sequence[str], secret_key: str) -> Badge:
+    """What one person's badge says; `sessions` are the titles of the sessions they hold."""
+    return Badge(
+        event_title=event.title,
+        event_dates=_dates(event, str(registration.language)),
+        name=registration.name,
+        reading=registration.name_reading,
+        organization=registration.organization,
+        category=registration.category,
+        category_label=event.category_label(registration.category),
+        sessions=list(sessions),
+        code=registration.code,
+        qr_text=tokens.badge_token(secret_key, event.id, registration.code, registration.secret),
+    )
+
+
+def _order(session: Session) -> tuple[int, datetime]:
+    return session.position, session.starts_at
+
+
+async def participant_badge(registration: Registration, secret_key: str) -> bytes:
+    """The A6 badge of one confirmed registration (its event loaded)."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise NoBadge(_("A badge is issued once a seat is confirmed."))
+    seats = await Seat.filter(registration=registration, status=SeatStatus.CONFIRMED).prefetch_related("session")
+    titles = [seat.session.title for seat in sorted(seats, key=lambda seat: _order(seat.session))]
+    badge = badge_for(registration.event, registration, titles, secret_key)
+
+    def build() -> bytes:
+        with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as output:
+            render([badge], LAYOUTS["a6"], output, title=registration.event.title)
+            output.seek(0)
+            return output.read()
+
+    return await asyncio.to_thread(build)
+
+
+async def batch_badges(
+    event: Event,
+    secret_key: str,
+    *,
+    layout: Layout,
+    session_code: str | None = None,
+    sort: str = "name",
+    start: int = 1,
+    codes: Sequence[str] | None = None,
+) -> tuple[Path, int]:
+    """Every confirmed registration's badge (or only those holding `session_code`, or only `codes`).
+
+    The PDF is built in a worker thread into a temporary file, which the caller sends and deletes.
+    """
+    if sort not in SORTS:
+        raise InvalidInput({"sort": _("Choose one of: %(codes)s.") % {"codes": ", ".join(SORTS)}})
+    if start < 1 or start > layout.per_page:
+        raise InvalidInput({"start": _("Between 1 and %(count)s for this layout.") % {"count": layout.per_page}})
+    query = Registration.filter(event=event, status=RegistrationStatus.CONFIRMED)
+    if session_code:
+        sessions = {session.code: session for session in event.sessions}
+        if session_code not in sessions:
+            raise InvalidInput({"session": _("No such session in this event: %(codes)s.") % {"codes": session_code}})
+        holders = Seat.filter(session=sessions[session_code], status=SeatStatus.CONFIRMED).values_list(
+            "registration_id", flat=True
+        )
+        query = query.filter(id__in=await holders)
+    if codes is not None:
+        query = query.filter(code__in=list(codes))
+    registrations = await query.order_by(*SORTS[sort])
+    held: dict[int, list[Session]] = {registration.id: [] for registration in registrations}
+    sessions_by_id = {session.id: session for session in event.sessions}
+    rows = await Seat.filter(registration__event_id=event.id, status=SeatStatus.CONFIRMED).values_list(
+        "registration_id", "session_id"
+    )
+    for registration_id, session_id in rows:
+        if registration_id in held:
+            held[registration_id].append(sessions_by_id[session_id])
+    badges = [badge_for(event, r, [s.title for s in sorted(held[r.id], key=_order)], secret_key) for r in registrations]
+
+    def build() -> tuple[Path, int]:
+        handle = tempfile.NamedTemporaryFile(prefix="tsudoi-badges-", suffix=".pdf", delete=False)
+        handle.close()
+        count = render(badges, layout, handle.name, start=start, title=event.title)
+        return Path(handle.name), count
+
+    return await asyncio.to_thread(build)

@@ -16,12 +16,16 @@ from typing import IO
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
+from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, A6, letter
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
 from events.badges import fonts
+
+# Binary (Flate only) page streams: smaller files and no time spent on ASCII85.
+rl_config.useA85 = 0
 
 INK = HexColor("#1d2327")
 MUTED = HexColor("#5b6670")
@@ -99,8 +103,14 @@ LAYOUTS = {
 }
 
 
+#: The QR mask, fixed: trying all eight (the encoder's usual search for the "best" one) took 2.6 ms
+#: a code against 0.6 ms, most of a 1,000-badge batch; any mask decodes the same, and the tests
+#: read every code back with a real decoder.
+QR_MASK = 2
+
+
 def qr_modules(text: str) -> list[list[bool]]:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=QR_MASK)
     code.add_data(text)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]

@@ -41,6 +41,11 @@ API_ROUTES = [
         post=registrations_api.register,
     ),
     route("/api/v1/events/{slug}/badges.pdf", name="api_event_badges", get=badges_api.event_badges),
+    route(
+        "/api/v1/events/{slug}/registrations/{code}/replace-secret",
+        name="api_replace_secret",
+        post=registrations_api.replace_secret,
+    ),
     route("/api/v1/registrations/{secret}", name="api_registration", get=registrations_api.show),
     route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),
     route("/api/v1/registrations/{secret}/badge.pdf", name="api_badge", get=badges_api.participant_badge),

@@ -34,6 +34,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/api/v1/registrations/{secret}/cancel"): (200, 200, 200),
     ("GET", "/api/v1/registrations/{secret}/badge.pdf"): (200, 200, 200),
     ("GET", "/api/v1/events/{slug}/badges.pdf"): (401, 403, 200),
+    ("POST", "/api/v1/events/{slug}/registrations/{code}/replace-secret"): (401, 403, 200),
     ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (501, 501, 501),
     ("POST", "/api/v1/tokens"): (422, 422, 422),
     ("DELETE", "/api/v1/tokens/current"): (401, 204, 204),
@@ -49,6 +50,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/logout"): (403, 403, 403),
     ("GET", "/staff/"): (303, 303, 303),
     ("GET", "/staff/events/{slug}"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/badges"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/badges.pdf"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/replace-secret"): (303, 303, 303),
 }
 
 
@@ -93,7 +97,9 @@ async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, m
             headers=callers[ORGANIZER],
         )
         secret = registered.json()["links"]["api"].rsplit("/", 1)[1]
-        url = path.replace("{slug}", "workshop").replace("{secret}", secret)
+        url = (
+            path.replace("{slug}", "workshop").replace("{secret}", secret).replace("{code}", registered.json()["code"])
+        )
         body = {"title": "Renamed"} if method == "PATCH" else {}
         response = await client.request(method, url, json=body, headers=callers[caller])
         answers.append((caller, response.status_code, expected))

@@ -240,3 +240,30 @@ async def test_a_batch_for_one_session_holds_only_its_people(client: httpx.Async
     response = await client.get("/api/v1/events/workshop/badges.pdf?session=reception", headers=auth(organizer))
 
     assert [tokens.parse(t).code for t in decoded_qr_texts(response.content)] == [reception["code"]]  # type: ignore[union-attr]
+
+
+async def test_replacing_the_secret_voids_the_old_badge_and_links(
+    client: httpx.AsyncClient, organizer: str, app: Starlette
+) -> None:
+    await client.post("/api/v1/events", json=event_data(), headers=auth(organizer))
+    person = await register(client, 1)
+    old_badge = await client.get(person["links"]["badge"])
+    [old_qr] = decoded_qr_texts(old_badge.content)
+    typed = f"{person['code'][:4].lower()}-{person['code'][4:]}"
+
+    replaced = await client.post(
+        f"/api/v1/events/workshop/registrations/{typed}/replace-secret", headers=auth(organizer)
+    )
+
+    assert replaced.status_code == 200
+    new_links = replaced.json()["links"]
+    assert new_links["manage"] != person["links"]["manage"]
+    assert (await client.get(person["links"]["api"])).status_code == 404, "the old link no longer works"
+    assert (await client.get(new_links["api"])).status_code == 200
+    [new_qr] = decoded_qr_texts((await client.get(new_links["badge"])).content)
+    from events.registrations.models import Registration
+
+    current = await Registration.get(code=person["code"])
+    key = app.state.settings.secret_key
+    assert tokens.verify(key, tokens.parse(new_qr), current.event_id, current.secret)  # type: ignore[arg-type, attr-defined]
+    assert not tokens.verify(key, tokens.parse(old_qr), current.event_id, current.secret), "the old QR is void"  # type: ignore[arg-type, attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,11 @@ def test_the_japanese_catalogue_translates_every_message() -> None:
 
     assert {m.id for m in catalogue if m.id} >= template, "every message of the template is in the catalogue"
     assert untranslated == []
+    for message in catalogue:
+        if message.id and "%(" in str(message.id):
+            placeholders = set(re.findall(r"%\(\w+\)", str(message.id)))
+            translated = message.string if isinstance(message.string, str) else message.string[0]
+            assert placeholders <= set(re.findall(r"%\(\w+\)", translated)), f"{message.id!r} keeps its placeholders"
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,38 @@ async def test_a_wrong_password_gets_no_token(client: httpx.AsyncClient, organiz
     response = await client.post("/api/v1/tokens", json={"email": organizer, "password": "nope nope nope"})
 
     assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
+
+
+async def test_an_organizer_prints_badges_and_replaces_a_lost_one_from_the_staff_area(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
+    from tests.test_badges import decoded_qr_texts
+
+    event = await make_event()
+    lost = await make_registration(event, 1, name="Maria Santos")
+    await make_registration(event, 2, name="Aoki")
+    await sign_in(client, organizer)
+
+    page = await client.get("/staff/events/workshop/badges?lang=en")
+    batch = await client.get("/staff/events/workshop/badges.pdf?layout=a4-10up-card&sort=name")
+    replaced = await client.post(
+        "/staff/events/workshop/replace-secret",
+        data={"csrf_token": csrf_token(page.text), "code": lost.registration.code.lower()},
+    )
+
+    assert page.status_code == 200 and "Print a batch" in page.text and "2 confirmed people have a badge." in page.text
+    assert batch.status_code == 200 and len(decoded_qr_texts(batch.content)) == 2
+    assert replaced.status_code == 200 and "has a new badge and new links" in replaced.text
+    old_link = f"/api/v1/registrations/{lost.registration.secret}"
+    assert (await client.get(old_link)).status_code == 404, "the lost badge's link no longer works"
+
+
+async def test_door_staff_cannot_print_badges_from_the_staff_area(client: httpx.AsyncClient) -> None:
+    await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
+    await make_event()
+    await sign_in(client, "door@example.org")
+
+    page = await client.get("/staff/events/workshop/badges", headers={"accept": "text/html"})
+    pdf = await client.get("/staff/events/workshop/badges.pdf", headers={"accept": "text/html"})
+
+    assert page.status_code == 403 and pdf.status_code == 403

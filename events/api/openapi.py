@@ -108,6 +108,11 @@ class RegistrationOut(BaseModel):
     links: Links | None = None
 
 
+class SecretReplaced(BaseModel):
+    code: str
+    links: Links
+
+
 class TokenOut(BaseModel):
     token: str
     role: Literal["organizer", "door"]
@@ -120,6 +125,7 @@ MODELS: list[type[BaseModel]] = [
     EventOut,
     RegistrationCreated,
     RegistrationOut,
+    SecretReplaced,
     TokenOut,
 ]
 INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest]
@@ -225,6 +231,22 @@ def paths() -> dict[str, Any]:
                 "responses": {
                     "200": _json({"type": "array", "items": _ref(RegistrationOut)}, "Matching registrations"),
                     **_errors(401, 403, 404, 422),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/registrations/{code}/replace-secret": {
+            "parameters": [
+                SLUG,
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "post": {
+                "operationId": "replaceSecret",
+                "summary": "New links and a new badge QR code for a lost badge or a leaked link (organizer)",
+                "description": "The registration's old links and its old badge's QR code stop working at once.",
+                "security": BEARER,
+                "responses": {
+                    "200": _json(_ref(SecretReplaced), "The new links"),
+                    **_errors(401, 403, 404),
                 },
             },
         },

@@ -73,3 +73,13 @@ async def list_for_staff(request: Request) -> JSONResponse:
         for registration, seats in rows
     ]
     return json_response(body, private=True)
+
+
+async def replace_secret(request: Request) -> JSONResponse:
+    """A lost badge or a leaked link: new links and a new QR code; the old ones stop working."""
+    account = await require_token(request, Role.ORGANIZER)
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    registration = await service.by_code(event, request.path_params["code"])
+    await service.replace_secret(registration)
+    return json_response({"code": registration.code, "links": links(base_url(request), registration)}, private=True)

@@ -119,6 +119,23 @@ async def by_secret(secret: str) -> Registration:
     return registration
 
 
+async def by_code(event: Event, typed: str) -> Registration:
+    """The registration of this event with that code (as typed: any case, dashes forgiven)."""
+    code = codes.normalize_code(typed)
+    registration = await Registration.get_or_none(event=event, code=code) if code else None
+    if registration is None:
+        raise NotFound(_("No registration of this event has that code."))
+    registration.event = event
+    return registration
+
+
+async def replace_secret(registration: Registration) -> Registration:
+    """Give the registration a new secret: its old links and its old badge's QR code stop working."""
+    registration.secret = codes.new_secret()
+    await registration.save(update_fields=["secret", "updated_at"])
+    return registration
+
+
 async def seats_of(registration: Registration) -> list[Seat]:
     return (
         await Seat.filter(registration=registration)

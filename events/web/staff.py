@@ -8,16 +8,21 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events.errors import RateLimited
+from events.api.badges import batch_response
+from events.api.presenters import links
+from events.badges.render import LAYOUTS
+from events.errors import NotFound, RateLimited
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
 from events.registrations import listing
-from events.staff.auth import require_event_access, session_account, sign_in, sign_out
+from events.registrations import service as registrations
+from events.registrations.models import Registration, RegistrationStatus
+from events.staff.auth import require_event_access, require_role, session_account, sign_in, sign_out
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
 from events.web import csrf
-from events.web.http import NO_STORE, client_address
+from events.web.http import NO_STORE, base_url, client_address
 from events.web.routing import route
 from events.web.templating import render
 
@@ -110,9 +115,53 @@ async def event_registrations(request: Request, account: StaffAccount) -> Respon
     return render(request, "staff/registrations.html", context)
 
 
+def organizer_only(account: StaffAccount) -> None:
+    require_role(account, Role.ORGANIZER)
+
+
+@signed_in
+async def badges_page(request: Request, account: StaffAccount) -> Response:
+    organizer_only(account)
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    confirmed = await Registration.filter(event=event, status=RegistrationStatus.CONFIRMED).count()
+    context = {"event": event, "layouts": LAYOUTS, "confirmed": confirmed, "replaced": None, "problem": None}
+    return render(request, "staff/badges.html", context)
+
+
+@signed_in
+async def badges_pdf(request: Request, account: StaffAccount) -> Response:
+    organizer_only(account)
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    return await batch_response(request, event)
+
+
+@signed_in
+async def replace_secret(request: Request, account: StaffAccount) -> Response:
+    """A lost badge: new links and QR code for one person, shown so the organizer can pass them on."""
+    organizer_only(account)
+    form = await request.form()
+    csrf.check(request, form)
+    event = await program.get_event(request.path_params["slug"], include_hidden=True)
+    require_event_access(account, event)
+    confirmed = await Registration.filter(event=event, status=RegistrationStatus.CONFIRMED).count()
+    context: dict[str, object] = {"event": event, "layouts": LAYOUTS, "confirmed": confirmed, "problem": None}
+    try:
+        registration = await registrations.by_code(event, str(form.get("code") or ""))
+    except NotFound as exc:
+        return render(request, "staff/badges.html", {**context, "replaced": None, "problem": exc.message}, 404)
+    await registrations.replace_secret(registration)
+    replaced = {"registration": registration, "links": links(base_url(request), registration)}
+    return render(request, "staff/badges.html", {**context, "replaced": replaced})
+
+
 ROUTES = [
     route("/login", name="staff_login", get=login_form, post=login),
     route("/logout", name="staff_logout", post=logout),
     route("/", name="staff_dashboard", get=dashboard),
     route("/events/{slug}", name="staff_event", get=event_registrations),
+    route("/events/{slug}/badges", name="staff_badges", get=badges_page),
+    route("/events/{slug}/badges.pdf", name="staff_badges_pdf", get=badges_pdf),
+    route("/events/{slug}/replace-secret", name="staff_replace_secret", post=replace_secret),
 ]

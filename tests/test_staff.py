@@ -113,6 +113,8 @@ async def test_an_organizer_prints_badges_and_replaces_a_lost_one_from_the_staff
 
     page = await client.get("/staff/events/workshop/badges?lang=en")
     batch = await client.get("/staff/events/workshop/badges.pdf?layout=a4-10up-card&sort=name")
+    code = lost.registration.code
+    reprint = await client.get(f"/staff/events/workshop/badges.pdf?layout=a6&codes={code[:4].lower()}-{code[4:]}")
     replaced = await client.post(
         "/staff/events/workshop/replace-secret",
         data={"csrf_token": csrf_token(page.text), "code": lost.registration.code.lower()},
@@ -120,6 +122,7 @@ async def test_an_organizer_prints_badges_and_replaces_a_lost_one_from_the_staff
 
     assert page.status_code == 200 and "Print a batch" in page.text and "2 confirmed people have a badge." in page.text
     assert batch.status_code == 200 and len(decoded_qr_texts(batch.content)) == 2
+    assert [text[4:12] for text in decoded_qr_texts(reprint.content)] == [code], "a reprint of the typed code only"
     assert replaced.status_code == 200 and "has a new badge and new links" in replaced.text
     old_link = f"/api/v1/registrations/{lost.registration.secret}"
     assert (await client.get(old_link)).status_code == 404, "the lost badge's link no longer works"

@@ -14,6 +14,7 @@ from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
 from events.registrations import service as registrations
+from events.registrations.codes import normalize_code
 from events.staff.auth import require_event_access, require_token
 from events.staff.models import Role
 from events.web.http import NO_STORE, settings_of
@@ -44,7 +45,8 @@ async def batch_response(request: Request, event: Event) -> Response:
     """The batch PDF for the query's layout, session, sort and start (shared with the staff pages)."""
     params = request.query_params
     layout = service.layout_named(params.get("layout", "a4-8up"))
-    codes = [code for code in params.get("codes", "").replace(",", " ").split() if code] or None
+    typed = params.get("codes", "").replace(",", " ").split()
+    codes = [normalize_code(code) or code for code in typed] or None
     path, _count = await service.batch_badges(
         event,
         settings_of(request).secret_key,

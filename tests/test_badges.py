@@ -188,6 +188,14 @@ async def test_a_participant_downloads_their_own_badge_and_its_qr_names_them(
     assert payload is not None and payload.code == first["code"], "the QR code is this person's"
     assert "山田 花子" in page_text(response.content) and "Day 1" in page_text(response.content)
     assert refused.status_code == 409 and refused.json()["error"] == "no_badge", "no badge while only waitlisted"
+    from events.badges.service import identify
+    from events.program.service import get_event
+
+    event = await get_event("workshop")
+    key = app.state.settings.secret_key
+    found = await identify(event, scanned, key)
+    assert found is not None and found.code == first["code"], "the scanned text identifies this person"
+    assert await identify(event, scanned[:-1] + ("A" if scanned[-1] != "A" else "B"), key) is None
 
 
 async def test_door_staff_cannot_download_badges(client: httpx.AsyncClient, organizer: str) -> None:
@@ -267,3 +275,47 @@ async def test_replacing_the_secret_voids_the_old_badge_and_links(
     key = app.state.settings.secret_key
     assert tokens.verify(key, tokens.parse(new_qr), current.event_id, current.secret)  # type: ignore[arg-type, attr-defined]
     assert not tokens.verify(key, tokens.parse(old_qr), current.event_id, current.secret), "the old QR is void"  # type: ignore[arg-type, attr-defined]
+
+
+async def test_a_batch_for_a_thousand_registrations_has_a_thousand_badges_in_order(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
+    from events.program.service import get_event
+    from events.registrations.schemas import RegistrationInput
+    from events.registrations.service import register as register_directly
+
+    await client.post("/api/v1/events", json=event_data(capacity=None), headers=auth(organizer))
+    event = await get_event("workshop")
+    codes = []
+    for n in range(1000):
+        data = RegistrationInput(name=f"参加者 {n:04d}", email=f"p{n}@example.org", sessions=["day1"])
+        codes.append((await register_directly(event, data)).registration.code)
+
+    response = await client.get("/api/v1/events/workshop/badges.pdf?layout=a4-8up&sort=code", headers=auth(organizer))
+
+    pages = pdf_pages(response.content)
+    printed = [
+        line.replace("-", "")
+        for page in pages
+        for line in page.get_textpage().get_text_range().split()
+        if len(line) == 9 and line[4] == "-"
+    ]
+    assert len(pages) == 125, "1,000 badges, 8 to a sheet"
+    assert printed == sorted(codes), "every badge once, in code order"
+
+
+async def test_a_badge_from_another_event_identifies_nobody(
+    client: httpx.AsyncClient, organizer: str, app: Starlette
+) -> None:
+    from events.badges.service import identify
+    from events.program.service import get_event
+
+    await client.post("/api/v1/events", json=event_data("workshop"), headers=auth(organizer))
+    await client.post("/api/v1/events", json=event_data("symposium"), headers=auth(organizer))
+    body = {"name": "A", "email": "a@example.org", "sessions": ["day1"]}
+    other = (await client.post("/api/v1/events/symposium/registrations", json=body)).json()
+    [scanned] = decoded_qr_texts((await client.get(other["links"]["badge"])).content)
+
+    key = app.state.settings.secret_key
+    assert await identify(await get_event("symposium"), scanned, key) is not None
+    assert await identify(await get_event("workshop"), scanned, key) is None

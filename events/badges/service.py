@@ -128,3 +128,15 @@ async def batch_badges(
         return Path(handle.name), count
 
     return await asyncio.to_thread(build)
+
+
+async def identify(event: Event, scanned: str, secret_key: str) -> Registration | None:
+    """The registration of this event a scanned badge belongs to; None for anything forged, altered,
+    replaced or from another event. (The door check-in builds on this.)"""
+    payload = tokens.parse(scanned)
+    if payload is None:
+        return None
+    registration = await Registration.get_or_none(event=event, code=payload.code)
+    if registration is None or not tokens.verify(secret_key, payload, event.id, registration.secret):
+        return None
+    return registration

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from events import database
 from events.api import badges as badges_api
+from events.api import checkins as checkins_api
 from events.api import events as events_api
 from events.api import openapi
 from events.api import registrations as registrations_api
@@ -41,6 +42,12 @@ API_ROUTES = [
         post=registrations_api.register,
     ),
     route("/api/v1/events/{slug}/badges.pdf", name="api_event_badges", get=badges_api.event_badges),
+    route("/api/v1/events/{slug}/checkins", name="api_checkins", post=checkins_api.check_in),
+    route(
+        "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}",
+        name="api_checkin",
+        delete=checkins_api.undo,
+    ),
     route(
         "/api/v1/events/{slug}/registrations/{code}/replace-secret",
         name="api_replace_secret",

@@ -22,7 +22,12 @@ from events.settings import Settings
 
 log = logging.getLogger("tsudoi.db")
 
-MODEL_MODULES = ["events.program.models", "events.registrations.models", "events.staff.models"]
+MODEL_MODULES = [
+    "events.program.models",
+    "events.registrations.models",
+    "events.staff.models",
+    "events.checkin.models",
+]
 MIGRATIONS_MODULE = "events.migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 RETRIES = 4
@@ -140,16 +145,27 @@ def supports_row_locks() -> bool:
 
 
 async def execute(sql: str, values: list[Any]) -> int:
-    """Run one SQL statement with `?` placeholders in the current transaction; return the rows it changed.
+    """Run an UPDATE or DELETE with `?` placeholders in the current transaction; return the rows it changed.
 
     For the few hot statements where building the query through the ORM costs more than running it.
     """
     client = connections.get("default")
-    if client.capabilities.dialect == "postgres":
-        numbers = iter(range(1, len(values) + 1))
-        sql = re.sub(r"\?", lambda _match: f"${next(numbers)}", sql)
-    changed, _rows = await client.execute_query(sql, values)
+    changed, _rows = await client.execute_query(_placeholders(sql, client), values)
     return int(changed)
+
+
+async def fetch(sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    """Run one statement with `?` placeholders and return its rows (a SELECT, or `INSERT … RETURNING`)."""
+    client = connections.get("default")
+    return list(await client.execute_query_dict(_placeholders(sql, client), values))
+
+
+def _placeholders(sql: str, client: Any) -> str:
+    """PostgreSQL numbers its placeholders ($1, $2, …); SQLite takes `?`."""
+    if client.capabilities.dialect != "postgres":
+        return sql
+    numbers = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _match: f"${next(numbers)}", sql)
 
 
 async def make_migrations(name: str | None = None) -> list[str]:

@@ -35,6 +35,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/api/v1/registrations/{secret}/badge.pdf"): (200, 200, 200),
     ("GET", "/api/v1/events/{slug}/badges.pdf"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/registrations/{code}/replace-secret"): (401, 403, 200),
+    ("POST", "/api/v1/events/{slug}/checkins"): (401, 422, 422),
+    ("DELETE", "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}"): (401, 404, 404),
     ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (501, 501, 501),
     ("POST", "/api/v1/tokens"): (422, 422, 422),
     ("DELETE", "/api/v1/tokens/current"): (401, 204, 204),
@@ -98,7 +100,11 @@ async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, m
         )
         secret = registered.json()["links"]["api"].rsplit("/", 1)[1]
         url = (
-            path.replace("{slug}", "workshop").replace("{secret}", secret).replace("{code}", registered.json()["code"])
+            path.replace("{slug}", "workshop")
+            .replace("{secret}", secret)
+            .replace("{code}", registered.json()["code"])
+            .replace("{registration_code}", registered.json()["code"])
+            .replace("{session_code}", "day1")
         )
         body = {"title": "Renamed"} if method == "PATCH" else {}
         response = await client.request(method, url, json=body, headers=callers[caller])

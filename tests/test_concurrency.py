@@ -75,3 +75,69 @@ async def test_sixty_clients_at_once_get_exactly_ten_seats_on_postgresql(
 
     assert_exactly_ten_confirmed(answers, event, people)
     assert "Traceback" not in server.stop()
+
+
+async def scan_burst(url: str, token: str) -> tuple[list[httpx.Response], list[httpx.Response]]:
+    """30 devices scan one badge at once; then 32 clients check in 500 different people."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=64), timeout=60) as client:
+        created = await client.post("/api/v1/events", json=event_data(capacity=None), headers=headers)
+        assert created.status_code == 201, created.text
+        codes = []
+        for n in range(500):
+            body = {"name": f"Person {n}", "email": f"p{n}@example.org", "sessions": ["day1"]}
+            codes.append((await client.post("/api/v1/events/workshop/registrations", json=body)).json()["code"])
+        url_path = "/api/v1/events/workshop/checkins"
+        start = asyncio.Event()
+
+        async def one(code: str, device: str) -> httpx.Response:
+            await start.wait()
+            return await client.post(
+                url_path, json={"scan": code, "session": "day1", "device": device}, headers=headers
+            )
+
+        same = [asyncio.create_task(one(codes[0], f"door-{n}")) for n in range(30)]
+        await asyncio.sleep(0.05)
+        start.set()
+        same_answers = await asyncio.gather(*same)
+
+        queue = list(codes[1:])
+        answers: list[httpx.Response] = []
+
+        async def worker(device: str) -> None:
+            while queue:
+                answers.append(await one(queue.pop(), device))
+
+        await asyncio.gather(*(worker(f"door-{n}") for n in range(32)))
+    return same_answers, answers
+
+
+def assert_counted_once(same: list[httpx.Response], many: list[httpx.Response]) -> None:
+    results = [answer.json()["result"] for answer in same]
+    assert results.count("ok") == 1 and results.count("already_checked_in") == 29, results
+    assert [answer.status_code for answer in many].count(201) == 499, "every other badge counted once"
+
+
+@pytest.mark.usefixtures("db")
+async def test_door_scans_at_once_count_each_person_once(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+
+    same, many = await scan_burst(server.url, token)
+
+    assert_counted_once(same, many)
+    assert "Traceback" not in server.stop()
+
+
+async def test_door_scans_at_once_count_each_person_once_on_postgresql(
+    postgres_url: str, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(postgres_url, tmp_path)
+    server = live_server_factory(postgres_url)
+
+    same, many = await scan_burst(server.url, token)
+
+    assert_counted_once(same, many)
+    assert "Traceback" not in server.stop()

@@ -125,6 +125,6 @@ async def test_a_database_without_the_schema_has_pending_migrations(settings: Se
         await Tortoise.close_connections()
         await database.connect(empty)
         try:
-            assert await database.pending_migrations(empty) == ["models.0001_initial"]
+            assert await database.pending_migrations(empty) == ["models.0001_initial", "models.0002_checkin"]
         finally:
             await database.disconnect()

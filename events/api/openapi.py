@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from events import __version__
 from events.api.tokens import TokenRequest
 from events.badges.render import LAYOUTS
+from events.checkin.schemas import ScanInput
 from events.program.schemas import EventInput, EventPatch
 from events.registrations.schemas import RegistrationInput
 
@@ -113,6 +114,25 @@ class SecretReplaced(BaseModel):
     links: Links
 
 
+class ScanPerson(BaseModel):
+    code: str
+    name: str
+    organization: str
+    category: str
+    category_label: str
+
+
+class ScanOut(BaseModel):
+    result: Literal["ok", "already_checked_in", "not_registered", "waitlisted", "cancelled", "unknown", "invalid"]
+    message: str
+    error: str | None = Field(default=None, description="On refusals: the same as result")
+    session: str | None = None
+    checked_in_at: str | None = Field(default=None, description="ok: now; already_checked_in: the first time")
+    device: str | None = Field(default=None, description="already_checked_in: the device of the first check-in")
+    registration: ScanPerson | None = None
+    fields: dict[str, str] | None = None
+
+
 class TokenOut(BaseModel):
     token: str
     role: Literal["organizer", "door"]
@@ -126,9 +146,10 @@ MODELS: list[type[BaseModel]] = [
     RegistrationCreated,
     RegistrationOut,
     SecretReplaced,
+    ScanOut,
     TokenOut,
 ]
-INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest]
+INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest, ScanInput]
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -248,6 +269,43 @@ def paths() -> dict[str, Any]:
                     "200": _json(_ref(SecretReplaced), "The new links"),
                     **_errors(401, 403, 404),
                 },
+            },
+        },
+        "/api/v1/events/{slug}/checkins": {
+            "parameters": [SLUG],
+            "post": {
+                "operationId": "checkIn",
+                "summary": "Check a scanned badge or a typed code in at a session's door (door, organizer)",
+                "description": (
+                    "Counted at most once per registration and session, whatever runs at the same moment. "
+                    "The same device and scan_id sent again answers as the first time and counts nothing new."
+                ),
+                "security": BEARER,
+                "requestBody": _body(ScanInput),
+                "responses": {
+                    "201": _json(_ref(ScanOut), "ok: counted now"),
+                    "200": _json(_ref(ScanOut), "already_checked_in: counted before; nothing new"),
+                    "409": _json(_ref(ScanOut), "not_registered, waitlisted or cancelled"),
+                    "404": _json(_ref(ScanOut), "unknown: no such registration here, or a forged badge"),
+                    "422": _json(_ref(ScanOut), "invalid: no session of that code, or a malformed body"),
+                    **_errors(401, 403, 413),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}": {
+            "parameters": [
+                SLUG,
+                {"name": "registration_code", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "session_code", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "delete": {
+                "operationId": "undoCheckIn",
+                "summary": "Undo a mistaken check-in (logged, not erased from the scan log)",
+                "security": BEARER,
+                "parameters": [
+                    {"name": "device", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 64}}
+                ],
+                "responses": {"204": {"description": "Undone"}, **_errors(401, 403, 404)},
             },
         },
         "/api/v1/registrations/{secret}": {

@@ -1,0 +1,91 @@
+"""API: the door's check-ins and their undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from events import clock
+from events.checkin import service
+from events.checkin.models import Result
+from events.checkin.schemas import ScanInput
+from events.errors import InvalidInput, NotFound
+from events.i18n import gettext as _
+from events.program.models import Event
+from events.staff.auth import require_event_access, require_token
+from events.staff.models import Role
+from events.validation import parse
+from events.web.http import read_json, settings_of
+
+MESSAGES = {
+    Result.OK: lambda: _("Checked in."),
+    Result.ALREADY_CHECKED_IN: lambda: _("Already checked in."),
+    Result.NOT_REGISTERED: lambda: _("Not registered for this session."),
+    Result.WAITLISTED: lambda: _("Only on the waiting list for this session."),
+    Result.CANCELLED: lambda: _("This registration was cancelled."),
+    Result.UNKNOWN: lambda: _("Unknown badge or code for this event."),
+    Result.INVALID: lambda: _("There is no session of that code."),
+}
+
+
+def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
+    """The contract's shape: `result` always; session, time and the person for what was counted."""
+    body: dict[str, Any] = {"result": str(answer.result), "message": MESSAGES[answer.result]()}
+    if answer.status_code >= 400:
+        body["error"] = str(answer.result)
+    if answer.session is not None:
+        body["session"] = answer.session.code
+    if answer.checked_in_at is not None:
+        body["checked_in_at"] = clock.isoformat(answer.checked_in_at, event.timezone)
+    if answer.result == Result.ALREADY_CHECKED_IN:
+        body["device"] = answer.device
+    if answer.registration is not None:
+        registration = answer.registration
+        body["registration"] = {
+            "code": registration.code,
+            "name": registration.name,
+            "organization": registration.organization,
+            "category": registration.category,
+            "category_label": event.category_label(registration.category),
+        }
+    return body
+
+
+async def _event_for_door(request: Request) -> tuple[Event, Any]:
+    account = await require_token(request, Role.ORGANIZER, Role.DOOR)
+    event: Event = await request.app.state.recent_events.get(request.path_params["slug"])
+    require_event_access(account, event)
+    return event, account
+
+
+async def check_in(request: Request) -> JSONResponse:
+    event, account = await _event_for_door(request)
+    try:
+        data = parse(ScanInput, await read_json(request))
+    except InvalidInput as exc:
+        body = {"result": "invalid", "error": "invalid", "message": exc.message, "fields": exc.fields}
+        return JSONResponse(body, status_code=422, headers={"Cache-Control": "no-store"})
+    answer = await service.check_in(
+        event,
+        data.scan,
+        data.session,
+        secret_key=settings_of(request).secret_key,
+        device=data.device,
+        scan_id=data.scan_id,
+        scanned_at=data.scanned_at,
+        staff=account,
+    )
+    return JSONResponse(
+        answer_json(event, answer), status_code=answer.status_code, headers={"Cache-Control": "no-store"}
+    )
+
+
+async def undo(request: Request) -> Response:
+    event, account = await _event_for_door(request)
+    device = request.query_params.get("device", "")[:64]
+    params = request.path_params
+    if not await service.undo(event, params["registration_code"], params["session_code"], device=device, staff=account):
+        raise NotFound(_("There is no such check-in to undo."))
+    return Response(status_code=204)

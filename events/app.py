@@ -23,7 +23,7 @@ from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
 from events.web import public, staff, system
 from events.web.errors import HANDLERS
-from events.web.middleware import BodySizeLimit, LanguageMiddleware, SecurityHeaders
+from events.web.middleware import BodySizeLimit, LanguageMiddleware, PagesOnly, SecurityHeaders
 from events.web.ratelimit import RateLimiter
 from events.web.routing import route
 from events.web.templating import Pages
@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(BodySizeLimit),
         Middleware(LanguageMiddleware, secure_cookie=settings.secure_cookies),
         Middleware(
-            SessionMiddleware,
+            PagesOnly,
+            middleware=SessionMiddleware,
             secret_key=settings.secret_key,
             session_cookie=SESSION_COOKIE,
             max_age=settings.staff_session_seconds,

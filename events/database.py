@@ -145,7 +145,8 @@ def supports_row_locks() -> bool:
 
 
 async def execute(sql: str, values: list[Any]) -> int:
-    """Run an UPDATE or DELETE with `?` placeholders in the current transaction; return the rows it changed.
+    """Run one statement with `?` placeholders in the current transaction; return the rows an UPDATE or
+    DELETE changed (for an INSERT's count use `fetch` with RETURNING: asyncpg's INSERT status misleads).
 
     For the few hot statements where building the query through the ORM costs more than running it.
     """

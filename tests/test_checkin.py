@@ -92,7 +92,7 @@ async def test_a_typed_code_works_in_any_case_with_dashes() -> None:
 
     answer = await scan(event, f" {person.code[:4].lower()}-{person.code[4:]} ")
 
-    assert answer.result == Result.OK and answer.registration is not None and answer.registration.id == person.id
+    assert answer.result == Result.OK and answer.person is not None and answer.person.id == person.id
 
 
 @pytest.mark.usefixtures("db")

@@ -41,14 +41,14 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
         body["checked_in_at"] = clock.isoformat(answer.checked_in_at, event.timezone)
     if answer.result == Result.ALREADY_CHECKED_IN:
         body["device"] = answer.device
-    if answer.registration is not None:
-        registration = answer.registration
+    if answer.person is not None:
+        person = answer.person
         body["registration"] = {
-            "code": registration.code,
-            "name": registration.name,
-            "organization": registration.organization,
-            "category": registration.category,
-            "category_label": event.category_label(registration.category),
+            "code": person.code,
+            "name": person.name,
+            "organization": person.organization,
+            "category": person.category,
+            "category_label": event.category_label(person.category),
         }
     return body
 

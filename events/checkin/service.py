@@ -20,17 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from events import clock
 from events.badges import tokens
-from events.badges.service import identify
 from events.checkin.models import CheckIn, Result, ScanLog, Source
-from events.database import atomic, fetch
+from events.database import atomic, execute, fetch
 from events.program.models import Event, Session
 from events.registrations import codes
-from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+from events.registrations.models import Registration, RegistrationStatus, SeatStatus
 from events.staff.models import StaffAccount
 
 STATUS = {
@@ -45,10 +45,24 @@ STATUS = {
 
 
 @dataclass(frozen=True)
+class Person:
+    """What the door may know of a registration (no e-mail), and its seat in the scanned session."""
+
+    id: int
+    code: str
+    name: str
+    organization: str
+    category: str
+    status: str
+    secret: str
+    seat_status: str | None
+
+
+@dataclass(frozen=True)
 class ScanAnswer:
     result: Result
     session: Session | None = None
-    registration: Registration | None = None
+    person: Person | None = None
     checked_in_at: datetime | None = None
     device: str = ""
 
@@ -56,13 +70,9 @@ class ScanAnswer:
     def status_code(self) -> int:
         return STATUS[self.result]
 
-    @property
-    def counted(self) -> bool:
-        return self.result in (Result.OK, Result.ALREADY_CHECKED_IN)
-
 
 def clamp(moment: datetime | None, event: Event) -> datetime:
-    """A scan's time: the device's when given (queued offline), kept within the event's days and not in the future."""
+    """A scan's time: the device's when given (queued offline), within the event's days and not in the future."""
     now = clock.now()
     if moment is None:
         return now
@@ -71,14 +81,47 @@ def clamp(moment: datetime | None, event: Event) -> datetime:
     return max(earliest, min(moment, latest)).astimezone(UTC)
 
 
-async def find(event: Event, scanned: str, secret_key: str) -> tuple[Registration | None, Source]:
-    """The registration a scanned badge or a typed code names, within this event."""
-    if tokens.parse(scanned) is not None:
-        return await identify(event, scanned, secret_key), Source.SCAN
+def _as_datetime(value: Any) -> datetime:
+    """A timestamp read with plain SQL: a datetime from PostgreSQL, ISO text from SQLite."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+LOOKUP = (
+    'SELECT r."id", r."code", r."name", r."organization", r."category", r."status", r."secret", '
+    's."status" AS "seat_status" FROM "registration" r '
+    'LEFT JOIN "seat" s ON s."registration_id" = r."id" AND s."session_id" = ? '
+    'WHERE r."event_id" = ? AND r."code" = ?'
+)
+
+
+async def _person(event: Event, session: Session, code: str) -> Person | None:
+    rows = await fetch(LOOKUP, [session.id, event.id, code])
+    return Person(**rows[0]) if rows else None
+
+
+async def find(event: Event, session: Session, scanned: str, secret_key: str) -> tuple[Person | None, Source]:
+    """The registration a scanned badge or a typed code names, within this event; None if forged or unknown."""
+    payload = tokens.parse(scanned)
+    if payload is not None:
+        person = await _person(event, session, payload.code)
+        if person is None or not tokens.verify(secret_key, payload, event.id, person.secret):
+            return None, Source.SCAN
+        return person, Source.SCAN
     code = codes.normalize_code(scanned)
     if code is None:
         return None, Source.TYPED
-    return await Registration.get_or_none(event=event, code=code), Source.TYPED
+    return await _person(event, session, code), Source.TYPED
+
+
+def _verdict(person: Person) -> Result:
+    """OK when the registration holds a confirmed seat in the session, else why not."""
+    if person.status == RegistrationStatus.CANCELLED:
+        return Result.CANCELLED
+    if person.seat_status in (None, SeatStatus.CANCELLED):
+        return Result.NOT_REGISTERED
+    if person.seat_status == SeatStatus.WAITLISTED:
+        return Result.WAITLISTED
+    return Result.OK
 
 
 def _printable(text: str) -> str:
@@ -86,32 +129,36 @@ def _printable(text: str) -> str:
     return "".join(char if char.isprintable() else "?" for char in text)
 
 
-async def _replay(prior: ScanLog) -> ScanAnswer:
+async def _replay(event: Event, prior: ScanLog) -> ScanAnswer:
     """The answer a scan got the first time (for a retry with the same device and scan_id)."""
-    session = await Session.get_or_none(id=prior.session_id) if prior.session_id else None  # type: ignore[attr-defined]
-    registration = await Registration.get_or_none(id=prior.registration_id) if prior.registration_id else None  # type: ignore[attr-defined]
+    session = next((s for s in event.sessions if s.id == prior.session_id), None)  # type: ignore[attr-defined]
+    person = None
     checked_in_at, device = None, ""
-    if session is not None and registration is not None:
-        first = await CheckIn.get_or_none(registration=registration, session=session)
+    if session is not None and prior.registration_id is not None:  # type: ignore[attr-defined]
+        registration = await Registration.get(id=prior.registration_id)  # type: ignore[attr-defined]
+        person = await _person(event, session, registration.code)
+        first = await _first_check_in(registration.id, session.id)
         if first is not None:
-            checked_in_at, device = first.checked_in_at, first.device
-    return ScanAnswer(Result(prior.result), session, registration, checked_in_at, device)
+            checked_in_at, device = first
+    return ScanAnswer(Result(prior.result), session, person, checked_in_at, device)
 
 
-async def _refusal(registration: Registration, session: Session) -> Result:
-    """OK when the registration holds a confirmed seat in the session, else why not."""
-    seat = await Seat.get_or_none(registration=registration, session=session)
-    seat_cancelled = seat is not None and seat.status == SeatStatus.CANCELLED
-    if registration.status == RegistrationStatus.CANCELLED or seat_cancelled:
-        # Read it again: it may have been cancelled since it was looked up.
-        await registration.refresh_from_db(fields=["status"])
-        if registration.status == RegistrationStatus.CANCELLED:
-            return Result.CANCELLED
-    if seat is None or seat.status == SeatStatus.CANCELLED:
-        return Result.NOT_REGISTERED
-    if seat.status == SeatStatus.WAITLISTED:
-        return Result.WAITLISTED
-    return Result.OK
+COUNT_IN = (
+    'INSERT INTO "checkin" ("registration_id", "session_id", "checked_in_at", "created_at", "device", "source", '
+    '"staff_id") SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS '
+    '(SELECT 1 FROM "seat" WHERE "registration_id" = ? AND "session_id" = ? AND "status" = ?) '
+    'ON CONFLICT ("registration_id", "session_id") DO NOTHING RETURNING "id"'
+)
+FIRST_CHECK_IN = 'SELECT "checked_in_at", "device" FROM "checkin" WHERE "registration_id" = ? AND "session_id" = ?'
+LOG_SCAN = (
+    'INSERT INTO "scan_log" ("event_id", "session_id", "registration_id", "device", "scan_id", "staff_id", '
+    '"result", "scanned_at", "created_at", "text") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+)
+
+
+async def _first_check_in(registration_id: int, session_id: int) -> tuple[datetime, str] | None:
+    rows = await fetch(FIRST_CHECK_IN, [registration_id, session_id])
+    return (_as_datetime(rows[0]["checked_in_at"]), str(rows[0]["device"])) if rows else None
 
 
 async def check_in(
@@ -131,31 +178,35 @@ async def check_in(
     if scan_id:
         prior = await ScanLog.get_or_none(event_id=event.id, device=device, scan_id=scan_id)
         if prior is not None:
-            return await _replay(prior)
+            return await _replay(event, prior)
     session = next((s for s in event.sessions if s.code == session_code), None)
-    registration: Registration | None = None
+    person: Person | None = None
     found_by = Source.TYPED
     if session is None:
         result = Result.INVALID
     else:
-        registration, found_by = await find(event, scanned, secret_key)
-        result = Result.UNKNOWN if registration is None else await _refusal(registration, session)
-    text = _printable(scanned[:40]) if registration is None else ""
+        person, found_by = await find(event, session, scanned, secret_key)
+        result = Result.UNKNOWN if person is None else _verdict(person)
+    staff_id = staff.id if staff else None
 
     async def work() -> ScanAnswer:
-        answer = ScanAnswer(result, session, registration)
-        if result == Result.OK and session is not None and registration is not None:
-            answer = await _count(registration, session, moment, device, staff, source or found_by)
-        await ScanLog.create(
-            event_id=event.id,
-            session=session,
-            registration=registration,
-            device=device,
-            scan_id=scan_id or None,
-            staff=staff,
-            result=answer.result,
-            scanned_at=moment,
-            text=text,
+        answer = ScanAnswer(result, session, person)
+        if result == Result.OK and session is not None and person is not None:
+            answer = await _count(event, session, person, moment, device, staff_id, source or found_by)
+        await execute(
+            LOG_SCAN,
+            [
+                event.id,
+                session.id if session else None,
+                person.id if person else None,
+                device,
+                scan_id or None,
+                staff_id,
+                str(answer.result),
+                moment,
+                clock.now(),
+                "" if person else _printable(scanned[:40]),
+            ],
         )
         return answer
 
@@ -165,38 +216,29 @@ async def check_in(
         if not scan_id:
             raise
         # The same device sent the same scan_id at the same moment: the first one's answer stands.
-        return await _replay(await ScanLog.get(event_id=event.id, device=device, scan_id=scan_id))
-
-
-COUNT_IN = (
-    'INSERT INTO "checkin" ("registration_id", "session_id", "checked_in_at", "created_at", "device", "source", '
-    '"staff_id") SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS '
-    '(SELECT 1 FROM "seat" WHERE "registration_id" = ? AND "session_id" = ? AND "status" = ?) '
-    'ON CONFLICT ("registration_id", "session_id") DO NOTHING RETURNING "id"'
-)
+        return await _replay(event, await ScanLog.get(event_id=event.id, device=device, scan_id=scan_id))
 
 
 async def _count(
-    registration: Registration,
+    event: Event,
     session: Session,
+    person: Person,
     moment: datetime,
     device: str,
-    staff: StaffAccount | None,
+    staff_id: int | None,
     source: Source,
 ) -> ScanAnswer:
     """Insert the check-in while the seat is confirmed; a second one (any device, same moment) is refused."""
-    staff_id = staff.id if staff else None
-    confirmed = str(SeatStatus.CONFIRMED)
-    values = [registration.id, session.id, moment, clock.now(), device, str(source), staff_id]
-    inserted = await fetch(COUNT_IN, [*values, registration.id, session.id, confirmed])
+    values = [person.id, session.id, moment, clock.now(), device, str(source), staff_id]
+    inserted = await fetch(COUNT_IN, [*values, person.id, session.id, str(SeatStatus.CONFIRMED)])
     if inserted:
-        return ScanAnswer(Result.OK, session, registration, moment, device)
-    first = await CheckIn.get_or_none(registration=registration, session=session)
+        return ScanAnswer(Result.OK, session, person, moment, device)
+    first = await _first_check_in(person.id, session.id)
     if first is not None:
-        return ScanAnswer(Result.ALREADY_CHECKED_IN, session, registration, first.checked_in_at, first.device)
+        return ScanAnswer(Result.ALREADY_CHECKED_IN, session, person, first[0], first[1])
     # The seat changed (cancelled, moved) since it was read: answer as it is now.
-    await registration.refresh_from_db()
-    return ScanAnswer(await _refusal(registration, session), session, registration)
+    now = await _person(event, session, person.code)
+    return ScanAnswer(Result.UNKNOWN if now is None else _verdict(now), session, now)
 
 
 async def undo(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -86,14 +87,30 @@ async def issue_token(account: StaffAccount, label: str = "") -> str:
     return token
 
 
+#: Seconds a token's account is remembered in this process: a door scanner sends its token with every
+#: scan. Revoking a token forgets it here at once; other worker processes stop accepting it within this time.
+TOKEN_MEMORY_SECONDS = 5.0
+_recent_tokens: dict[str, tuple[float, StaffAccount]] = {}
+
+
 async def authenticate_token(token: str) -> StaffAccount | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    row = await ApiToken.get_or_none(token_hash=_token_hash(token), revoked_at=None).prefetch_related("staff")
+    digest = _token_hash(token)
+    remembered = _recent_tokens.get(digest)
+    if remembered is not None and time.monotonic() - remembered[0] < TOKEN_MEMORY_SECONDS:
+        return remembered[1]
+    row = await ApiToken.get_or_none(token_hash=digest, revoked_at=None).prefetch_related("staff")
     if row is None or not row.staff.is_active:
+        _recent_tokens.pop(digest, None)
         return None
+    if len(_recent_tokens) > 10_000:
+        _recent_tokens.clear()
+    _recent_tokens[digest] = (time.monotonic(), row.staff)
     return row.staff
 
 
 async def revoke_token(token: str) -> bool:
-    return bool(await ApiToken.filter(token_hash=_token_hash(token), revoked_at=None).update(revoked_at=clock.now()))
+    digest = _token_hash(token)
+    _recent_tokens.pop(digest, None)
+    return bool(await ApiToken.filter(token_hash=digest, revoked_at=None).update(revoked_at=clock.now()))

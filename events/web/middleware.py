@@ -116,6 +116,20 @@ class LanguageMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
+class PagesOnly:
+    """Run `middleware` for pages only; `/api/` requests skip it (the API keeps no cookie session)."""
+
+    def __init__(self, app: ASGIApp, middleware: type, **options: object) -> None:
+        self.plain = app
+        self.wrapped = middleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            await self.plain(scope, receive, send)
+        else:
+            await self.wrapped(scope, receive, send)
+
+
 class SecurityHeaders:
     """Headers every answer carries: a strict CSP (no inline scripts), no framing, no referrer leaks."""
 

@@ -1,0 +1,121 @@
+"""Check-in throughput against `tsudoi serve` (issue 4's target: at least 1,000 scans/s with 32
+concurrent clients, p99 under 50 ms, on SQLite and on PostgreSQL).
+
+    python -m bench.checkin [--people 5000] [--seconds 15] [--database-url URL] [--load wrk|python]
+
+Fills the database with registrations through the service, then scans their codes: each code once
+(an insert), then again (already checked in), the mix a door sees when people come back in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench._server import Server, machine, summary, tsudoi
+from events import database
+from events.registrations.schemas import RegistrationInput
+from events.registrations.service import register
+from events.settings import Settings
+from tests.factories import make_event
+
+
+async def fill(settings: Settings, count: int) -> list[str]:
+    await database.connect(settings)
+    try:
+        await database.migrate(settings)
+        event = await make_event("bench", capacity=None)
+        await event.fetch_related("sessions")
+        return [
+            (
+                await register(event, RegistrationInput(name=f"P {n}", email=f"p{n}@example.org", sessions=["day1"]))
+            ).registration.code
+            for n in range(count)
+        ]
+    finally:
+        await database.disconnect()
+
+
+def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int) -> None:
+    script = Path(__file__).with_name("checkin.lua")
+    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s", str(script), url]
+    env = {**os.environ, "CODES_FILE": str(codes_file), "TOKEN": token}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"\n\s+50%\s+(\S+)", output)
+    p99 = re.search(r"\n\s+99%\s+(\S+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    print(
+        f"check-ins (wrk, {clients} connections, {seconds} s): {rate.group(1) if rate else '?'}/s; "
+        f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}; "
+        f"non-2xx: {errors.group(1) if errors else 'none'}"
+    )
+
+
+async def run_python(url: str, token: str, codes: list[str], clients: int, seconds: int) -> None:
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client_loop(offset: int) -> None:
+        nonlocal failures
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            n = offset * 7919
+            while time.perf_counter() < deadline:
+                n += 1
+                body = {"scan": codes[n % len(codes)], "session": "day1", "device": f"door-{offset}"}
+                start = time.perf_counter()
+                response = await client.post("/api/v1/events/bench/checkins", json=body, headers=headers)
+                latencies.append(time.perf_counter() - start)
+                failures += response.status_code not in (200, 201)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client_loop(n) for n in range(clients)))
+    elapsed = time.perf_counter() - began
+    print(
+        f"check-ins (python, {clients} clients): {len(latencies) / elapsed:.0f}/s; {summary(latencies)}; "
+        f"non-2xx: {failures}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
+    parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
+    parser.add_argument("--synchronous", default="FULL", help="TSUDOI_SQLITE_SYNCHRONOUS for the server")
+    args = parser.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        url = args.database_url or f"sqlite:///{workdir}/bench.db"
+        env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench", "TSUDOI_SQLITE_SYNCHRONOUS": args.synchronous}
+        codes = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people))
+        codes_file = workdir / "codes.txt"
+        codes_file.write_text("\n".join(codes) + "\n")
+        token = tsudoi("staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir).split()[
+            -1
+        ]
+        server = Server(env, workdir)
+        try:
+            if args.load == "wrk":
+                run_wrk(server.url, token, codes_file, args.clients, args.seconds)
+            else:
+                asyncio.run(run_python(server.url, token, codes, args.clients, args.seconds))
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

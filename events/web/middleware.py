@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -119,7 +120,7 @@ class LanguageMiddleware:
 class PagesOnly:
     """Run `middleware` for pages only; `/api/` requests skip it (the API keeps no cookie session)."""
 
-    def __init__(self, app: ASGIApp, middleware: type, **options: object) -> None:
+    def __init__(self, app: ASGIApp, middleware: Any, **options: Any) -> None:
         self.plain = app
         self.wrapped = middleware(app, **options)
 

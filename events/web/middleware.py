@@ -120,7 +120,7 @@ class LanguageMiddleware:
 class PagesOnly:
     """Run `middleware` for pages only; `/api/` requests skip it (the API keeps no cookie session)."""
 
-    def __init__(self, app: ASGIApp, middleware: Any, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, /, middleware: Any, **options: Any) -> None:
         self.plain = app
         self.wrapped = middleware(app, **options)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -113,7 +114,9 @@ async def test_every_migration_is_recorded(settings: Settings) -> None:
     assert await executor.plan() == []
 
 
-async def test_a_database_without_the_schema_has_pending_migrations(settings: Settings, tmp_path: Path) -> None:
+@asynccontextmanager
+async def empty_database(settings: Settings, tmp_path: Path) -> AsyncIterator[Settings]:
+    """A new, unmigrated database of the run's engine, connected for the block."""
     from tortoise import Tortoise
 
     async with AsyncExitStack() as stack:
@@ -125,34 +128,28 @@ async def test_a_database_without_the_schema_has_pending_migrations(settings: Se
         await Tortoise.close_connections()
         await database.connect(empty)
         try:
-            assert await database.pending_migrations(empty) == ["models.0001_initial", "models.0002_checkin"]
+            yield empty
         finally:
             await database.disconnect()
 
 
+async def test_a_database_without_the_schema_has_pending_migrations(settings: Settings, tmp_path: Path) -> None:
+    async with empty_database(settings, tmp_path) as empty:
+        assert await database.pending_migrations(empty) == ["models.0001_initial", "models.0002_checkin"]
+
+
 async def test_upgrading_an_older_database_keeps_its_data(settings: Settings, tmp_path: Path) -> None:
-    from tortoise import Tortoise
     from tortoise.migrations.executor import MigrationTarget
 
     from events.registrations.models import Registration
 
-    async with AsyncExitStack() as stack:
-        if settings.is_sqlite:
-            url = f"sqlite:///{tmp_path}/old.db"
-        else:
-            url = await stack.enter_async_context(postgres.throwaway_database_async())
-        old = Settings(database_url=url, secret_key="x")
-        await Tortoise.close_connections()
-        await database.connect(old)
-        try:
-            executor = MigrationExecutor(connections.get("default"), database.tortoise_config(old)["apps"])
-            await executor.migrate([MigrationTarget(app_label="models", name="0001_initial")])
-            event = await make_event()
-            await make_registration(event, 1, name="Kept Person")
+    async with empty_database(settings, tmp_path) as old:
+        executor = MigrationExecutor(connections.get("default"), database.tortoise_config(old)["apps"])
+        await executor.migrate([MigrationTarget(app_label="models", name="0001_initial")])
+        event = await make_event()
+        await make_registration(event, 1, name="Kept Person")
 
-            applied = await database.migrate(old)
+        applied = await database.migrate(old)
 
-            assert applied == ["models.0002_checkin"]
-            assert [r.name for r in await Registration.all()] == ["Kept Person"], "the upgrade kept the data"
-        finally:
-            await database.disconnect()
+        assert applied == ["models.0002_checkin"]
+        assert [r.name for r in await Registration.all()] == ["Kept Person"], "the upgrade kept the data"

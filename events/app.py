@@ -21,7 +21,7 @@ from events.api import registrations as registrations_api
 from events.api import tokens as tokens_api
 from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
-from events.web import public, staff, system
+from events.web import door, public, staff, system
 from events.web.errors import HANDLERS
 from events.web.middleware import BodySizeLimit, LanguageMiddleware, PagesOnly, SecurityHeaders
 from events.web.ratelimit import RateLimiter
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *system.ROUTES,
         *API_ROUTES,
         *public.ROUTES,
-        Mount("/staff", routes=staff.ROUTES),
+        Mount("/staff", routes=[*staff.ROUTES, *door.ROUTES]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -55,6 +55,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/badges"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/badges.pdf"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/replace-secret"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/scan"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/scan"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/scan/search"): (303, 303, 303),
 }
 
 

@@ -1,0 +1,115 @@
+"""The door's scanner page: a phone or a handheld scanner checks people in at one session."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from events.api.checkins import answer_json
+from events.checkin import service
+from events.checkin.models import CheckIn
+from events.checkin.schemas import ScanInput
+from events.errors import Forbidden, InvalidInput
+from events.i18n import gettext as _
+from events.program.models import Event, Session
+from events.registrations import listing
+from events.registrations.models import SeatStatus
+from events.staff.auth import require_event_access
+from events.staff.models import StaffAccount
+from events.validation import parse
+from events.web import csrf
+from events.web.http import read_json, settings_of
+from events.web.routing import route
+from events.web.staff import signed_in
+from events.web.templating import render
+
+
+async def _door_event(request: Request, account: StaffAccount) -> Event:
+    event: Event = await request.app.state.recent_events.get(request.path_params["slug"])
+    require_event_access(account, event)
+    return event
+
+
+def _check_csrf_header(request: Request) -> None:
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token", "")
+    if not expected or not hmac.compare_digest(str(expected), sent):
+        raise Forbidden(_("This form has expired or was sent from another site. Please reload the page and try again."))
+
+
+async def counts(session: Session) -> dict[str, int | None]:
+    return {
+        "checked_in": await CheckIn.filter(session_id=session.id).count(),
+        "confirmed": session.confirmed_count,
+        "capacity": session.capacity,
+    }
+
+
+@signed_in
+async def scanner(request: Request, account: StaffAccount) -> Response:
+    event = await _door_event(request, account)
+    code = request.query_params.get("session", "")
+    session = next((s for s in event.sessions if s.code == code), None)
+    context: dict[str, object] = {"event": event, "session": session, "csrf": csrf.token(request)}
+    if session is not None:
+        context["counts"] = await counts(session)
+    return render(request, "staff/scan.html", context)
+
+
+@signed_in
+async def scan(request: Request, account: StaffAccount) -> Response:
+    """The scanner page's check-in: the API's rules and answer, with the session's count."""
+    event = await _door_event(request, account)
+    _check_csrf_header(request)
+    try:
+        data = parse(ScanInput, await read_json(request))
+    except InvalidInput as exc:
+        return JSONResponse({"result": "invalid", "error": "invalid", "message": exc.message}, 422)
+    answer = await service.check_in(
+        event,
+        data.scan,
+        data.session,
+        secret_key=settings_of(request).secret_key,
+        device=data.device,
+        scan_id=data.scan_id,
+        scanned_at=data.scanned_at,
+        staff=account,
+    )
+    body = answer_json(event, answer)
+    if answer.session is not None:
+        body["counts"] = await counts(answer.session)
+    return JSONResponse(body, answer.status_code)
+
+
+@signed_in
+async def search(request: Request, account: StaffAccount) -> Response:
+    """People of this event by name, reading, organization or code, for the lost-badge case (no e-mail)."""
+    event = await _door_event(request, account)
+    query = request.query_params.get("q", "").strip()[:100]
+    session_code = request.query_params.get("session", "")
+    if len(query) < 2:
+        return JSONResponse([])
+    rows = await listing.search(event, query, limit=20)
+    people = []
+    for registration, seats in rows:
+        seat = next((seat for seat in seats if seat.session.code == session_code), None)
+        people.append(
+            {
+                "code": registration.code,
+                "name": registration.name,
+                "reading": registration.name_reading,
+                "organization": registration.organization,
+                "status": str(registration.status),
+                "seat": str(seat.status) if seat else None,
+                "can_check_in": bool(seat and seat.status == SeatStatus.CONFIRMED),
+            }
+        )
+    return JSONResponse(people)
+
+
+ROUTES = [
+    route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
+    route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
+]

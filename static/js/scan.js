@@ -1,0 +1,129 @@
+// The door's scanner page: a handheld (keyboard-wedge) scanner or typed codes, and a search for
+// lost badges. Every answer fills the screen for a moment: green OK, amber already, red refused.
+(function () {
+  "use strict";
+  const root = document.getElementById("scanner");
+  if (!root) return;
+  const input = document.getElementById("scan-input");
+  const answer = document.getElementById("answer");
+  const deviceLabel = document.getElementById("device-name");
+  const DEVICE_KEY = "tsudoi-device";
+  let hideTimer = null;
+
+  function device() {
+    let name = localStorage.getItem(DEVICE_KEY);
+    if (!name) {
+      name = (window.prompt(root.dataset.labelDevice, "door-A") || "door").slice(0, 64);
+      localStorage.setItem(DEVICE_KEY, name);
+    }
+    deviceLabel.textContent = name;
+    return name;
+  }
+
+  function scanId() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).slice(0, 64);
+  }
+
+  function beep(ok) {
+    try {
+      const context = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = context.createOscillator();
+      tone.frequency.value = ok ? 880 : 220;
+      tone.connect(context.destination);
+      tone.start();
+      tone.stop(context.currentTime + (ok ? 0.12 : 0.35));
+    } catch (error) { /* no sound here */ }
+    if (navigator.vibrate) navigator.vibrate(ok ? 60 : [120, 60, 120]);
+  }
+
+  function show(kind, title, name, detail) {
+    answer.className = "answer answer-" + kind;
+    document.getElementById("answer-title").textContent = title;
+    document.getElementById("answer-name").textContent = name || "";
+    document.getElementById("answer-detail").textContent = detail || "";
+    answer.hidden = false;
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(function () { answer.hidden = true; input.focus(); }, kind === "ok" ? 1500 : 3000);
+  }
+
+  function showAnswer(body) {
+    const person = body.registration || {};
+    const who = person.name || "";
+    const detail = [person.organization, person.category_label].filter(Boolean).join(" · ");
+    if (body.counts) {
+      document.getElementById("count-checked-in").textContent = body.counts.checked_in;
+      document.getElementById("count-confirmed").textContent = body.counts.confirmed;
+    }
+    if (body.result === "ok") {
+      show("ok", root.dataset.labelOk, who, detail);
+      beep(true);
+    } else if (body.result === "already_checked_in") {
+      const time = (body.checked_in_at || "").slice(11, 16);
+      const title = root.dataset.labelAlready.replace("%(time)s", time).replace("%(device)s", body.device || "?");
+      show("already", title, who, detail);
+      beep(false);
+    } else {
+      show("refused", body.message || body.result, who, detail);
+      beep(false);
+    }
+  }
+
+  async function checkIn(text) {
+    const payload = { scan: text, session: root.dataset.session, device: device(), scan_id: scanId() };
+    try {
+      const response = await fetch(root.dataset.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+        body: JSON.stringify(payload),
+        credentials: "same-origin",
+      });
+      showAnswer(await response.json());
+    } catch (error) {
+      show("refused", root.dataset.labelOffline, "", "");
+    }
+  }
+
+  document.getElementById("scan-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    input.value = "";
+    if (text) checkIn(text);
+    input.focus();
+  });
+
+  document.getElementById("change-device").addEventListener("click", function () {
+    localStorage.removeItem(DEVICE_KEY);
+    device();
+    input.focus();
+  });
+
+  let searchTimer = null;
+  document.getElementById("search-input").addEventListener("input", function (event) {
+    clearTimeout(searchTimer);
+    const query = event.target.value.trim();
+    searchTimer = setTimeout(async function () {
+      const list = document.getElementById("search-results");
+      list.textContent = "";
+      if (query.length < 2) return;
+      const url = root.dataset.searchUrl + "?session=" + encodeURIComponent(root.dataset.session) + "&q=" + encodeURIComponent(query);
+      const people = await (await fetch(url, { credentials: "same-origin" })).json();
+      for (const person of people) {
+        const item = document.createElement("li");
+        const label = document.createElement("span");
+        label.textContent = person.name + (person.organization ? " · " + person.organization : "");
+        item.appendChild(label);
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = root.dataset.labelCheckIn;
+        button.disabled = !person.can_check_in;
+        button.addEventListener("click", function () { checkIn(person.code); });
+        item.appendChild(button);
+        list.appendChild(item);
+      }
+    }, 250);
+  });
+
+  answer.addEventListener("click", function () { answer.hidden = true; input.focus(); });
+  device();
+  input.focus();
+})();

@@ -1,0 +1,69 @@
+"""The scanner page in real headless Chromium: a door volunteer checks people in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from events.settings import Settings
+from tests.conftest import organizer_token, tsudoi
+from tests.factories import event_data
+from tests.test_phone import CHROMIUM, browser  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (installed by .ci/run)")
+
+
+def door_account(database_url: str, workdir: Path) -> str:
+    result = tsudoi(
+        "staff",
+        "add",
+        "door@example.org",
+        "--role",
+        "door",
+        "--password",
+        "door password 1",
+        cwd=workdir,
+        env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
+    )
+    assert result.returncode == 0, result.stderr
+    return "door password 1"
+
+
+@pytest.mark.usefixtures("db")
+def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    password = door_account(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
+    body = {"name": "Maria Santos", "organization": "Kalayaan", "email": "m@example.org", "sessions": ["day1"]}
+    code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
+    page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)  # type: ignore[attr-defined]
+    page.on("dialog", lambda dialog: dialog.accept("door-A"))
+
+    page.goto(f"{server.url}/staff/login?lang=en")
+    page.fill("#f-email", "door@example.org")
+    page.fill("#f-password", password)
+    page.click("button.primary")
+    page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+    page.keyboard.type(code.lower())  # the focused field takes a handheld scanner's keystrokes
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer.answer-ok")
+    first = page.inner_text("#answer")
+    page.wait_for_selector("#answer", state="hidden")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer.answer-already")
+    second = page.inner_text("#answer")
+
+    assert "OK" in first and "Maria Santos" in first and "Kalayaan" in first
+    assert "Already checked in" in second and "door-A" in second
+    assert page.inner_text("#count-checked-in") == "1"
+    assert page.inner_text("#device-name") == "door-A", "the device name is asked once and remembered"

@@ -137,3 +137,32 @@ async def test_door_staff_cannot_print_badges_from_the_staff_area(client: httpx.
     pdf = await client.get("/staff/events/workshop/badges.pdf", headers={"accept": "text/html"})
 
     assert page.status_code == 403 and pdf.status_code == 403
+
+
+async def test_the_scanner_endpoint_needs_the_pages_csrf_token_and_shows_no_email(client: httpx.AsyncClient) -> None:
+    await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
+    event = await make_event()
+    person = await make_registration(
+        event, 1, name="Maria Santos", email="secret-maria@example.org", organization="Kalayaan"
+    )
+    await sign_in(client, "door@example.org")
+    page = await client.get("/staff/events/workshop/scan?session=day1")
+    token = csrf_token_from_data(page.text)
+    body = {"scan": person.registration.code, "session": "day1", "device": "door-A"}
+
+    forged = await client.post("/staff/events/workshop/scan", json=body)
+    scanned = await client.post("/staff/events/workshop/scan", json=body, headers={"x-csrf-token": token})
+    found = await client.get("/staff/events/workshop/scan/search?session=day1&q=kalay")
+
+    assert forged.status_code == 403, "a cross-site post without the page's token is refused"
+    assert scanned.status_code == 201 and scanned.json()["counts"]["checked_in"] == 1
+    assert [p["name"] for p in found.json()] == ["Maria Santos"] and found.json()[0]["can_check_in"] is True
+    assert "secret-maria" not in scanned.text + found.text + page.text, "door staff never see e-mail"
+
+
+def csrf_token_from_data(html: str) -> str:
+    import re
+
+    match = re.search(r'data-csrf="([^"]+)"', html)
+    assert match, "the scanner page carries its CSRF token"
+    return match.group(1)

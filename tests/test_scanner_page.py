@@ -67,3 +67,49 @@ def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
     assert "Already checked in" in second and "door-A" in second
     assert page.inner_text("#count-checked-in") == "1"
     assert page.inner_text("#device-name") == "door-A", "the device name is asked once and remembered"
+
+
+@pytest.mark.usefixtures("db")
+def test_scans_made_offline_wait_and_are_counted_once_when_the_network_returns(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    password = door_account(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
+    codes = [
+        httpx.post(
+            f"{server.url}/api/v1/events/workshop/registrations",
+            json={"name": f"Person {n}", "email": f"p{n}@example.org", "sessions": ["day1"]},
+        ).json()["code"]
+        for n in range(2)
+    ]
+    context = browser.new_context(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept("door-B"))
+    page.goto(f"{server.url}/staff/login?lang=en")
+    page.fill("#f-email", "door@example.org")
+    page.fill("#f-password", password)
+    page.click("button.primary")
+    page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+
+    context.set_offline(True)
+    for code in (codes[0], codes[1], codes[0]):
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#answer.answer-already")
+        page.click("#answer")
+    offline_text = page.inner_text("#waiting")
+    context.set_offline(False)
+    page.wait_for_selector("#waiting", state="hidden", timeout=20_000)
+
+    assert offline_text == "3 waiting to sync"
+    assert page.inner_text("#count-checked-in") == "2", "two people, counted once each"
+    answer = httpx.post(
+        f"{server.url}/api/v1/events/workshop/checkins", json={"scan": codes[1], "session": "day1"}, headers=headers
+    )
+    assert answer.json()["result"] == "already_checked_in" and answer.json()["device"] == "door-B"

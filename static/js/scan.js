@@ -68,20 +68,67 @@
     }
   }
 
+  // Scans wait here when the venue's network fails; each keeps its own id and time, so the server
+  // counts it once however often it is sent, at the time it was really scanned.
+  const QUEUE_KEY = "tsudoi-queue";
+  const waiting = document.getElementById("waiting");
+
+  function queue() { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); }
+  function saveQueue(items) {
+    localStorage.setItem(QUEUE_KEY, JSON.stringify(items));
+    waiting.hidden = items.length === 0;
+    waiting.textContent = root.dataset.labelWaiting.replace("%(count)s", items.length);
+  }
+
+  async function send(payload) {
+    const response = await fetch(root.dataset.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+      body: JSON.stringify(payload),
+      credentials: "same-origin",
+    });
+    return response.json();
+  }
+
   async function checkIn(text) {
-    const payload = { scan: text, session: root.dataset.session, device: device(), scan_id: scanId() };
+    const payload = {
+      scan: text, session: root.dataset.session, device: device(), scan_id: scanId(),
+      scanned_at: new Date().toISOString(),
+    };
+    saveQueue(queue().concat([payload]));
     try {
-      const response = await fetch(root.dataset.url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-        body: JSON.stringify(payload),
-        credentials: "same-origin",
-      });
-      showAnswer(await response.json());
+      const body = await send(payload);
+      saveQueue(queue().filter(function (item) { return item.scan_id !== payload.scan_id; }));
+      showAnswer(body);
     } catch (error) {
-      show("refused", root.dataset.labelOffline, "", "");
+      show("already", root.dataset.labelQueued, text, "");
     }
   }
+
+  let syncing = false;
+  async function sync() {
+    if (syncing) return;
+    syncing = true;
+    try {
+      for (const payload of queue()) {
+        const body = await send(payload);
+        saveQueue(queue().filter(function (item) { return item.scan_id !== payload.scan_id; }));
+        if (body.counts) {
+          document.getElementById("count-checked-in").textContent = body.counts.checked_in;
+          document.getElementById("count-confirmed").textContent = body.counts.confirmed;
+        }
+        if (body.result !== "ok" && body.result !== "already_checked_in") {
+          const item = document.createElement("li");
+          item.textContent = payload.scan + ": " + (body.message || body.result);
+          document.getElementById("sync-problems").appendChild(item);
+        }
+      }
+    } catch (error) { /* still offline: try again later */ }
+    syncing = false;
+  }
+  setInterval(sync, 3000);
+  window.addEventListener("online", sync);
+  saveQueue(queue());
 
   document.getElementById("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();

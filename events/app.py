@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from events import database
+from events.api import attendance as attendance_api
 from events.api import badges as badges_api
 from events.api import checkins as checkins_api
 from events.api import events as events_api
@@ -43,6 +44,7 @@ API_ROUTES = [
     ),
     route("/api/v1/events/{slug}/badges.pdf", name="api_event_badges", get=badges_api.event_badges),
     route("/api/v1/events/{slug}/checkins", name="api_checkins", post=checkins_api.check_in),
+    route("/api/v1/events/{slug}/attendance", name="api_attendance", get=attendance_api.attendance),
     route(
         "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}",
         name="api_checkin",

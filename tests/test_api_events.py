@@ -226,6 +226,8 @@ async def test_real_answers_match_the_openapi_document(client: httpx.AsyncClient
         await client.get("/api/v1/events/workshop/registrations", headers=auth(organizer)),
     )
     _check(document, "/api/v1/registrations/{secret}", "get", await client.get(link))
+    attendance = await client.get("/api/v1/events/workshop/attendance", headers=auth(organizer))
+    _check(document, "/api/v1/events/{slug}/attendance", "get", attendance)
     _check(document, "/api/v1/registrations/{secret}/cancel", "post", await client.post(link + "/cancel"))
     _check(document, "/api/v1/registrations/{secret}/calendar.ics", "get", await client.get(link + "/calendar.ics"))
 

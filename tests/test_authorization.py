@@ -36,6 +36,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/api/v1/events/{slug}/badges.pdf"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/registrations/{code}/replace-secret"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/checkins"): (401, 422, 422),
+    ("GET", "/api/v1/events/{slug}/attendance"): (401, 200, 200),
     ("DELETE", "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}"): (401, 404, 404),
     ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (501, 501, 501),
     ("POST", "/api/v1/tokens"): (422, 422, 422),
@@ -58,6 +59,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/scan"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/scan/search"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/live"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/attendance.json"): (303, 303, 303),
 }
 
 

@@ -263,3 +263,30 @@ async def test_check_in_needs_a_staff_token_for_that_event(client: httpx.AsyncCl
     )
 
     assert anonymous.status_code == 401 and other.status_code == 403
+
+
+@pytest.mark.usefixtures("db")
+async def test_attendance_counts_sessions_days_people_and_no_shows() -> None:
+    from events.reports.attendance import attendance
+
+    event = await workshop(capacity=3)
+    people = [(await make_registration(event, n, ["day1", "reception", "day2"])).registration for n in range(4)]
+    gone = (await make_registration(event, 9, ["day2"])).registration
+    await cancel(gone)
+    for person in people[:3]:
+        await scan(event, badge(event, person), "day1")
+    await scan(event, badge(event, people[0]), "reception")
+    await scan(event, badge(event, people[1]), "day2")
+    await scan(event, badge(event, people[1]), "day2")  # a repeated scan counts nothing
+    await scan(event, badge(event, people[3]), "day1")  # waitlisted: refused, not counted
+
+    figures = await attendance(await get_event("workshop"))
+
+    sessions = {row["code"]: row for row in figures["sessions"]}
+    assert figures["registrations"] == {"confirmed": 3, "waitlisted": 1, "cancelled": 1}
+    assert (sessions["day1"]["confirmed"], sessions["day1"]["waitlisted"]) == (3, 1)
+    assert (sessions["day1"]["checked_in"], sessions["day1"]["no_show"]) == (3, 0)
+    assert (sessions["reception"]["checked_in"], sessions["reception"]["no_show"]) == (1, 2)
+    assert (sessions["day2"]["checked_in"], sessions["day2"]["no_show"]) == (1, 2)
+    assert figures["checked_in_unique"] == 3
+    assert [day["checked_in_unique"] for day in figures["days"]] == [3, 1], "day 1: three people; day 2: one"

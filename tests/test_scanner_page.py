@@ -113,3 +113,32 @@ def test_scans_made_offline_wait_and_are_counted_once_when_the_network_returns(
         f"{server.url}/api/v1/events/workshop/checkins", json={"scan": codes[1], "session": "day1"}, headers=headers
     )
     assert answer.json()["result"] == "already_checked_in" and answer.json()["device"] == "door-B"
+
+
+@pytest.mark.usefixtures("db")
+def test_live_counts_update_without_a_reload(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    password = door_account(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
+    body = {"name": "A", "email": "a@example.org", "sessions": ["day1"]}
+    code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server.url}/staff/login?lang=en")
+    page.fill("#f-email", "door@example.org")
+    page.fill("#f-password", password)
+    page.click("button.primary")
+    page.goto(f"{server.url}/staff/events/workshop/live?every=1&lang=en")
+    before = page.inner_text('tr[data-session="day1"] .checked_in')
+
+    httpx.post(f"{server.url}/api/v1/events/workshop/checkins", json={"scan": code, "session": "day1"}, headers=headers)
+    page.wait_for_selector('tr[data-session="day1"] .checked_in strong:text-is("1")', timeout=10_000)
+
+    assert before == "0"
+    assert page.inner_text("#unique") == "1"

@@ -133,6 +133,37 @@ class ScanOut(BaseModel):
     fields: dict[str, str] | None = None
 
 
+class SessionAttendance(BaseModel):
+    code: str
+    title: str
+    kind: str
+    starts_at: str
+    capacity: int | None
+    confirmed: int
+    waitlisted: int
+    checked_in: int
+    no_show: int = Field(description="Confirmed seats with no check-in")
+
+
+class DayAttendance(BaseModel):
+    date: str
+    checked_in_unique: int = Field(description="People checked in to at least one session that day")
+
+
+class RegistrationCounts(BaseModel):
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+
+
+class AttendanceOut(BaseModel):
+    event: str
+    registrations: RegistrationCounts
+    checked_in_unique: int = Field(description="People checked in to at least one session")
+    sessions: list[SessionAttendance]
+    days: list[DayAttendance]
+
+
 class TokenOut(BaseModel):
     token: str
     role: Literal["organizer", "door"]
@@ -147,6 +178,7 @@ MODELS: list[type[BaseModel]] = [
     RegistrationOut,
     SecretReplaced,
     ScanOut,
+    AttendanceOut,
     TokenOut,
 ]
 INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest, ScanInput]
@@ -290,6 +322,15 @@ def paths() -> dict[str, Any]:
                     "422": _json(_ref(ScanOut), "invalid: no session of that code, or a malformed body"),
                     **_errors(401, 403, 413),
                 },
+            },
+        },
+        "/api/v1/events/{slug}/attendance": {
+            "parameters": [SLUG],
+            "get": {
+                "operationId": "getAttendance",
+                "summary": "Live attendance: registrations, and per session and day who checked in (door, organizer)",
+                "security": BEARER,
+                "responses": {"200": _json(_ref(AttendanceOut), "The figures"), **_errors(401, 403, 404)},
             },
         },
         "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}": {

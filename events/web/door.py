@@ -16,6 +16,7 @@ from events.i18n import gettext as _
 from events.program.models import Event, Session
 from events.registrations import listing
 from events.registrations.models import SeatStatus
+from events.reports.attendance import attendance
 from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.validation import parse
@@ -109,7 +110,22 @@ async def search(request: Request, account: StaffAccount) -> Response:
     return JSONResponse(people)
 
 
+@signed_in
+async def live(request: Request, account: StaffAccount) -> Response:
+    """Each session's counts, updating by themselves (the page polls `live_json`)."""
+    event = await _door_event(request, account)
+    return render(request, "staff/live.html", {"event": event, "figures": await attendance(event)})
+
+
+@signed_in
+async def live_json(request: Request, account: StaffAccount) -> Response:
+    event = await _door_event(request, account)
+    return JSONResponse(await attendance(event), headers={"Cache-Control": "no-store"})
+
+
 ROUTES = [
     route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
+    route("/events/{slug}/live", name="staff_live", get=live),
+    route("/events/{slug}/attendance.json", name="staff_live_json", get=live_json),
 ]

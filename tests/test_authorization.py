@@ -60,6 +60,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/scan"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/scan/search"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/live"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/walk-in"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/walk-in"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/attendance.json"): (303, 303, 303),
 }
 

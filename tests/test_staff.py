@@ -166,3 +166,25 @@ def csrf_token_from_data(html: str) -> str:
     match = re.search(r'data-csrf="([^"]+)"', html)
     assert match, "the scanner page carries its CSRF token"
     return match.group(1)
+
+
+async def test_a_walk_in_is_registered_checked_in_and_offered_a_badge(client: httpx.AsyncClient) -> None:
+    from events.checkin.models import CheckIn, Source
+
+    await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
+    await make_event()
+    await sign_in(client, "door@example.org")
+    form_page = await client.get("/staff/events/workshop/walk-in?session=day1&lang=en")
+    token = csrf_token(form_page.text)
+
+    done = await client.post(
+        "/staff/events/workshop/walk-in",
+        data={"csrf_token": token, "session": "day1", "name": "Juan dela Cruz", "organization": "Kalayaan"},
+    )
+    missing_name = await client.post("/staff/events/workshop/walk-in", data={"csrf_token": token, "session": "day1"})
+
+    assert done.status_code == 200 and "Registered and checked in." in done.text
+    assert "/badge.pdf" in done.text, "the badge is offered for printing at once"
+    check_in = await CheckIn.get(registration__name="Juan dela Cruz")
+    assert check_in.source == Source.WALK_IN and check_in.device == "desk"
+    assert missing_name.status_code == 422 and "field-error" in missing_name.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
@@ -39,3 +39,9 @@ class RegistrationInput(Input):
     @classmethod
     def _distinct(cls, sessions: list[str]) -> list[str]:
         return list(dict.fromkeys(code.strip() for code in sessions))
+
+
+class WalkInInput(RegistrationInput):
+    """Someone registered at the desk on the day: the e-mail address may be left out."""
+
+    email: Email | Literal[""] = ""

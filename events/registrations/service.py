@@ -69,12 +69,13 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     category = data.category or DEFAULT_CATEGORY
     if category not in event.category_codes:
         raise InvalidInput({"category": _("Choose one of: %(codes)s.") % {"codes": ", ".join(event.category_codes)}})
-    email_key = normalize_email(data.email)
+    # A walk-in registered at the desk may have no e-mail address: nothing to keep unique then.
+    email_key = normalize_email(data.email) or None
     chosen = sorted(sessions.values(), key=lambda session: session.id)
 
     async def work() -> Registered:
         await lock_sessions([session.id for session in chosen])
-        if await Registration.exists(event=event, active_email=email_key):
+        if email_key and await Registration.exists(event=event, active_email=email_key):
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
         statuses = [await claim_seat(session.id) for session in chosen]
         registration = await Registration.create(

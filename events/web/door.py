@@ -8,20 +8,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events.api.checkins import answer_json
+from events.api.presenters import links
 from events.checkin import service
-from events.checkin.models import CheckIn
+from events.checkin.models import CheckIn, Source
 from events.checkin.schemas import ScanInput
-from events.errors import Forbidden, InvalidInput
+from events.errors import Conflict, Forbidden, InvalidInput
 from events.i18n import gettext as _
 from events.program.models import Event, Session
 from events.registrations import listing
 from events.registrations.models import SeatStatus
+from events.registrations.schemas import WalkInInput
+from events.registrations.service import register
 from events.reports.attendance import attendance
 from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.validation import parse
 from events.web import csrf
-from events.web.http import read_json, settings_of
+from events.web.http import base_url, read_json, settings_of
 from events.web.routing import route
 from events.web.staff import signed_in
 from events.web.templating import render
@@ -123,9 +126,61 @@ async def live_json(request: Request, account: StaffAccount) -> Response:
     return JSONResponse(await attendance(event), headers={"Cache-Control": "no-store"})
 
 
+WALK_IN_FIELDS = ("name", "name_reading", "email", "organization", "category")
+
+
+@signed_in
+async def walk_in_form(request: Request, account: StaffAccount) -> Response:
+    event = await _door_event(request, account)
+    session = next((s for s in event.sessions if s.code == request.query_params.get("session")), None)
+    context = {"event": event, "session": session, "values": {"category": "participant"}, "errors": {}, "done": None}
+    return render(request, "staff/walk_in.html", context)
+
+
+@signed_in
+async def walk_in(request: Request, account: StaffAccount) -> Response:
+    """Register a person at the desk, check them in to this session, and offer their badge to print."""
+    event = await _door_event(request, account)
+    form = await request.form()
+    csrf.check(request, form)
+    values = {name: str(form.get(name) or "") for name in WALK_IN_FIELDS}
+    session = next((s for s in event.sessions if s.code == form.get("session")), None)
+    context: dict[str, object] = {"event": event, "session": session, "values": values, "errors": {}, "done": None}
+    if session is None:
+        context["errors"] = {"session": _("Choose the session first.")}
+        return render(request, "staff/walk_in.html", context, 422)
+    try:
+        data = parse(WalkInInput, {**values, "category": values["category"] or None, "sessions": [session.code]})
+        result = await register(event, data)
+    except InvalidInput as exc:
+        context["errors"] = {key.split(".")[0]: message for key, message in exc.fields.items()}
+        return render(request, "staff/walk_in.html", context, 422)
+    except Conflict as exc:
+        context["errors"] = {"email": exc.message}
+        return render(request, "staff/walk_in.html", context, 409)
+    registration = result.registration
+    answer = await service.check_in(
+        event,
+        registration.code,
+        session.code,
+        secret_key=settings_of(request).secret_key,
+        device="desk",
+        staff=account,
+        source=Source.WALK_IN,
+    )
+    context["done"] = {
+        "registration": registration,
+        "answer": answer,
+        "badge": links(base_url(request), registration)["badge"],
+    }
+    context["values"] = {"category": "participant"}
+    return render(request, "staff/walk_in.html", context)
+
+
 ROUTES = [
     route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
     route("/events/{slug}/live", name="staff_live", get=live),
+    route("/events/{slug}/walk-in", name="staff_walk_in", get=walk_in_form, post=walk_in),
     route("/events/{slug}/attendance.json", name="staff_live_json", get=live_json),
 ]

@@ -60,6 +60,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/scan"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/scan/search"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/live"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/sessions/{session}/sign-in-sheet.pdf"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/sessions/{session}/paper"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/sessions/{session}/paper"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/walk-in"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/walk-in"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/attendance.json"): (303, 303, 303),
@@ -113,6 +116,7 @@ async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, m
             .replace("{code}", registered.json()["code"])
             .replace("{registration_code}", registered.json()["code"])
             .replace("{session_code}", "day1")
+            .replace("{session}", "day1")
         )
         body = {"title": "Renamed"} if method == "PATCH" else {}
         response = await client.request(method, url, json=body, headers=callers[caller])

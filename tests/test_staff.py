@@ -188,3 +188,33 @@ async def test_a_walk_in_is_registered_checked_in_and_offered_a_badge(client: ht
     check_in = await CheckIn.get(registration__name="Juan dela Cruz")
     assert check_in.source == Source.WALK_IN and check_in.device == "desk"
     assert missing_name.status_code == 422 and "field-error" in missing_name.text
+
+
+async def test_a_paper_sheet_prints_sorted_by_reading_and_ticks_are_entered_as_paper_check_ins(
+    client: httpx.AsyncClient,
+) -> None:
+    from events.checkin.models import CheckIn, Source
+    from tests.test_badges import page_text
+
+    await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
+    event = await make_event()
+    yamada = await make_registration(event, 1, name="山田 花子", name_reading="やまだ はなこ")
+    aoki = await make_registration(event, 2, name="青木 健", name_reading="あおき けん")
+    await make_registration(event, 3, name="Not Here", sessions=["day2"])
+    await sign_in(client, "door@example.org")
+
+    sheet = await client.get("/staff/events/workshop/sessions/day1/sign-in-sheet.pdf")
+    form_page = await client.get("/staff/events/workshop/sessions/day1/paper?lang=en")
+    entered = await client.post(
+        "/staff/events/workshop/sessions/day1/paper",
+        data={"csrf_token": csrf_token(form_page.text), "codes": [yamada.registration.code]},
+    )
+
+    text = page_text(sheet.content)
+    assert sheet.status_code == 200 and sheet.headers["content-type"] == "application/pdf"
+    assert text.index("青木 健") < text.index("山田 花子"), "sorted by reading: あおき before やまだ"
+    assert "Not Here" not in text, "only the session's confirmed people"
+    assert "1 checked in" in entered.text
+    check_in = await CheckIn.get(registration_id=yamada.registration.id)
+    assert check_in.source == Source.PAPER and check_in.device == "paper"
+    assert not await CheckIn.exists(registration_id=aoki.registration.id)

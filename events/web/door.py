@@ -9,10 +9,10 @@ from starlette.responses import JSONResponse, Response
 
 from events.api.checkins import answer_json
 from events.api.presenters import links
-from events.checkin import service
+from events.checkin import paper, service
 from events.checkin.models import CheckIn, Source
 from events.checkin.schemas import ScanInput
-from events.errors import Conflict, Forbidden, InvalidInput
+from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import Event, Session
 from events.registrations import listing
@@ -177,10 +177,58 @@ async def walk_in(request: Request, account: StaffAccount) -> Response:
     return render(request, "staff/walk_in.html", context)
 
 
+def _session_or_404(event: Event, code: str) -> Session:
+    session = next((s for s in event.sessions if s.code == code), None)
+    if session is None:
+        raise NotFound(_("There is no session of that code."))
+    return session
+
+
+def _sheet_labels() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "organization": _("Organization"),
+        "code": _("Code"),
+        "hint": _("Tick the box as each person arrives. Ticked boxes are entered afterwards as paper check-ins."),
+    }
+
+
+@signed_in
+async def sign_in_sheet(request: Request, account: StaffAccount) -> Response:
+    event = await _door_event(request, account)
+    session = _session_or_404(event, request.path_params["session"])
+    pdf = await paper.sign_in_sheet(event, session, _sheet_labels())
+    headers = {"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="sign-in-{session.code}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@signed_in
+async def paper_form(request: Request, account: StaffAccount) -> Response:
+    event = await _door_event(request, account)
+    session = _session_or_404(event, request.path_params["session"])
+    rows = await paper.sheet_rows(event, session)
+    return render(request, "staff/paper.html", {"event": event, "session": session, "rows": rows, "entered": None})
+
+
+@signed_in
+async def paper_enter(request: Request, account: StaffAccount) -> Response:
+    event = await _door_event(request, account)
+    session = _session_or_404(event, request.path_params["session"])
+    form = await request.form()
+    csrf.check(request, form)
+    codes = [str(code) for code in form.getlist("codes")][:5000]
+    entered = await paper.enter_sheet(event, session, codes, secret_key=settings_of(request).secret_key, staff=account)
+    rows = await paper.sheet_rows(event, session)
+    context = {"event": event, "session": session, "rows": rows, "entered": {str(k): v for k, v in entered.items()}}
+    return render(request, "staff/paper.html", context)
+
+
 ROUTES = [
     route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
     route("/events/{slug}/live", name="staff_live", get=live),
+    route("/events/{slug}/sessions/{session}/sign-in-sheet.pdf", name="staff_sign_in_sheet", get=sign_in_sheet),
+    route("/events/{slug}/sessions/{session}/paper", name="staff_paper", get=paper_form, post=paper_enter),
     route("/events/{slug}/walk-in", name="staff_walk_in", get=walk_in_form, post=walk_in),
     route("/events/{slug}/attendance.json", name="staff_live_json", get=live_json),
 ]

@@ -31,7 +31,17 @@ from events.settings import RateLimit, Settings
 from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ["scan_log", "checkin", "seat", "registration", "session", "api_token", "staff_account", "event"]
+TABLES = [
+    "guest_entry",
+    "scan_log",
+    "checkin",
+    "seat",
+    "registration",
+    "session",
+    "api_token",
+    "staff_account",
+    "event",
+]
 
 
 def _engine_url() -> str:

@@ -135,7 +135,8 @@ async def empty_database(settings: Settings, tmp_path: Path) -> AsyncIterator[Se
 
 async def test_a_database_without_the_schema_has_pending_migrations(settings: Settings, tmp_path: Path) -> None:
     async with empty_database(settings, tmp_path) as empty:
-        assert await database.pending_migrations(empty) == ["models.0001_initial", "models.0002_checkin"]
+        pending = await database.pending_migrations(empty)
+        assert pending == ["models.0001_initial", "models.0002_checkin", "models.0003_guests"]
 
 
 async def test_upgrading_an_older_database_keeps_its_data(settings: Settings, tmp_path: Path) -> None:
@@ -151,5 +152,5 @@ async def test_upgrading_an_older_database_keeps_its_data(settings: Settings, tm
 
         applied = await database.migrate(old)
 
-        assert applied == ["models.0002_checkin"]
+        assert applied == ["models.0002_checkin", "models.0003_guests"]
         assert [r.name for r in await Registration.all()] == ["Kept Person"], "the upgrade kept the data"

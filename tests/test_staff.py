@@ -218,3 +218,25 @@ async def test_a_paper_sheet_prints_sorted_by_reading_and_ticks_are_entered_as_p
     check_in = await CheckIn.get(registration_id=yamada.registration.id)
     assert check_in.source == Source.PAPER and check_in.device == "paper"
     assert not await CheckIn.exists(registration_id=aoki.registration.id)
+
+
+async def test_plus_one_guest_counts_people_who_never_registered(client: httpx.AsyncClient) -> None:
+    await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
+    await make_event()
+    await sign_in(client, "door@example.org")
+    page = await client.get("/staff/events/workshop/scan?session=reception")
+    headers = {"x-csrf-token": csrf_token_from_data(page.text)}
+
+    for delta in (1, 1, 1, -1):
+        answer = await client.post(
+            "/staff/events/workshop/scan/guest", json={"session": "reception", "delta": delta}, headers=headers
+        )
+    bad = await client.post(
+        "/staff/events/workshop/scan/guest", json={"session": "reception", "delta": 5}, headers=headers
+    )
+    figures = await client.get("/staff/events/workshop/attendance.json")
+
+    assert answer.json()["counts"]["guests"] == 2
+    assert bad.status_code == 422
+    reception = next(row for row in figures.json()["sessions"] if row["code"] == "reception")
+    assert reception["guests"] == 2 and reception["checked_in"] == 0, "guests are counted apart from check-ins"

@@ -143,6 +143,7 @@ class SessionAttendance(BaseModel):
     waitlisted: int
     checked_in: int
     no_show: int = Field(description="Confirmed seats with no check-in")
+    guests: int = Field(description="People let in who never registered (the door's +1 guest)")
 
 
 class DayAttendance(BaseModel):

@@ -92,3 +92,21 @@ class ScanLog(Model):
         table = "scan_log"
         unique_together = (("event", "device", "scan_id"),)
         indexes = [("session_id", "created_at")]
+
+
+class GuestEntry(Model):
+    """Someone let in to an open session (a public lecture, the reception) who never registered."""
+
+    id = fields.IntField(primary_key=True)
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "models.Session", related_name="guests", on_delete=fields.RESTRICT
+    )
+    device = fields.CharField(max_length=64, default="")
+    staff: fields.ForeignKeyNullableRelation[StaffAccount] = fields.ForeignKeyField(
+        "models.StaffAccount", related_name="guest_entries", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "guest_entry"
+        indexes = [("session_id", "created_at")]

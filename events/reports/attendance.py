@@ -22,6 +22,9 @@ CHECKINS_BY_SESSION = (
     'ON s."registration_id" = c."registration_id" AND s."session_id" = c."session_id" '
     'WHERE c."session_id" IN ({ids}) GROUP BY c."session_id"'
 )
+GUESTS_BY_SESSION = (
+    'SELECT "session_id", COUNT(*) AS "n" FROM "guest_entry" WHERE "session_id" IN ({ids}) GROUP BY "session_id"'
+)
 DISTINCT_PEOPLE = 'SELECT COUNT(DISTINCT "registration_id") AS "n" FROM "checkin" WHERE "session_id" IN ({ids})'
 
 
@@ -42,11 +45,14 @@ async def attendance(event: Event) -> dict[str, Any]:
     ids = [session.id for session in sessions]
     seats: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     checkins: dict[int, tuple[int, int]] = {}
+    guests: dict[int, int] = {}
     if ids:
         for row in await fetch(SEATS_BY_STATUS.format(ids=_marks(ids)), ids):
             seats[row["session_id"]][row["status"]] = int(row["n"])
         for row in await fetch(CHECKINS_BY_SESSION.format(ids=_marks(ids)), ids):
             checkins[row["session_id"]] = (int(row["n"]), int(row["of_confirmed"] or 0))
+        for row in await fetch(GUESTS_BY_SESSION.format(ids=_marks(ids)), ids):
+            guests[row["session_id"]] = int(row["n"])
     registrations = {"confirmed": 0, "waitlisted": 0, "cancelled": 0}
     for row in await fetch(REGISTRATIONS_BY_STATUS, [event.id]):
         registrations[row["status"]] = int(row["n"])
@@ -70,6 +76,7 @@ async def attendance(event: Event) -> dict[str, Any]:
                 "waitlisted": seats[session.id]["waitlisted"],
                 "checked_in": checked_in,
                 "no_show": max(confirmed - of_confirmed, 0),
+                "guests": guests.get(session.id, 0),
             }
         )
     return {

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from events.api.checkins import answer_json
 from events.api.presenters import links
 from events.checkin import paper, service
-from events.checkin.models import CheckIn, Source
+from events.checkin.models import CheckIn, GuestEntry, Source
 from events.checkin.schemas import ScanInput
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.i18n import gettext as _
@@ -46,9 +46,29 @@ def _check_csrf_header(request: Request) -> None:
 async def counts(session: Session) -> dict[str, int | None]:
     return {
         "checked_in": await CheckIn.filter(session_id=session.id).count(),
+        "guests": await GuestEntry.filter(session_id=session.id).count(),
         "confirmed": session.confirmed_count,
         "capacity": session.capacity,
     }
+
+
+@signed_in
+async def guest(request: Request, account: StaffAccount) -> Response:
+    """ "+1 guest" (or −1 to take back a mistaken tap) at an open session's door."""
+    event = await _door_event(request, account)
+    _check_csrf_header(request)
+    data = await read_json(request)
+    if not isinstance(data, dict) or data.get("delta") not in (1, -1):
+        raise InvalidInput({"delta": _("Choose one of: %(codes)s.") % {"codes": "1, -1"}})
+    session = _session_or_404(event, str(data.get("session", "")))
+    device = str(data.get("device", ""))[:64]
+    if data["delta"] == 1:
+        await GuestEntry.create(session_id=session.id, device=device, staff=account)
+    else:
+        last = await GuestEntry.filter(session_id=session.id).order_by("-id").first()
+        if last is not None:
+            await last.delete()
+    return JSONResponse({"counts": await counts(session)}, headers={"Cache-Control": "no-store"})
 
 
 @signed_in
@@ -226,6 +246,7 @@ async def paper_enter(request: Request, account: StaffAccount) -> Response:
 ROUTES = [
     route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
+    route("/events/{slug}/scan/guest", name="staff_scan_guest", post=guest),
     route("/events/{slug}/live", name="staff_live", get=live),
     route("/events/{slug}/sessions/{session}/sign-in-sheet.pdf", name="staff_sign_in_sheet", get=sign_in_sheet),
     route("/events/{slug}/sessions/{session}/paper", name="staff_paper", get=paper_form, post=paper_enter),

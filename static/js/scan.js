@@ -53,6 +53,7 @@
     if (body.counts) {
       document.getElementById("count-checked-in").textContent = body.counts.checked_in;
       document.getElementById("count-confirmed").textContent = body.counts.confirmed;
+      document.getElementById("count-guests").textContent = body.counts.guests;
     }
     if (body.result === "ok") {
       show("ok", root.dataset.labelOk, who, detail);
@@ -169,6 +170,23 @@
       }
     }, 250);
   });
+
+  async function guest(delta) {
+    const url = document.querySelector(".guest-buttons").dataset.guestUrl;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+        body: JSON.stringify({ session: root.dataset.session, delta: delta, device: device() }),
+        credentials: "same-origin",
+      });
+      const body = await response.json();
+      if (body.counts) document.getElementById("count-guests").textContent = body.counts.guests;
+    } catch (error) { show("refused", root.dataset.labelQueued, "", ""); }
+    input.focus();
+  }
+  document.getElementById("guest-plus").addEventListener("click", function () { guest(1); });
+  document.getElementById("guest-minus").addEventListener("click", function () { guest(-1); });
 
   answer.addEventListener("click", function () { answer.hidden = true; input.focus(); });
   device();

@@ -142,3 +142,73 @@ def test_live_counts_update_without_a_reload(
 
     assert before == "0"
     assert page.inner_text("#unique") == "1"
+
+
+def badge_video(pdf: bytes, path: Path) -> Path:
+    """A Y4M video whose frames show the QR code cut from a real badge PDF, for Chromium's fake camera."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+    from PIL import Image
+
+    page = pdfium.PdfDocument(pdf)[0].render(scale=3).to_pil().convert("L")
+    [found] = zxingcpp.read_barcodes(page, formats=zxingcpp.BarcodeFormat.QRCode)
+    corners = [found.position.top_left, found.position.bottom_right]
+    left, top = min(p.x for p in corners) - 40, min(p.y for p in corners) - 40
+    right, bottom = max(p.x for p in corners) + 40, max(p.y for p in corners) + 40
+    qr = page.crop((left, top, right, bottom)).resize((360, 360))
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(qr, (140, 60))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * (320 * 240)
+    with path.open("wb") as video:
+        video.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(20):
+            video.write(b"FRAME\n" + luma + chroma + chroma)
+    return path
+
+
+@pytest.mark.usefixtures("db")
+def test_the_camera_reads_a_real_badge_and_shows_ok(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    token = organizer_token(settings.database_url, tmp_path)
+    password = door_account(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
+    body = {"name": "Kim Minji", "organization": "이주민과 함께", "email": "k@example.org", "sessions": ["day1"]}
+    links = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["links"]
+    video = badge_video(httpx.get(links["badge"]).content, tmp_path / "badge.y4m")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        context = browser.new_context(permissions=["camera"])
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept("door-camera"))
+        page.goto(f"{server.url}/staff/login?lang=en")
+        page.fill("#f-email", "door@example.org")
+        page.fill("#f-password", password)
+        page.click("button.primary")
+        page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+        page.click("#camera-start")
+        page.wait_for_selector("#answer.answer-ok", timeout=20_000)
+        shown = page.inner_text("#answer")
+        count = page.inner_text("#count-checked-in")
+        browser.close()
+
+    assert "OK" in shown and "Kim Minji" in shown
+    assert count == "1"

@@ -188,6 +188,50 @@
   document.getElementById("guest-plus").addEventListener("click", function () { guest(1); });
   document.getElementById("guest-minus").addEventListener("click", function () { guest(-1); });
 
+  // The camera: the browser's BarcodeDetector where it has one, else the vendored jsQR decoder.
+  const video = document.getElementById("camera");
+  const frame = document.createElement("canvas");
+  let lastText = "";
+  let lastAt = 0;
+
+  function found(text) {
+    const now = Date.now();
+    if (!text || (text === lastText && now - lastAt < 4000)) return;
+    lastText = text;
+    lastAt = now;
+    checkIn(text);
+  }
+
+  async function startCamera() {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+    } catch (error) {
+      document.getElementById("camera-problem").hidden = false;
+      return;
+    }
+    document.getElementById("camera-start").hidden = true;
+    const detector = "BarcodeDetector" in window ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
+    const context = frame.getContext("2d", { willReadFrequently: true });
+    setInterval(async function () {
+      if (video.readyState < 2 || !answer.hidden) return;
+      frame.width = video.videoWidth;
+      frame.height = video.videoHeight;
+      context.drawImage(video, 0, 0);
+      if (detector) {
+        const codes = await detector.detect(frame).catch(function () { return []; });
+        if (codes.length) found(codes[0].rawValue);
+      } else if (window.jsQR) {
+        const image = context.getImageData(0, 0, frame.width, frame.height);
+        const code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+        if (code) found(code.data);
+      }
+    }, 250);
+  }
+  document.getElementById("camera-start").addEventListener("click", startCamera);
+
   answer.addEventListener("click", function () { answer.hidden = true; input.focus(); });
   device();
   input.focus();

@@ -24,7 +24,7 @@ from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
 from events.web import door, public, staff, system
 from events.web.errors import HANDLERS
-from events.web.middleware import BodySizeLimit, LanguageMiddleware, PagesOnly, SecurityHeaders
+from events.web.middleware import Edge, PagesOnly
 from events.web.ratelimit import RateLimiter
 from events.web.routing import route
 from events.web.templating import Pages
@@ -85,9 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders, hsts=settings.secure_cookies),
-        Middleware(BodySizeLimit),
-        Middleware(LanguageMiddleware, secure_cookie=settings.secure_cookies),
+        Middleware(Edge, secure=settings.secure_cookies),
         Middleware(
             PagesOnly,
             middleware=SessionMiddleware,

@@ -66,6 +66,9 @@ def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
     assert "OK" in first and "Maria Santos" in first and "Kalayaan" in first
     assert "Already checked in" in second and "door-A" in second
     assert page.inner_text("#count-checked-in") == "1"
+    page.wait_for_selector("#answer", state="hidden")
+    page.click("#undo-last")
+    page.wait_for_selector('#count-checked-in:text-is("0")')
     assert page.inner_text("#device-name") == "door-A", "the device name is asked once and remembered"
 
 

@@ -108,6 +108,21 @@ async def scan(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def undo(request: Request, account: StaffAccount) -> Response:
+    """Take back the last mistaken check-in from the scanner page."""
+    event = await _door_event(request, account)
+    _check_csrf_header(request)
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": _("Expected a JSON object.")})
+    session = _session_or_404(event, str(data.get("session", "")))
+    code, device = str(data.get("code", ""))[:20], str(data.get("device", ""))[:64]
+    if not await service.undo(event, code, session.code, device=device, staff=account):
+        raise NotFound(_("There is no such check-in to undo."))
+    return JSONResponse({"counts": await counts(session)}, headers={"Cache-Control": "no-store"})
+
+
+@signed_in
 async def search(request: Request, account: StaffAccount) -> Response:
     """People of this event by name, reading, organization or code, for the lost-badge case (no e-mail)."""
     event = await _door_event(request, account)
@@ -247,6 +262,7 @@ ROUTES = [
     route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
     route("/events/{slug}/scan/guest", name="staff_scan_guest", post=guest),
+    route("/events/{slug}/scan/undo", name="staff_scan_undo", post=undo),
     route("/events/{slug}/live", name="staff_live", get=live),
     route("/events/{slug}/sessions/{session}/sign-in-sheet.pdf", name="staff_sign_in_sheet", get=sign_in_sheet),
     route("/events/{slug}/sessions/{session}/paper", name="staff_paper", get=paper_form, post=paper_enter),

@@ -56,6 +56,8 @@
       document.getElementById("count-guests").textContent = body.counts.guests;
     }
     if (body.result === "ok") {
+      lastOk = person.code || "";
+      document.getElementById("undo-last").hidden = !lastOk;
       show("ok", root.dataset.labelOk, who, detail);
       beep(true);
     } else if (body.result === "already_checked_in") {
@@ -187,6 +189,23 @@
   }
   document.getElementById("guest-plus").addEventListener("click", function () { guest(1); });
   document.getElementById("guest-minus").addEventListener("click", function () { guest(-1); });
+
+  let lastOk = "";
+  const undoButton = document.getElementById("undo-last");
+  undoButton.addEventListener("click", async function () {
+    if (!lastOk) return;
+    const response = await fetch(undoButton.dataset.undoUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+      body: JSON.stringify({ session: root.dataset.session, code: lastOk, device: device() }),
+      credentials: "same-origin",
+    });
+    const body = await response.json();
+    if (body.counts) document.getElementById("count-checked-in").textContent = body.counts.checked_in;
+    lastOk = "";
+    undoButton.hidden = true;
+    input.focus();
+  });
 
   // The camera: the browser's BarcodeDetector where it has one, else the vendored jsQR decoder.
   const video = document.getElementById("camera");

@@ -56,3 +56,33 @@ client_class = ImmediateSqliteClient
 
 def get_client_class(db_info: dict[str, Any]) -> type[SqliteClient]:
     return ImmediateSqliteClient
+
+
+def run_transaction(connection: sqlite3.Connection, work: Any) -> Any:
+    """BEGIN IMMEDIATE, `work(connection)`, COMMIT (or ROLLBACK), all in the connection's own thread."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()
+    return result
+
+
+async def in_writer_thread(client: SqliteClient, work: Any) -> Any:
+    """Run a short write transaction in one trip to aiosqlite's thread, under the client's lock.
+
+    A transaction through the ORM costs a round trip between the event loop and that thread for each
+    statement, and holds the only SQLite connection for all of them; the door's check-in does this
+    for every scan. Integrity errors come back as Tortoise's, like every other query's.
+    """
+    from tortoise.exceptions import IntegrityError, OperationalError
+
+    async with client.acquire_connection() as connection:
+        try:
+            return await connection._execute(run_transaction, connection._conn, work)
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(exc) from exc

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from events import clock
@@ -31,6 +32,7 @@ from events.database import atomic, execute, fetch
 from events.program.models import Event, Session
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
+from events.sqlite_backend import in_writer_thread
 from events.staff.models import StaffAccount
 
 STATUS = {
@@ -99,18 +101,28 @@ async def _person(event: Event, session: Session, code: str) -> Person | None:
     return Person(**rows[0]) if rows else None
 
 
-async def find(event: Event, session: Session, scanned: str, secret_key: str) -> tuple[Person | None, Source]:
-    """The registration a scanned badge or a typed code names, within this event; None if forged or unknown."""
+def _read_scan(scanned: str) -> tuple[str | None, tokens.BadgePayload | None]:
+    """The registration code a scan names, and the signed badge payload when it is one."""
     payload = tokens.parse(scanned)
     if payload is not None:
-        person = await _person(event, session, payload.code)
-        if person is None or not tokens.verify(secret_key, payload, event.id, person.secret):
-            return None, Source.SCAN
-        return person, Source.SCAN
-    code = codes.normalize_code(scanned)
-    if code is None:
-        return None, Source.TYPED
-    return await _person(event, session, code), Source.TYPED
+        return payload.code, payload
+    return codes.normalize_code(scanned), None
+
+
+def _genuine(
+    person: Person | None, payload: tokens.BadgePayload | None, event: Event, secret_key: str
+) -> Person | None:
+    """The person, unless the badge's signature is not this server's for them (forged, replaced)."""
+    if person is None or payload is None:
+        return person
+    return person if tokens.verify(secret_key, payload, event.id, person.secret) else None
+
+
+async def find(event: Event, session: Session, scanned: str, secret_key: str) -> tuple[Person | None, Source]:
+    """The registration a scanned badge or a typed code names, within this event; None if forged or unknown."""
+    code, payload = _read_scan(scanned)
+    person = await _person(event, session, code) if code else None
+    return _genuine(person, payload, event, secret_key), Source.SCAN if payload else Source.TYPED
 
 
 def _verdict(person: Person) -> Result:
@@ -180,38 +192,32 @@ async def check_in(
         if prior is not None:
             return await _replay(event, prior)
     session = next((s for s in event.sessions if s.code == session_code), None)
-    person: Person | None = None
-    found_by = Source.TYPED
-    if session is None:
-        result = Result.INVALID
-    else:
-        person, found_by = await find(event, session, scanned, secret_key)
-        result = Result.UNKNOWN if person is None else _verdict(person)
     staff_id = staff.id if staff else None
+    client = connections.get("default")
 
-    async def work() -> ScanAnswer:
-        answer = ScanAnswer(result, session, person)
-        if result == Result.OK and session is not None and person is not None:
-            answer = await _count(event, session, person, moment, device, staff_id, source or found_by)
-        await execute(
-            LOG_SCAN,
-            [
-                event.id,
-                session.id if session else None,
-                person.id if person else None,
-                device,
-                scan_id or None,
-                staff_id,
-                str(answer.result),
-                moment,
-                clock.now(),
-                "" if person else _printable(scanned[:40]),
-            ],
+    def decide(person: Person | None, found_by: Source) -> WriteArgs:
+        result = Result.INVALID if session is None else Result.UNKNOWN if person is None else _verdict(person)
+        text = "" if person else _printable(scanned[:40])
+        return WriteArgs(
+            event, session, person, result, moment, device, scan_id or None, staff_id, source or found_by, text
         )
-        return answer
+
+    def in_thread(db: Any) -> ScanAnswer:
+        person, found_by = None, Source.TYPED
+        if session is not None:
+            code, payload = _read_scan(scanned)
+            row = db.execute(LOOKUP, [session.id, event.id, code]).fetchone() if code else None
+            person = _genuine(Person(**dict(row)) if row else None, payload, event, secret_key)
+            found_by = Source.SCAN if payload else Source.TYPED
+        return _write_in_thread(db, decide(person, found_by))
 
     try:
-        return await atomic(work)
+        if client.capabilities.dialect == "sqlite":
+            answer: ScanAnswer = await in_writer_thread(client, in_thread)
+            return answer
+        person, found_by = (None, Source.TYPED) if session is None else await find(event, session, scanned, secret_key)
+        args = decide(person, found_by)
+        return await atomic(lambda: _write(args))
     except IntegrityError:
         if not scan_id:
             raise
@@ -219,26 +225,75 @@ async def check_in(
         return await _replay(event, await ScanLog.get(event_id=event.id, device=device, scan_id=scan_id))
 
 
-async def _count(
-    event: Event,
-    session: Session,
-    person: Person,
-    moment: datetime,
-    device: str,
-    staff_id: int | None,
-    source: Source,
-) -> ScanAnswer:
-    """Insert the check-in while the seat is confirmed; a second one (any device, same moment) is refused."""
-    values = [person.id, session.id, moment, clock.now(), device, str(source), staff_id]
-    inserted = await fetch(COUNT_IN, [*values, person.id, session.id, str(SeatStatus.CONFIRMED)])
-    if inserted:
-        return ScanAnswer(Result.OK, session, person, moment, device)
-    first = await _first_check_in(person.id, session.id)
-    if first is not None:
-        return ScanAnswer(Result.ALREADY_CHECKED_IN, session, person, first[0], first[1])
-    # The seat changed (cancelled, moved) since it was read: answer as it is now.
-    now = await _person(event, session, person.code)
-    return ScanAnswer(Result.UNKNOWN if now is None else _verdict(now), session, now)
+@dataclass(frozen=True)
+class WriteArgs:
+    event: Event
+    session: Session | None
+    person: Person | None
+    result: Result
+    moment: datetime
+    device: str
+    scan_id: str | None
+    staff_id: int | None
+    source: Source
+    text: str
+
+
+def _write_in_thread(db: Any, args: WriteArgs) -> ScanAnswer:
+    """`_write` as plain sqlite3 calls, run in aiosqlite's thread: the whole scan in one trip."""
+    answer = ScanAnswer(args.result, args.session, args.person)
+    session, person = args.session, args.person
+    if args.result == Result.OK and session is not None and person is not None:
+        values = [person.id, session.id, args.moment, clock.now(), args.device, str(args.source), args.staff_id]
+        inserted = db.execute(COUNT_IN, [*values, person.id, session.id, str(SeatStatus.CONFIRMED)]).fetchall()
+        if inserted:
+            answer = ScanAnswer(Result.OK, session, person, args.moment, args.device)
+        else:
+            first = db.execute(FIRST_CHECK_IN, [person.id, session.id]).fetchone()
+            if first is not None:
+                answer = ScanAnswer(
+                    Result.ALREADY_CHECKED_IN, session, person, _as_datetime(first["checked_in_at"]), first["device"]
+                )
+            else:
+                row = db.execute(LOOKUP, [session.id, args.event.id, person.code]).fetchone()
+                now = Person(**dict(row)) if row else None
+                answer = ScanAnswer(Result.UNKNOWN if now is None else _verdict(now), session, now)
+    db.execute(LOG_SCAN, _log_values(args, answer))
+    return answer
+
+
+async def _write(args: WriteArgs) -> ScanAnswer:
+    """Count the person in (while the seat is confirmed; a second insert is refused) and log the scan."""
+    answer = ScanAnswer(args.result, args.session, args.person)
+    session, person = args.session, args.person
+    if args.result == Result.OK and session is not None and person is not None:
+        values = [person.id, session.id, args.moment, clock.now(), args.device, str(args.source), args.staff_id]
+        if await fetch(COUNT_IN, [*values, person.id, session.id, str(SeatStatus.CONFIRMED)]):
+            answer = ScanAnswer(Result.OK, session, person, args.moment, args.device)
+        elif (first := await _first_check_in(person.id, session.id)) is not None:
+            answer = ScanAnswer(Result.ALREADY_CHECKED_IN, session, person, first[0], first[1])
+        else:
+            # The seat changed (cancelled, moved) since it was read: answer as it is now.
+            now = await _person(args.event, session, person.code)
+            answer = ScanAnswer(Result.UNKNOWN if now is None else _verdict(now), session, now)
+    await execute(LOG_SCAN, _log_values(args, answer))
+    return answer
+
+
+def _log_values(args: WriteArgs, answer: ScanAnswer) -> list[Any]:
+    session, person = args.session, args.person
+    return [
+        args.event.id,
+        session.id if session else None,
+        person.id if person else None,
+        args.device,
+        args.scan_id,
+        args.staff_id,
+        str(answer.result),
+        args.moment,
+        clock.now(),
+        args.text,
+    ]
 
 
 async def undo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +32,13 @@ def door_account(database_url: str, workdir: Path) -> str:
     return "door password 1"
 
 
+def sign_in(page: Any, url: str, password: str) -> None:
+    page.goto(f"{url}/staff/login?lang=en")
+    page.fill("#f-email", "door@example.org")
+    page.fill("#f-password", password)
+    page.click("button.primary")
+
+
 @pytest.mark.usefixtures("db")
 def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
     settings: Settings,
@@ -48,10 +56,7 @@ def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
     page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)  # type: ignore[attr-defined]
     page.on("dialog", lambda dialog: dialog.accept("door-A"))
 
-    page.goto(f"{server.url}/staff/login?lang=en")
-    page.fill("#f-email", "door@example.org")
-    page.fill("#f-password", password)
-    page.click("button.primary")
+    sign_in(page, server.url, password)
     page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
     page.keyboard.type(code.lower())  # the focused field takes a handheld scanner's keystrokes
     page.keyboard.press("Enter")
@@ -94,10 +99,7 @@ def test_scans_made_offline_wait_and_are_counted_once_when_the_network_returns(
     context = browser.new_context(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept("door-B"))
-    page.goto(f"{server.url}/staff/login?lang=en")
-    page.fill("#f-email", "door@example.org")
-    page.fill("#f-password", password)
-    page.click("button.primary")
+    sign_in(page, server.url, password)
     page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
 
     context.set_offline(True)
@@ -133,10 +135,7 @@ def test_live_counts_update_without_a_reload(
     body = {"name": "A", "email": "a@example.org", "sessions": ["day1"]}
     code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
     page = browser.new_page()  # type: ignore[attr-defined]
-    page.goto(f"{server.url}/staff/login?lang=en")
-    page.fill("#f-email", "door@example.org")
-    page.fill("#f-password", password)
-    page.click("button.primary")
+    sign_in(page, server.url, password)
     page.goto(f"{server.url}/staff/events/workshop/live?every=1&lang=en")
     before = page.inner_text('tr[data-session="day1"] .checked_in')
 

@@ -15,7 +15,7 @@ from events.errors import InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff.auth import require_event_access, require_token
-from events.staff.models import Role
+from events.staff.models import Role, StaffAccount
 from events.validation import parse
 from events.web.http import read_json, settings_of
 
@@ -60,14 +60,14 @@ async def _event_for_door(request: Request) -> tuple[Event, Any]:
     return event, account
 
 
-async def check_in(request: Request) -> JSONResponse:
-    event, account = await _event_for_door(request)
+async def scan_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
+    """Read a scan from the request body and check it in; a malformed body answers `invalid` (422)."""
     try:
         data = parse(ScanInput, await read_json(request))
     except InvalidInput as exc:
         body = {"result": "invalid", "error": "invalid", "message": exc.message, "fields": exc.fields}
         return JSONResponse(body, status_code=422, headers={"Cache-Control": "no-store"})
-    answer = await service.check_in(
+    return await service.check_in(
         event,
         data.scan,
         data.session,
@@ -77,9 +77,14 @@ async def check_in(request: Request) -> JSONResponse:
         scanned_at=data.scanned_at,
         staff=account,
     )
-    return JSONResponse(
-        answer_json(event, answer), status_code=answer.status_code, headers={"Cache-Control": "no-store"}
-    )
+
+
+async def check_in(request: Request) -> JSONResponse:
+    event, account = await _event_for_door(request)
+    answer = await scan_request(request, event, account)
+    if isinstance(answer, JSONResponse):
+        return answer
+    return JSONResponse(answer_json(event, answer), answer.status_code, headers={"Cache-Control": "no-store"})
 
 
 async def undo(request: Request) -> Response:

@@ -7,11 +7,10 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from events.api.checkins import answer_json
+from events.api.checkins import answer_json, scan_request
 from events.api.presenters import links
 from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
-from events.checkin.schemas import ScanInput
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import Event, Session
@@ -87,20 +86,9 @@ async def scan(request: Request, account: StaffAccount) -> Response:
     """The scanner page's check-in: the API's rules and answer, with the session's count."""
     event = await _door_event(request, account)
     _check_csrf_header(request)
-    try:
-        data = parse(ScanInput, await read_json(request))
-    except InvalidInput as exc:
-        return JSONResponse({"result": "invalid", "error": "invalid", "message": exc.message}, 422)
-    answer = await service.check_in(
-        event,
-        data.scan,
-        data.session,
-        secret_key=settings_of(request).secret_key,
-        device=data.device,
-        scan_id=data.scan_id,
-        scanned_at=data.scanned_at,
-        staff=account,
-    )
+    answer = await scan_request(request, event, account)
+    if isinstance(answer, JSONResponse):
+        return answer
     body = answer_json(event, answer)
     if answer.session is not None:
         body["counts"] = await counts(answer.session)

@@ -8,7 +8,6 @@
     ├── Forbidden             403 forbidden
     ├── TooLarge              413 too_large
     ├── RateLimited           429 rate_limited
-    ├── NotImplementedYet     501 not_implemented
     └── ServiceUnavailable    503 busy
 
 Routes never build error bodies themselves: `events.web.errors` turns these into the contract's
@@ -72,13 +71,6 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class NotImplementedYet(DomainError):
-    """A route of the contract whose feature has not landed yet (badges, calendars)."""
-
-    status_code = 501
-    code = "not_implemented"
 
 
 class ServiceUnavailable(DomainError):

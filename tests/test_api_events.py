@@ -229,7 +229,6 @@ async def test_real_answers_match_the_openapi_document(client: httpx.AsyncClient
     attendance = await client.get("/api/v1/events/workshop/attendance", headers=auth(organizer))
     _check(document, "/api/v1/events/{slug}/attendance", "get", attendance)
     _check(document, "/api/v1/registrations/{secret}/cancel", "post", await client.post(link + "/cancel"))
-    _check(document, "/api/v1/registrations/{secret}/calendar.ics", "get", await client.get(link + "/calendar.ics"))
 
 
 async def test_a_wrong_method_is_a_405_naming_every_allowed_method(client: httpx.AsyncClient) -> None:

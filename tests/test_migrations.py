@@ -22,6 +22,10 @@ from tests.factories import make_event, make_registration
 
 pytestmark = pytest.mark.usefixtures("db")
 
+ALL_MIGRATIONS = [
+    f"models.{path.stem}" for path in sorted((Path(database.__file__).parent / "migrations").glob("0*.py"))
+]
+
 
 async def test_the_models_match_the_migrations() -> None:
     config = database.tortoise_config(Settings(database_url="sqlite:///unused.db"))
@@ -135,22 +139,38 @@ async def empty_database(settings: Settings, tmp_path: Path) -> AsyncIterator[Se
 
 async def test_a_database_without_the_schema_has_pending_migrations(settings: Settings, tmp_path: Path) -> None:
     async with empty_database(settings, tmp_path) as empty:
-        pending = await database.pending_migrations(empty)
-        assert pending == ["models.0001_initial", "models.0002_checkin", "models.0003_guests"]
+        assert await database.pending_migrations(empty) == ALL_MIGRATIONS
 
 
 async def test_upgrading_an_older_database_keeps_its_data(settings: Settings, tmp_path: Path) -> None:
     from tortoise.migrations.executor import MigrationTarget
 
-    from events.registrations.models import Registration
+    from events.database import execute, fetch
 
     async with empty_database(settings, tmp_path) as old:
         executor = MigrationExecutor(connections.get("default"), database.tortoise_config(old)["apps"])
         await executor.migrate([MigrationTarget(app_label="models", name="0001_initial")])
-        event = await make_event()
-        await make_registration(event, 1, name="Kept Person")
+        # Rows as the first schema knew them (the models describe the newest schema, so plain SQL).
+        now, start, end = "2030-01-01 00:00:00+00:00", "2030-01-02 01:00:00+00:00", "2030-01-02 08:00:00+00:00"
+        await execute(
+            'INSERT INTO "event" ("slug", "title", "description", "starts_on", "ends_on", "timezone", "venue", '
+            '"city", "categories", "status", "created_at", "updated_at") '
+            "VALUES ('old', 'Old event', '', '2030-01-02', '2030-01-02', 'Asia/Tokyo', '', '', '[]', "
+            "'published', ?, ?)",
+            [now, now] if settings.is_sqlite else [datetime.fromisoformat(now)] * 2,
+        )
+        times = [start, end] if settings.is_sqlite else [datetime.fromisoformat(start), datetime.fromisoformat(end)]
+        await execute(
+            'INSERT INTO "session" ("event_id", "code", "title", "description", "kind", "starts_at", "ends_at", '
+            '"location", "capacity", "confirmed_count", "position") '
+            "VALUES (1, 'day1', 'Day 1', '', 'day', ?, ?, '', 10, 0, 0)",
+            times,
+        )
 
         applied = await database.migrate(old)
 
-        assert applied == ["models.0002_checkin", "models.0003_guests"]
-        assert [r.name for r in await Registration.all()] == ["Kept Person"], "the upgrade kept the data"
+        assert applied == ALL_MIGRATIONS[1:]
+        rows = await fetch('SELECT "code", "title", "sequence" FROM "session"', [])
+        assert [(row["code"], row["title"], row["sequence"]) for row in rows] == [("day1", "Day 1", 0)], (
+            "the upgrade kept the rows and gave new columns their defaults"
+        )

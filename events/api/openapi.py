@@ -202,7 +202,6 @@ def _errors(*statuses: int) -> dict[str, Any]:
         413: "Body over 64 KiB",
         422: "Malformed JSON, a field that fails validation, or a rule between fields (an end before a start)",
         429: "Too many registrations from one address",
-        501: "Not available yet",
     }
     return {str(status): _json(_ref(Error), descriptions[status]) for status in statuses}
 
@@ -429,10 +428,10 @@ def paths() -> dict[str, Any]:
             "parameters": [SECRET],
             "get": {
                 "operationId": "getPersonalCalendar",
-                "summary": "The participant's sessions as iCalendar",
+                "summary": "The participant's sessions as iCalendar (waiting-list seats marked tentative)",
                 "responses": {
-                    "200": {"description": "iCalendar", "content": {"text/calendar": {}}},
-                    **_errors(404, 501),
+                    "200": {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {}}},
+                    **_errors(404),
                 },
             },
         },

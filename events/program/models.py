@@ -92,6 +92,8 @@ class Session(Model):
     capacity = fields.IntField(null=True)
     confirmed_count = fields.IntField(default=0)
     position = fields.IntField(default=0)
+    #: Raised whenever the time, place or title changes, so calendars replace their copy (RFC 5545 SEQUENCE).
+    sequence = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "session"

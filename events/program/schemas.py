@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -18,9 +18,10 @@ CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
 def _aware(value: datetime) -> datetime:
+    """Times must say their offset; they are kept in UTC (SQLite compares them as text)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(_("Give the time with its offset, like 2026-06-14T10:00:00+09:00."))
-    return value
+    return value.astimezone(UTC)
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]

@@ -168,7 +168,9 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
         await _new_session(event, data, position).save()
         return
     for name in ("title", "kind", "starts_at", "ends_at", "location", "description"):
-        if changes.get(name) is not None:
+        if changes.get(name) is not None and changes[name] != getattr(session, name):
+            if name in ("title", "starts_at", "ends_at", "location"):
+                session.sequence += 1
             setattr(session, name, changes[name])
     if session.ends_at <= session.starts_at:
         raise InvalidInput({f"{prefix}.ends_at": _("A session must end after it starts.")})

@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events import i18n
-from events.errors import Conflict, InvalidInput, NotImplementedYet, RateLimited
+from events.calendars import Entry, calendar
+from events.errors import Conflict, InvalidInput, RateLimited
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
@@ -17,7 +18,7 @@ from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import waitlist_positions
 from events.validation import parse
 from events.web import csrf
-from events.web.http import NO_STORE, client_address
+from events.web.http import NO_STORE, base_url, client_address
 from events.web.routing import route
 from events.web.templating import render
 
@@ -116,8 +117,14 @@ async def cancel(request: Request) -> Response:
 
 
 async def event_calendar(request: Request) -> Response:
-    await program.get_event(request.path_params["slug"])
-    raise NotImplementedYet(_("Calendars are not available yet."))
+    """The event's feed: every session, for a calendar app to subscribe to."""
+    event = await program.get_event(request.path_params["slug"])
+    url = f"{base_url(request)}/events/{event.slug}"
+    ics = calendar(
+        event, [Entry(session) for session in event.sessions], event_url=url, uid_scope="feed", name=event.title
+    )
+    headers = {"Content-Disposition": f'inline; filename="{event.slug}.ics"'}
+    return Response(ics, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 ROUTES = [

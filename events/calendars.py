@@ -1,0 +1,58 @@
+"""Calendars (RFC 5545): the event's feed, and each participant's own sessions.
+
+Pure: plain data in, `.ics` bytes out. Times carry the event's zone with a VTIMEZONE; UIDs are
+stable per session (and per person for their own calendar), and SEQUENCE follows the session's
+changes, so calendar apps replace their copy instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from events import clock
+from events.program.models import Event, Session
+
+PRODID = "-//Tsudoi//Tsudoi event registration//EN"
+
+
+@dataclass(frozen=True)
+class Entry:
+    session: Session
+    tentative: bool = False
+
+
+def calendar(event: Event, entries: Iterable[Entry], *, event_url: str, uid_scope: str, name: str) -> bytes:
+    """An .ics with one VEVENT per entry; `uid_scope` keeps one person's UIDs apart from the feed's."""
+    ics = Calendar()
+    ics.add("prodid", PRODID)
+    ics.add("version", "2.0")
+    ics.add("calscale", "GREGORIAN")
+    ics.add("method", "PUBLISH")
+    ics.add("x-wr-calname", name)
+    ics.add("x-wr-timezone", event.timezone)
+    zone = ZoneInfo(event.timezone)
+    host = event_url.split("/")[2] if "://" in event_url else "tsudoi"
+    for entry in entries:
+        session = entry.session
+        item = CalendarEvent()
+        item.add("uid", f"{uid_scope}-{event.slug}-{session.code}@{host}")
+        item.add("dtstamp", clock.now())
+        item.add("dtstart", session.starts_at.astimezone(zone))
+        item.add("dtend", session.ends_at.astimezone(zone))
+        item.add("summary", f"{session.title} · {event.title}")
+        item.add("sequence", session.sequence)
+        location = ", ".join(part for part in (session.location, event.venue, event.city) if part)
+        if location:
+            item.add("location", location)
+        item.add("url", event_url)
+        if session.description:
+            item.add("description", session.description)
+        item.add("status", "TENTATIVE" if entry.tentative else "CONFIRMED")
+        ics.add_component(item)
+    ics.add_missing_timezones()
+    return bytes(ics.to_ical())

@@ -135,10 +135,6 @@ async def atomic(work: Callable[[], Awaitable[T]]) -> T:
     raise DatabaseBusy("The database is busy; please try again in a moment.")
 
 
-def dialect() -> str:
-    return str(connections.get("default").capabilities.dialect)
-
-
 def supports_row_locks() -> bool:
     """PostgreSQL locks rows (SELECT … FOR UPDATE); SQLite locks the whole file for a write transaction."""
     return bool(connections.get("default").capabilities.support_for_update)

@@ -148,20 +148,27 @@ def tsudoi(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
     )
 
 
-def organizer_token(database_url: str, workdir: Path) -> str:
-    """A token made the way an organizer makes one: `tsudoi staff add … --token`."""
+def staff_via_cli(database_url: str, workdir: Path, email: str, role: str, *options: str) -> str:
+    """Make a staff account the way an organizer does, `tsudoi staff add …`; return what it printed."""
     result = tsudoi(
         "staff",
         "add",
-        "organizer@example.org",
+        email,
         "--role",
-        "organizer",
-        "--token",
+        role,
+        *options,
         cwd=workdir,
         env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()[-1]
+    return result.stdout
+
+
+def organizer_token(database_url: str, workdir: Path) -> str:
+    """An organizer's API token from `tsudoi staff add … --token` (the last line it prints)."""
+    return (
+        staff_via_cli(database_url, workdir, "organizer@example.org", "organizer", "--token").strip().splitlines()[-1]
+    )
 
 
 def free_port() -> int:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from events.settings import Settings
-from tests.conftest import organizer_token, tsudoi
+from tests.conftest import organizer_token, staff_via_cli
 from tests.factories import event_data
 from tests.test_phone import CHROMIUM, browser  # noqa: F401 - the fixture
 
@@ -17,18 +17,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 
 
 def door_account(database_url: str, workdir: Path) -> str:
-    result = tsudoi(
-        "staff",
-        "add",
-        "door@example.org",
-        "--role",
-        "door",
-        "--password",
-        "door password 1",
-        cwd=workdir,
-        env={"DATABASE_URL": database_url, "TSUDOI_SECRET_KEY": "x"},
-    )
-    assert result.returncode == 0, result.stderr
+    staff_via_cli(database_url, workdir, "door@example.org", "door", "--password", "door password 1")
     return "door password 1"
 
 

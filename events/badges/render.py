@@ -23,6 +23,7 @@ from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
 from events.badges import fonts
+from events.registrations.codes import display_code
 
 # Binary (Flate only) page streams: smaller files and no time spent on ASCII85.
 rl_config.useA85 = 0
@@ -224,7 +225,7 @@ def draw_badge(canvas: Canvas, badge: Badge, x: float, y: float, w: float, h: fl
 
     draw_qr(canvas, badge.qr_text, qr_x, qr_y, qr_size)
     canvas.setFillColor(INK)
-    spaced_code = f"{badge.code[:4]}-{badge.code[4:]}"
+    spaced_code = display_code(badge.code)
     canvas.setFont("Courier-Bold", code_size)
     canvas.drawCentredString(qr_x + qr_size / 2, qr_y - code_size * 1.25, spaced_code)
 

@@ -16,6 +16,7 @@ from events.badges.render import INK, MUTED
 from events.checkin import service
 from events.checkin.models import CheckIn, Result, Source
 from events.program.models import Event, Session
+from events.registrations.codes import display_code
 from events.registrations.models import Registration, SeatStatus
 from events.staff.models import StaffAccount
 
@@ -101,7 +102,7 @@ def render_sheet(event: Event, session: Session, rows: list[SheetRow], labels: d
         text(clipped(name, 10, regular, 90 * mm), left + 12 * mm, baseline, 10, regular)
         text(clipped(row.organization, 8.5, regular, 55 * mm), left + 105 * mm, baseline, 8.5, regular)
         canvas.setFont("Courier", 9)
-        canvas.drawString(right - 25 * mm, baseline, f"{row.code[:4]}-{row.code[4:]}")
+        canvas.drawString(right - 25 * mm, baseline, display_code(row.code))
         canvas.setStrokeColor(MUTED)
         canvas.setLineWidth(0.2)
         canvas.line(left, y - row_height, right, y - row_height)

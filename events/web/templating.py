@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from events import clock, i18n
+from events.registrations.codes import display_code
 from events.web import csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -68,7 +69,7 @@ def build_environment() -> Environment:
         auto_reload=False,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters.update(date_long=date_long, time_in=time_in, datetime_in=datetime_in)
+    environment.filters.update(date_long=date_long, time_in=time_in, datetime_in=datetime_in, code=display_code)
     environment.globals.update(
         date_range=date_range,
         url_for=url_for,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,11 +41,16 @@ def tsudoi(*args: str, env: dict[str, str], cwd: Path) -> str:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], cwd: Path, port: int = 8765) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, port: int = 8765, profile: str | None = None) -> None:
+        """Start `tsudoi serve`; with `profile`, under py-spy, writing a flame graph (.svg) or stacks (.txt) on stop."""
         self.url = f"http://127.0.0.1:{port}"
         self.log = (cwd / "server.log").open("wb")
+        command = [sys.executable, "-m", "events.cli", "serve", "--port", str(port)]
+        if profile:
+            form = "raw" if profile.endswith(".txt") else "flamegraph"
+            command = ["py-spy", "record", "--rate", "250", "--format", form, "-o", profile, "--", *command]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "events.cli", "serve", "--port", str(port)],
+            command,
             env={**os.environ, **env},
             cwd=cwd,
             stdout=self.log,
@@ -60,7 +66,7 @@ class Server:
         raise RuntimeError("server did not start")
 
     def stop(self) -> None:
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=20)
         self.log.close()
 

@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a new SQLite file in a temporary folder")
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
     parser.add_argument("--synchronous", default="FULL", help="TSUDOI_SQLITE_SYNCHRONOUS for the server")
+    parser.add_argument("--profile", metavar="SVG", help="run the server under py-spy and write a flame graph")
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -107,7 +108,7 @@ def main() -> None:
         token = tsudoi("staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir).split()[
             -1
         ]
-        server = Server(env, workdir)
+        server = Server(env, workdir, profile=args.profile)
         try:
             if args.load == "wrk":
                 run_wrk(server.url, token, codes_file, args.clients, args.seconds)

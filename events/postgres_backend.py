@@ -3,10 +3,13 @@
 Tortoise's pooled transaction takes a connection from the pool and then begins; a task cancelled
 between the two (a client that went away, a shutdown) never returns that connection, and after
 enough of them every request waits for a connection that will not come back.
+
+Its pool also skips asyncpg's reset query on every release (see `PooledConnection`).
 """
 
 from __future__ import annotations
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext, TransactionContextPooled
 from tortoise.connection import get_connections
@@ -29,7 +32,23 @@ class CancellationSafeTransactionContext(TransactionContextPooled):
         return self.client
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pool connection given back without asyncpg's reset query.
+
+    By default every release sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`,
+    one more round trip for each query run outside a transaction: a third of the door's scan time.
+    Tsudoi takes no advisory locks, keeps no cursors, listens on no pooled connection and sets no
+    session settings, so there is nothing to reset; an open transaction is still rolled back by
+    asyncpg itself (`Connection.reset` ends it whatever the query says).
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class PostgresClient(AsyncpgDBClient):
+    connection_class = PooledConnection
+
     def _in_transaction(self) -> TransactionContext:
         return CancellationSafeTransactionContext(TransactionWrapper(self), self._pool_init_lock)
 

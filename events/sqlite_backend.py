@@ -11,7 +11,9 @@ opened; Tortoise's own context would keep it, and every later query would hang.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
@@ -47,8 +49,16 @@ class CancellationSafeTransactionContext(SqliteTransactionContext):
 
 
 class ImmediateSqliteClient(SqliteClient):
+    _group_commit: GroupCommit | None = None
+
     def _in_transaction(self) -> TransactionContext:
         return CancellationSafeTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+    @property
+    def group_commit(self) -> GroupCommit:
+        if self._group_commit is None:
+            self._group_commit = GroupCommit(self)
+        return self._group_commit
 
 
 client_class = ImmediateSqliteClient
@@ -70,6 +80,91 @@ def run_transaction(connection: sqlite3.Connection, work: Any) -> Any:
     return result
 
 
+def _converted(exc: BaseException) -> BaseException:
+    """sqlite3's errors as Tortoise's, like every other query's."""
+    from tortoise.exceptions import IntegrityError, OperationalError
+
+    if isinstance(exc, sqlite3.IntegrityError):
+        return IntegrityError(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return OperationalError(exc)
+    return exc
+
+
+Work = Callable[[sqlite3.Connection], Any]
+Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
+
+
+def run_batch(connection: sqlite3.Connection, batch: list[Work]) -> list[Outcome]:
+    """Each `work` in its own savepoint of the transaction in progress: one commit (one fsync) for the lot.
+
+    A work that raises is rolled back to its savepoint and reported alone; the others still commit.
+    """
+
+    def one(work: Work) -> Outcome:
+        connection.execute("SAVEPOINT work")
+        try:
+            result = work(connection)
+        except Exception as exc:
+            connection.execute("ROLLBACK TO work")
+            connection.execute("RELEASE work")
+            return False, exc
+        connection.execute("RELEASE work")
+        return True, result
+
+    return [one(work) for work in batch]
+
+
+class GroupCommit:
+    """Short writes that arrive while a transaction runs go together in the next one (a group commit).
+
+    The door sends many small, independent writes at once; on SQLite each commit is an fsync and
+    there is one connection, so committing them one by one makes every scan wait for all the fsyncs
+    before it. Here a scan waits for at most the transaction in progress and its own, whatever the
+    load, and each write still succeeds or fails alone (savepoints).
+    """
+
+    def __init__(self, client: SqliteClient) -> None:
+        self.client = client
+        self.pending: list[tuple[Work, asyncio.Future[Any]]] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    async def run(self, work: Work) -> Any:
+        """`work(connection)` in the next transaction of the connection's thread; its result or its error."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending.append((work, future))
+        if self.flushing is None:
+            self.flushing = asyncio.create_task(self._flush())
+        # A waiter that goes away (client disconnected) leaves its write to complete with the others.
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                works = [work for work, _ in batch]
+                try:
+                    outcomes = await in_writer_thread(self.client, lambda c, works=works: run_batch(c, works))
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(_converted(exc))
+                    continue
+                except BaseException:
+                    for _, future in batch:
+                        future.cancel()
+                    raise
+                for (_, future), (succeeded, value) in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if succeeded:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(_converted(value))
+        finally:
+            self.flushing = None
+
+
 async def in_writer_thread(client: SqliteClient, work: Any) -> Any:
     """Run a short write transaction in one trip to aiosqlite's thread, under the client's lock.
 
@@ -77,12 +172,8 @@ async def in_writer_thread(client: SqliteClient, work: Any) -> Any:
     statement, and holds the only SQLite connection for all of them; the door's check-in does this
     for every scan. Integrity errors come back as Tortoise's, like every other query's.
     """
-    from tortoise.exceptions import IntegrityError, OperationalError
-
     async with client.acquire_connection() as connection:
         try:
             return await connection._execute(run_transaction, connection._conn, work)
-        except sqlite3.IntegrityError as exc:
-            raise IntegrityError(exc) from exc
-        except sqlite3.OperationalError as exc:
-            raise OperationalError(exc) from exc
+        except (sqlite3.IntegrityError, sqlite3.OperationalError) as exc:
+            raise _converted(exc) from exc

@@ -187,6 +187,23 @@ async def test_a_check_in_racing_a_cancellation_never_counts_a_cancelled_seat_tw
         assert log in ([Result.OK], [Result.CANCELLED]), f"one clear answer each: {log}"
 
 
+@pytest.mark.usefixtures("db")
+async def test_a_seat_cancelled_between_look_up_and_count_is_answered_as_it_is_now() -> None:
+    event = await workshop(capacity=5)
+    person = (await make_registration(event, 1, ["day1"])).registration
+    day1 = next(session for session in event.sessions if session.code == "day1")  # type: ignore[attr-defined]
+    found, source = await service.find(event, day1, badge(event, person), KEY)
+    assert found is not None and found.seat_status == "confirmed"
+
+    await cancel(person)
+    decided = service.WriteArgs(event, day1, found, Result.OK, datetime.now(UTC), "door-A", None, None, source, "")
+    answer = await service.write(decided)
+
+    assert answer.result == Result.CANCELLED, "the seat as it is now, not as it was read"
+    assert await CheckIn.filter(registration=person).count() == 0
+    assert [entry.result for entry in await ScanLog.filter(registration=person)] == [Result.CANCELLED]
+
+
 # --- The API --------------------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ from events.database import atomic, execute, fetch
 from events.program.models import Event, Session
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
-from events.sqlite_backend import in_writer_thread
+from events.sqlite_backend import ImmediateSqliteClient
 from events.staff.models import StaffAccount
 
 STATUS = {
@@ -212,12 +212,11 @@ async def check_in(
         return _write_in_thread(db, decide(person, found_by))
 
     try:
-        if client.capabilities.dialect == "sqlite":
-            answer: ScanAnswer = await in_writer_thread(client, in_thread)
+        if isinstance(client, ImmediateSqliteClient):
+            answer: ScanAnswer = await client.group_commit.run(in_thread)
             return answer
         person, found_by = (None, Source.TYPED) if session is None else await find(event, session, scanned, secret_key)
-        args = decide(person, found_by)
-        return await atomic(lambda: _write(args))
+        return await write(decide(person, found_by))
     except IntegrityError:
         if not scan_id:
             raise
@@ -237,6 +236,15 @@ class WriteArgs:
     staff_id: int | None
     source: Source
     text: str
+
+
+async def write(args: WriteArgs) -> ScanAnswer:
+    """Count a decided scan in and log it; a seat that changed since it was read is answered as it is now."""
+    client = connections.get("default")
+    if isinstance(client, ImmediateSqliteClient):
+        answer: ScanAnswer = await client.group_commit.run(lambda db: _write_in_thread(db, args))
+        return answer
+    return await _write_postgres(args)
 
 
 def _write_in_thread(db: Any, args: WriteArgs) -> ScanAnswer:
@@ -278,6 +286,54 @@ async def _write(args: WriteArgs) -> ScanAnswer:
             answer = ScanAnswer(Result.UNKNOWN if now is None else _verdict(now), session, now)
     await execute(LOG_SCAN, _log_values(args, answer))
     return answer
+
+
+# PostgreSQL runs INSERTs inside WITH: count the person in, or find their first check-in, and log the
+# scan, in one statement (atomic on its own, one round trip). `earlier` sees the rows as they were when
+# the statement began, so it is empty when `counted` inserted.
+COUNT_IN_AND_LOG = """
+WITH counted AS (
+    INSERT INTO "checkin" ("registration_id", "session_id", "checked_in_at", "created_at", "device", "source",
+        "staff_id")
+    SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS
+        (SELECT 1 FROM "seat" WHERE "registration_id" = $1 AND "session_id" = $2 AND "status" = $8)
+    ON CONFLICT ("registration_id", "session_id") DO NOTHING
+    RETURNING "checked_in_at", "device"
+), earlier AS (
+    SELECT "checked_in_at", "device" FROM "checkin" WHERE "registration_id" = $1 AND "session_id" = $2
+), answer AS (
+    SELECT "result", "checked_in_at", "device" FROM (
+        SELECT 1 AS "rank", 'ok' AS "result", "checked_in_at", "device" FROM counted
+        UNION ALL
+        SELECT 2, 'already_checked_in', "checked_in_at", "device" FROM earlier
+    ) AS found ORDER BY "rank" LIMIT 1
+), logged AS (
+    INSERT INTO "scan_log" ("event_id", "session_id", "registration_id", "device", "scan_id", "staff_id",
+        "result", "scanned_at", "created_at", "text")
+    SELECT $9, $2, $1, $5, $10, $7, "result", $3, $4, '' FROM answer
+)
+SELECT "result", "checked_in_at", "device" FROM answer
+"""
+
+
+async def _write_postgres(args: WriteArgs) -> ScanAnswer:
+    """`_write` in one statement without a transaction around it: two round trips a scan with the look-up.
+
+    When that statement cannot answer (the seat changed since it was read, or another device's
+    insert of the same check-in committed while it ran), the scan goes the long way through `_write`.
+    """
+    session, person = args.session, args.person
+    if args.result != Result.OK or session is None or person is None:
+        answer = ScanAnswer(args.result, session, person)
+        await execute(LOG_SCAN, _log_values(args, answer))
+        return answer
+    now = clock.now()
+    values = [person.id, session.id, args.moment, now, args.device, str(args.source), args.staff_id]
+    rows = await fetch(COUNT_IN_AND_LOG, [*values, str(SeatStatus.CONFIRMED), args.event.id, args.scan_id])
+    if not rows:
+        return await atomic(lambda: _write(args))
+    row = rows[0]
+    return ScanAnswer(Result(row["result"]), session, person, _as_datetime(row["checked_in_at"]), row["device"])
 
 
 def _log_values(args: WriteArgs, answer: ScanAnswer) -> list[Any]:

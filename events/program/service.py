@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,13 +72,25 @@ class RecentEvents:
     def __init__(self, max_age: float = 2.0) -> None:
         self.max_age = max_age
         self._events: dict[str, tuple[float, Event]] = {}
+        self._loading: dict[str, asyncio.Future[Event]] = {}
 
     async def get(self, slug: str) -> Event:
-        moment = time.monotonic()
         cached = self._events.get(slug)
-        if cached is not None and moment - cached[0] < self.max_age:
+        if cached is not None and time.monotonic() - cached[0] < self.max_age:
             return cached[1]
-        event = await get_event(slug)
+        # One load at a time per event: when the copy expires under load, the 32 requests that
+        # notice it at once wait for one query instead of sending 32.
+        loading = self._loading.get(slug)
+        if loading is None:
+            loading = self._loading[slug] = asyncio.ensure_future(self._load(slug))
+        return await asyncio.shield(loading)
+
+    async def _load(self, slug: str) -> Event:
+        moment = time.monotonic()
+        try:
+            event = await get_event(slug)
+        finally:
+            self._loading.pop(slug, None)
         if len(self._events) > 1000:
             self._events.clear()
         self._events[slug] = (moment, event)

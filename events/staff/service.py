@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -91,6 +92,7 @@ async def issue_token(account: StaffAccount, label: str = "") -> str:
 #: scan. Revoking a token forgets it here at once; other worker processes stop accepting it within this time.
 TOKEN_MEMORY_SECONDS = 5.0
 _recent_tokens: dict[str, tuple[float, StaffAccount]] = {}
+_loading_tokens: dict[str, asyncio.Future[StaffAccount | None]] = {}
 
 
 async def authenticate_token(token: str) -> StaffAccount | None:
@@ -100,13 +102,25 @@ async def authenticate_token(token: str) -> StaffAccount | None:
     remembered = _recent_tokens.get(digest)
     if remembered is not None and time.monotonic() - remembered[0] < TOKEN_MEMORY_SECONDS:
         return remembered[1]
-    row = await ApiToken.get_or_none(token_hash=digest, revoked_at=None).prefetch_related("staff")
+    # One look-up at a time per token: a door's many requests in flight share it.
+    loading = _loading_tokens.get(digest)
+    if loading is None:
+        loading = _loading_tokens[digest] = asyncio.ensure_future(_load_token(digest))
+    return await asyncio.shield(loading)
+
+
+async def _load_token(digest: str) -> StaffAccount | None:
+    moment = time.monotonic()
+    try:
+        row = await ApiToken.get_or_none(token_hash=digest, revoked_at=None).prefetch_related("staff")
+    finally:
+        _loading_tokens.pop(digest, None)
     if row is None or not row.staff.is_active:
         _recent_tokens.pop(digest, None)
         return None
     if len(_recent_tokens) > 10_000:
         _recent_tokens.clear()
-    _recent_tokens[digest] = (time.monotonic(), row.staff)
+    _recent_tokens[digest] = (moment, row.staff)
     return row.staff
 
 

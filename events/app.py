@@ -20,10 +20,11 @@ from events.api import checkins as checkins_api
 from events.api import events as events_api
 from events.api import openapi
 from events.api import registrations as registrations_api
+from events.api import reports as reports_api
 from events.api import tokens as tokens_api
 from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
-from events.web import door, public, staff, system
+from events.web import door, public, reports, staff, system
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
 from events.web.ratelimit import RateLimiter
@@ -46,6 +47,10 @@ API_ROUTES = [
     route("/api/v1/events/{slug}/badges.pdf", name="api_event_badges", get=badges_api.event_badges),
     route("/api/v1/events/{slug}/checkins", name="api_checkins", post=checkins_api.check_in),
     route("/api/v1/events/{slug}/attendance", name="api_attendance", get=attendance_api.attendance),
+    *(
+        route(f"/api/v1/events/{{slug}}/{name}", name=f"api_{name.replace('.', '_')}", get=endpoint)
+        for name, endpoint in reports_api.ENDPOINTS.items()
+    ),
     route(
         "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}",
         name="api_checkin",
@@ -90,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *system.ROUTES,
         *API_ROUTES,
         *public.ROUTES,
-        Mount("/staff", routes=[*staff.ROUTES, *door.ROUTES]),
+        Mount("/staff", routes=[*staff.ROUTES, *door.ROUTES, *reports.ROUTES]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

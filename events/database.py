@@ -151,6 +151,12 @@ async def execute(sql: str, values: list[Any]) -> int:
     return int(changed)
 
 
+async def execute_many(sql: str, rows: list[list[Any]]) -> None:
+    """Run one statement with `?` placeholders once per row, in one transaction (bulk inserts)."""
+    client = connections.get("default")
+    await client.execute_many(_placeholders(sql, client), rows)
+
+
 async def fetch(sql: str, values: list[Any]) -> list[dict[str, Any]]:
     """Run one statement with `?` placeholders and return its rows (a SELECT, or `INSERT … RETURNING`)."""
     client = connections.get("default")

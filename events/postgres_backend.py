@@ -9,7 +9,7 @@ Its pool also skips asyncpg's reset query on every release (see `PooledConnectio
 
 from __future__ import annotations
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext, TransactionContextPooled
 from tortoise.connection import get_connections

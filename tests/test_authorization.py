@@ -37,6 +37,11 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/api/v1/events/{slug}/registrations/{code}/replace-secret"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/checkins"): (401, 422, 422),
     ("GET", "/api/v1/events/{slug}/attendance"): (401, 200, 200),
+    ("GET", "/api/v1/events/{slug}/attendance.csv"): (401, 403, 200),
+    ("GET", "/api/v1/events/{slug}/attendance.xlsx"): (401, 403, 200),
+    ("GET", "/api/v1/events/{slug}/participants.csv"): (401, 403, 200),
+    ("GET", "/api/v1/events/{slug}/participants.xlsx"): (401, 403, 200),
+    ("GET", "/api/v1/events/{slug}/report.pdf"): (401, 403, 200),
     ("DELETE", "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}"): (401, 404, 404),
     ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (200, 200, 200),
     ("POST", "/api/v1/tokens"): (422, 422, 422),
@@ -68,6 +73,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/walk-in"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/walk-in"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/attendance.json"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/report"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/downloads/{name}"): (303, 303, 303),
+    ("GET", "/staff/reports"): (303, 303, 303),
+    ("GET", "/staff/reports/events.csv"): (303, 303, 303),
 }
 
 

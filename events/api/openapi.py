@@ -133,6 +133,21 @@ class ScanOut(BaseModel):
     fields: dict[str, str] | None = None
 
 
+class SessionCategoryFigures(BaseModel):
+    confirmed: int
+    waitlisted: int
+    checked_in: int
+
+
+class CategoryAttendance(BaseModel):
+    code: str
+    label: str
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    checked_in_unique: int = Field(description="People of this category checked in to at least one session")
+
+
 class SessionAttendance(BaseModel):
     code: str
     title: str
@@ -144,6 +159,9 @@ class SessionAttendance(BaseModel):
     checked_in: int
     no_show: int = Field(description="Confirmed seats with no check-in")
     guests: int = Field(description="People let in who never registered (the door's +1 guest)")
+    walk_ins: int = Field(description="Check-ins of people registered at the desk on the day (in checked_in)")
+    by_source: dict[str, int] = Field(description="Check-ins by how they were taken: scan, typed, search, paper…")
+    by_category: dict[str, SessionCategoryFigures] = Field(description="The figures per participant category")
 
 
 class DayAttendance(BaseModel):
@@ -160,9 +178,12 @@ class RegistrationCounts(BaseModel):
 class AttendanceOut(BaseModel):
     event: str
     registrations: RegistrationCounts
+    title: str
     checked_in_unique: int = Field(description="People checked in to at least one session")
+    guests: int = Field(description="Unregistered guests at all sessions (not in checked_in_unique)")
     sessions: list[SessionAttendance]
     days: list[DayAttendance]
+    categories: list[CategoryAttendance] = Field(description="Registrations and attendance per participant category")
 
 
 class TokenOut(BaseModel):
@@ -219,6 +240,53 @@ SECRET = {
     "description": "The capability secret from the registration's links.",
 }
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+BOM = {
+    "name": "bom",
+    "in": "query",
+    "required": False,
+    "description": "1 (default): UTF-8 with a byte-order mark, for Excel; 0: plain UTF-8",
+    "schema": {"type": "string", "enum": ["0", "1"], "default": "1"},
+}
+DOWNLOADS = {
+    "attendance.csv": ("getAttendanceCsv", "One row per session, the attendance figures' columns", "text/csv"),
+    "attendance.xlsx": ("getAttendanceXlsx", "The same as attendance.csv, as a workbook", "xlsx"),
+    "participants.csv": (
+        "getParticipantsCsv",
+        "One row per registration: code, name, organization, category, email, status, then each session's "
+        "check-in time (empty if none), then name_reading, language, registered_at",
+        "text/csv",
+    ),
+    "participants.xlsx": ("getParticipantsXlsx", "The same as participants.csv, as a workbook", "xlsx"),
+    "report.pdf": (
+        "getReportPdf",
+        "The attendance report for funders: figures, charts, category breakdown, definitions",
+        "application/pdf",
+    ),
+}
+
+
+def _downloads() -> dict[str, Any]:
+    """The organizers' exports: spreadsheets and the PDF report."""
+    from events.reports.exports import XLSX_TYPE
+
+    documented: dict[str, Any] = {}
+    for name, (operation_id, summary, media_type) in DOWNLOADS.items():
+        is_csv = name.endswith(".csv")
+        operation: dict[str, Any] = {
+            "operationId": operation_id,
+            "summary": f"{summary} (organizer)",
+            "security": BEARER,
+            "responses": {
+                "200": {"description": name, "content": {XLSX_TYPE if media_type == "xlsx" else media_type: {}}},
+                **_errors(401, 403, 404, *((422,) if is_csv else ())),
+            },
+        }
+        if is_csv:
+            operation["parameters"] = [BOM]
+        documented[f"/api/v1/events/{{slug}}/{name}"] = {"parameters": [SLUG], "get": operation}
+    return documented
 
 
 def paths() -> dict[str, Any]:
@@ -333,6 +401,7 @@ def paths() -> dict[str, Any]:
                 "responses": {"200": _json(_ref(AttendanceOut), "The figures"), **_errors(401, 403, 404)},
             },
         },
+        **_downloads(),
         "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}": {
             "parameters": [
                 SLUG,

@@ -1,0 +1,100 @@
+"""Spreadsheets for the secretariat: the same tables as CSV (Excel-ready) and as XLSX.
+
+A table is built once (headers, rows, column widths) and written either way, so the two files
+can never disagree. Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab
+or carriage return first) is defused: in CSV with a leading apostrophe, the OWASP advice; in XLSX
+by storing the cell as a string, which no spreadsheet evaluates.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+@dataclass
+class Table:
+    """What a spreadsheet shows: a sheet title, the header row, the rows, and each column's width."""
+
+    title: str
+    headers: list[str]
+    rows: Iterable[Sequence[Any]]
+    widths: list[int] = field(default_factory=list)
+
+
+def defused(value: Any) -> Any:
+    """A CSV cell that cannot become a formula in Excel, LibreOffice or Google Sheets."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return defused(value)
+
+
+def write_csv(table: Table, *, bom: bool = True) -> bytes:
+    """UTF-8 CSV; with a byte-order mark by default, so that Excel on a Japanese Windows reads it as UTF-8."""
+    out = io.StringIO()
+    if bom:
+        out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_xlsx(table: Table) -> bytes:
+    """An .xlsx workbook: bold shaded header, frozen header row, set column widths, times as times."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(table.title))
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(table.widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    bold, fill = Font(bold=True), PatternFill("solid", start_color="DDE7F0")
+    header = []
+    for name in table.headers:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
+        header.append(cell)
+    sheet.append(header)
+
+    for row in table.rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            elif isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            cells.append(cell)
+        sheet.append(cells)
+
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's rules for sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title).strip()
+    return (cleaned or "Sheet")[:31]

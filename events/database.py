@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "events.registrations.models",
     "events.staff.models",
     "events.checkin.models",
+    "events.questions.models",
 ]
 MIGRATIONS_MODULE = "events.migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000

@@ -32,6 +32,9 @@ from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
+    "answer",
+    "question",
+    "registration_change",
     "guest_entry",
     "scan_log",
     "checkin",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
     from events.program.models import Event, Session
+    from events.staff.models import StaffAccount
 
 
 class RegistrationStatus(StrEnum):
@@ -97,3 +98,26 @@ class Seat(Model):
         ordering = ["id"]
         unique_together = (("registration", "session"),)
         indexes = [("session_id", "status")]
+
+
+class RegistrationChange(Model):
+    """One change to a registration made by staff (or an import), kept for the detail page's log.
+
+    `details` says what changed, e.g. `{"name": ["old", "new"]}` or `{"session": "day1", "to": "waitlisted"}`.
+    """
+
+    id = fields.IntField(primary_key=True)
+    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
+        "models.Registration", related_name="changes", on_delete=fields.CASCADE
+    )
+    staff: fields.ForeignKeyNullableRelation[StaffAccount] = fields.ForeignKeyField(
+        "models.StaffAccount", related_name="registration_changes", null=True, on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=32)
+    details: dict[str, Any] = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "registration_change"
+        ordering = ["id"]
+        indexes = [("registration_id", "created_at")]

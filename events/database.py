@@ -97,7 +97,20 @@ async def migrate(settings: Settings, progress: Callable[[str], None] | None = N
             progress(f"{app_label}.{name}")
 
     await executor.migrate(progress=report)
+    await refresh_statistics()
     return names
+
+
+async def refresh_statistics() -> None:
+    """Give SQLite's query planner fresh table statistics (milliseconds, sampled).
+
+    Without them SQLite prefers a row's primary key to a covering index, and the attendance
+    report's join reads every registration row instead of the index (about twice as slow with
+    10,000 people). PostgreSQL's autovacuum keeps its own statistics.
+    """
+    client = connections.get("default")
+    if client.capabilities.dialect == "sqlite":
+        await client.execute_script("PRAGMA analysis_limit=1000; ANALYZE;")
 
 
 async def pending_migrations(settings: Settings) -> list[str]:

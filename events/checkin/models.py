@@ -56,7 +56,8 @@ class CheckIn(Model):
     class Meta:
         table = "checkin"
         unique_together = (("registration", "session"),)
-        indexes = [("session_id", "checked_in_at")]
+        # (registration, session, source): the report joins seats to check-ins from the index alone.
+        indexes = [("session_id", "checked_in_at"), ("registration_id", "session_id", "source")]
 
 
 class ScanLog(Model):

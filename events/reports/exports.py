@@ -78,20 +78,29 @@ def write_xlsx(table: Table) -> bytes:
         header.append(cell)
     sheet.append(header)
 
+    # Plain values are written as they are (fast); only text that openpyxl would take for a formula
+    # and times (which need a format) are wrapped in a cell of their own.
+    when = "yyyy-mm-dd hh:mm"
     for row in table.rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, value, when) for value in row])
 
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any, time_format: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = time_format
+        return cell
+    return value
 
 
 def _sheet_title(title: str) -> str:

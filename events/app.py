@@ -24,7 +24,8 @@ from events.api import reports as reports_api
 from events.api import tokens as tokens_api
 from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
-from events.web import door, public, reports, staff, system
+from events.web import accounts, door, public, questions, registrations, reports, setup, staff, system
+from events.web import importing as importing_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
 from events.web.ratelimit import RateLimiter
@@ -95,7 +96,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *system.ROUTES,
         *API_ROUTES,
         *public.ROUTES,
-        Mount("/staff", routes=[*staff.ROUTES, *door.ROUTES, *reports.ROUTES]),
+        Mount(
+            "/staff",
+            # Set-up first: its /events/new would otherwise be read as an event's page.
+            routes=[
+                *setup.ROUTES,
+                *staff.ROUTES,
+                *door.ROUTES,
+                *reports.ROUTES,
+                *accounts.ROUTES,
+                *registrations.ROUTES,
+                *questions.ROUTES,
+                *importing_pages.ROUTES,
+            ],
+        ),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -1,4 +1,4 @@
-"""The `tsudoi` command: serve, migrate, demo, staff."""
+"""The `tsudoi` command: serve, migrate, demo, import, staff."""
 
 from __future__ import annotations
 
@@ -147,6 +147,73 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_event_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from events import i18n
+    from events.errors import NotFound
+    from events.program import definition
+
+    i18n.set_language("en")
+
+    async def work() -> str:
+        return definition.to_yaml(await definition.export(args.slug))
+
+    try:
+        text = asyncio.run(_with_database(_settings(), work))
+    except NotFound:
+        print(f"tsudoi: there is no event {args.slug!r}.", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"tsudoi: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"Wrote the definition of {args.slug} to {args.output}")
+    return 0
+
+
+def cmd_event_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from events import i18n
+    from events.errors import DomainError
+    from events.program import definition
+
+    i18n.set_language("en")
+    path = Path(args.file)
+    try:
+        data = definition.from_yaml(path.read_text(encoding="utf-8-sig"))
+        definition.validate(data)  # a bad file is reported before the database is opened
+        applied = asyncio.run(_with_database(_settings(), lambda: definition.apply(data, update=args.update)))
+    except OSError as exc:
+        print(f"tsudoi: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"tsudoi: {path} is not UTF-8 text.", file=sys.stderr)
+        return 1
+    except definition.DefinitionError as exc:
+        print(f"tsudoi: {path} is not a valid event definition:", file=sys.stderr)
+        for where, message in exc.problems.items():
+            print(f"  {where}: {message}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"tsudoi: {path}: {exc.message}", file=sys.stderr)
+        return 1
+    event = applied.event
+    print(
+        f"{'Created' if applied.created else 'Updated'} event {event.slug} ({event.status}): "
+        f"{len(event.sessions)} session(s), {applied.questions} question(s)."
+    )
+    for kind, codes in (("session", applied.removed_sessions), ("question", applied.removed_questions)):
+        if codes:
+            print(f"Removed {kind}(s) no longer in the file: {', '.join(codes)}")
+    return 0
+
+
 def cmd_makemigrations(args: argparse.Namespace) -> int:
     settings = Settings(database_url="sqlite://:memory:", secret_key="unused")
 
@@ -163,6 +230,54 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
     if not written:
         print("No model changes: no migration needed.")
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from events import i18n
+    from events.errors import DomainError
+    from events.program.models import Event
+    from events.registrations import importing
+    from events.registrations.sheets import UnreadableFile
+
+    i18n.set_language("en")  # the reasons read like the rest of the command's output
+    path = Path(args.file)
+    try:
+        sheet = importing.read(path.name, path.read_bytes())
+    except OSError as exc:
+        print(f"tsudoi: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except UnreadableFile as exc:
+        print(f"tsudoi: {path}: {exc.message}", file=sys.stderr)
+        return 1
+
+    async def work() -> importing.Plan:
+        event = await Event.get_or_none(slug=args.event)
+        if event is None:
+            raise ConfigError(f"There is no event {args.event!r}.")
+        if args.dry_run:
+            return await importing.preview(event, sheet)
+        return await importing.carry_out(event, sheet)
+
+    try:
+        plan = asyncio.run(_with_database(_settings(), work))
+    except DomainError as exc:  # the event changed or stayed busy while importing: nothing was written
+        print(f"tsudoi: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"{path.name}: {len(plan.rows)} row(s) for {args.event}")
+    for outcome, count in importing.counts(plan.rows):
+        print(f"  {outcome.label}: {count}")
+    waiting = sum(1 for row in plan.imported if row.outcome == importing.Outcome.WAITLISTED)
+    if args.dry_run:
+        print(f"Dry run: nothing was written. {len(plan.imported)} would be imported ({waiting} waitlisted).")
+    else:
+        print(f"Imported {len(plan.imported)} registration(s) ({waiting} waitlisted).")
+    if plan.skipped:
+        print(f"Skipped {len(plan.skipped)} row(s):")
+    for row in plan.skipped:
+        print(f"  row {row.number}: {row.outcome.label}: {row.reason}")
+    return 0 if plan.imported or not plan.skipped else 1
 
 
 def _listen_options(parser: argparse.ArgumentParser) -> None:
@@ -219,6 +334,25 @@ def build_parser() -> argparse.ArgumentParser:
     makemigrations.add_argument("--name", help="a short name for the migration file, e.g. add_questions")
     makemigrations.set_defaults(func=cmd_makemigrations)
 
+    import_ = commands.add_parser(
+        "import",
+        help="import registrations from a CSV or XLSX file",
+        description="Register the people listed in a spreadsheet (paper, fax or phone registrations) for an event. "
+        "Columns are matched by their header, in Japanese or English (氏名/name, ふりがな/name_reading, "
+        "所属/organization, メール/email, 区分/category, 言語/language, and one column per session code or title, "
+        "or a 'sessions' column); the columns of participants.csv work as they are. CSV files may be UTF-8 (with or "
+        "without a BOM) or Shift_JIS. Rows whose e-mail address is registered already (or appears earlier in the "
+        "file) are skipped, so importing the same file twice adds nobody twice; full sessions put people on the "
+        "waiting list. All rows are written in one transaction. Prints how many rows had each outcome and every "
+        "skipped row with its row number and reason.",
+        epilog="Exit status: 0 when rows were imported or nothing was wrong; 1 when the file could not be read or "
+        "no row could be imported; 2 for an unknown event.",
+    )
+    import_.add_argument("event", metavar="EVENT", help="the event's slug")
+    import_.add_argument("file", metavar="FILE", help="a .csv or .xlsx file; the header row names the columns")
+    import_.add_argument("--dry-run", action="store_true", help="show what would happen and write nothing")
+    import_.set_defaults(func=cmd_import)
+
     staff = commands.add_parser("staff", help="manage staff accounts", description="Manage staff accounts.")
     staff_commands = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
     add = staff_commands.add_parser(
@@ -243,6 +377,41 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--token", action="store_true", help="issue a new API token and print it last")
     add.add_argument("--event", metavar="SLUG", help="limit the account to one event")
     add.set_defaults(func=cmd_staff_add)
+
+    event = commands.add_parser(
+        "event",
+        help="export or import an event's definition as YAML",
+        description="Keep an event's set-up in a YAML file (for example in version control): its fields, "
+        "categories, registration window, status, sessions and registration questions. Registrations are never in "
+        "the file.",
+    )
+    event_commands = event.add_subparsers(dest="event_command", metavar="ACTION", required=True)
+    export = event_commands.add_parser(
+        "export",
+        help="write an event's definition as YAML",
+        description="Write the definition of the event SLUG as YAML (UTF-8; times in the event's zone with their "
+        "UTC offset), to standard output or to FILE. `tsudoi event import` reads it back.",
+    )
+    export.add_argument("slug", metavar="SLUG", help="the event's slug, as in its address /events/SLUG")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.set_defaults(func=cmd_event_export)
+    import_definition = event_commands.add_parser(
+        "import",
+        help="create (or with --update, change) an event from a YAML file",
+        description="Create the event that FILE defines (as `tsudoi event export` writes it). The file is checked "
+        "with the same rules as the staff area and the API, and each problem is printed with the path of its field "
+        "(e.g. sessions.1 (day2).ends_at); nothing is written unless the whole file applies. With --update, an "
+        "existing event of the same slug is changed to match: capacities are never set below the seats confirmed "
+        "(a raised one lets waiting people in), and a changed time, place or title makes calendars update. A session "
+        "or question missing from the file is removed only if nobody holds a seat in it or has answered it.",
+        epilog="Exit status: 0 when the file was applied; 1 when it could not be read or applied (nothing is "
+        "written then).",
+    )
+    import_definition.add_argument("file", metavar="FILE", help="a YAML event definition")
+    import_definition.add_argument(
+        "--update", action="store_true", help="change the existing event of the same slug instead of refusing"
+    )
+    import_definition.set_defaults(func=cmd_event_import)
     return parser
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from events.api.presenters import event_detail, event_summary
 from events.program import service
+from events.program.models import Event
 from events.program.schemas import EventInput, EventPatch
+from events.questions.service import questions_of
 from events.staff.auth import require_token
 from events.staff.models import Role
 from events.validation import parse
@@ -22,12 +26,12 @@ async def create_event(request: Request) -> JSONResponse:
     await require_token(request, Role.ORGANIZER)
     data = parse(EventInput, await read_json(request))
     event = await service.create_event(data)
-    return json_response(event_detail(event), status_code=201)
+    return json_response(await _detail(event), status_code=201)
 
 
 async def get_event(request: Request) -> JSONResponse:
     event = await service.get_event(request.path_params["slug"])
-    return json_response(event_detail(event))
+    return json_response(await _detail(event))
 
 
 async def update_event(request: Request) -> JSONResponse:
@@ -35,4 +39,9 @@ async def update_event(request: Request) -> JSONResponse:
     patch = parse(EventPatch, await read_json(request))
     event = await service.update_event(request.path_params["slug"], patch)
     request.app.state.recent_events.forget(event.slug)
-    return json_response(event_detail(event))
+    return json_response(await _detail(event))
+
+
+async def _detail(event: Event) -> dict[str, Any]:
+    """The event as the API shows it, with the questions its registration form asks."""
+    return event_detail(event, await questions_of(event))

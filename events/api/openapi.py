@@ -58,6 +58,16 @@ class Category(BaseModel):
     label: str
 
 
+class QuestionOut(BaseModel):
+    code: str = Field(description="The key of its answer in a registration's answers")
+    label: str
+    help: str
+    kind: Literal["short_text", "long_text", "one_choice", "several_choices", "yes_no"]
+    required: bool
+    choices: list[str] = Field(description="The options of one_choice and several_choices; empty otherwise")
+    session: str | None = Field(description="Asked only of people who choose this session; null: of everyone")
+
+
 class EventOut(EventSummary):
     description: str
     status: Literal["draft", "published", "closed", "cancelled"]
@@ -65,6 +75,7 @@ class EventOut(EventSummary):
     registration_closes_at: str | None
     categories: list[Category]
     sessions: list[SessionOut]
+    questions: list[QuestionOut] = Field(description="The registration form's questions, in order")
 
 
 class SeatOut(BaseModel):
@@ -107,6 +118,9 @@ class RegistrationOut(BaseModel):
     email: str | None = Field(default=None, description="Only for the participant and organizers, never door staff.")
     event: str | None = None
     links: Links | None = None
+    answers: dict[str, str | list[str] | bool] | None = Field(
+        default=None, description="Organizers only: the answers keyed by question code (yes_no as true/false)."
+    )
 
 
 class SecretReplaced(BaseModel):
@@ -255,7 +269,8 @@ DOWNLOADS = {
     "participants.csv": (
         "getParticipantsCsv",
         "One row per registration: code, name, organization, category, email, status, then each session's "
-        "check-in time (empty if none), then name_reading, language, registered_at",
+        "check-in time (empty if none), then name_reading, language, registered_at, then one column per "
+        "registration question headed q:<code> (several choices joined with '; ', yes_no as yes/no)",
         "text/csv",
     ),
     "participants.xlsx": ("getParticipantsXlsx", "The same as participants.csv, as a workbook", "xlsx"),
@@ -334,7 +349,9 @@ def paths() -> dict[str, Any]:
                 "operationId": "register",
                 "summary": "Register one person for chosen sessions",
                 "description": (
-                    "Each session is confirmed while it has seats, else waitlisted. Unknown fields are ignored."
+                    "Each session is confirmed while it has seats, else waitlisted. Unknown fields are ignored. "
+                    "answers holds the answers to the event's questions (see the event's questions), keyed by "
+                    "code; a missing required answer or a wrong one is a 422 naming answers.<code>."
                 ),
                 "requestBody": _body(RegistrationInput),
                 "responses": {

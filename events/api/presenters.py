@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from events import clock
 from events.program.models import Event, Session
 from events.program.service import registration_open
+from events.questions.models import Question
+from events.questions.schemas import AnswerValue
 from events.registrations.models import Registration, Seat
 
 
@@ -37,7 +40,21 @@ def session_json(session: Session, timezone: str) -> dict[str, Any]:
     }
 
 
-def event_detail(event: Event) -> dict[str, Any]:
+def question_json(question: Question, session_codes: Mapping[int, str]) -> dict[str, Any]:
+    session_id = question.session_id  # type: ignore[attr-defined]
+    return {
+        "code": question.code,
+        "label": question.label,
+        "help": question.help_text,
+        "kind": str(question.kind),
+        "required": question.required,
+        "choices": list(question.choices),
+        "session": None if session_id is None else session_codes.get(session_id),
+    }
+
+
+def event_detail(event: Event, questions: Sequence[Question] = ()) -> dict[str, Any]:
+    session_codes = {session.id: session.code for session in event.sessions}
     return {
         **event_summary(event),
         "description": event.description,
@@ -46,6 +63,7 @@ def event_detail(event: Event) -> dict[str, Any]:
         "registration_closes_at": clock.isoformat(event.registration_closes_at, event.timezone),
         "categories": event.categories,
         "sessions": [session_json(session, event.timezone) for session in event.sessions],
+        "questions": [question_json(question, session_codes) for question in questions],
     }
 
 
@@ -78,6 +96,7 @@ def registration_json(
     *,
     include_email: bool,
     positions: dict[int, int] | None = None,
+    answers: Mapping[str, AnswerValue] | None = None,
 ) -> dict[str, Any]:
     positions = positions or {}
     data: dict[str, Any] = {
@@ -96,4 +115,6 @@ def registration_json(
     }
     if include_email:
         data["email"] = registration.email
+    if answers is not None:
+        data["answers"] = dict(answers)
     return data

@@ -11,6 +11,7 @@ from events.calendars import calendar as ical
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.program import service as program
+from events.questions.service import answers_by_code
 from events.registrations import listing, service
 from events.registrations.models import SeatStatus
 from events.registrations.schemas import RegistrationInput
@@ -82,8 +83,16 @@ async def list_for_staff(request: Request) -> JSONResponse:
         raise InvalidInput({"q": _("At most %(count)s characters.") % {"count": 200}})
     rows = await listing.search(event, query)
     include_email = account.role == Role.ORGANIZER
+    # Answers (dietary or health needs among them) are for organizers, like e-mail addresses.
+    answers = await answers_by_code([registration.id for registration, _seats in rows]) if include_email else None
     body = [
-        registration_json(registration, seats, event.timezone, include_email=include_email)
+        registration_json(
+            registration,
+            seats,
+            event.timezone,
+            include_email=include_email,
+            answers=None if answers is None else answers.get(registration.id, {}),
+        )
         for registration, seats in rows
     ]
     return json_response(body, private=True)

@@ -17,10 +17,28 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
+#: The days an event may fall on: any real one, and far enough from year 1 and 9999 that moving a
+#: time to UTC or to the end of its day never leaves the calendar.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(
+            _("Give a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
+        )
+    return day
+
+
+Day = Annotated[date, AfterValidator(_in_range)]
+
+
 def _aware(value: datetime) -> datetime:
     """Times must say their offset; they are kept in UTC (SQLite compares them as text)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(_("Give the time with its offset, like 2026-06-14T10:00:00+09:00."))
+    _in_range(value.date())
     return value.astimezone(UTC)
 
 
@@ -105,28 +123,35 @@ class SessionPatch(Input):
     description: str = keep(max_length=5000)
 
 
-class EventInput(Input):
+#: Slugs the staff area's own paths use (`/staff/events/new`), so no event can take them.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def _slug_free(slug: str) -> str:
+    if slug in RESERVED_SLUGS:
+        raise ValueError(_("%(slug)r is a word the staff pages use; choose another slug.") % {"slug": slug})
+    return slug
+
+
+class EventDetails(Input):
+    """An event's own fields, without its sessions: what the staff area's event form sends."""
+
     slug: str = Field(pattern=SLUG.pattern, description="Lower-case letters, digits and dashes; used in URLs.")
     title: RequiredText
     description: str = Field(default="", max_length=20000)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     timezone: TimeZoneName = "Asia/Tokyo"
     venue: OptionalText = ""
     city: OptionalText = ""
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     categories: list[Category] = Field(default_factory=list, max_length=50)
-    sessions: list[SessionInput] = Field(min_length=1, max_length=200)
 
-    @field_validator("sessions")
+    @field_validator("slug")
     @classmethod
-    def _codes_unique(cls, sessions: list[SessionInput]) -> list[SessionInput]:
-        codes = [session.code for session in sessions]
-        duplicates = sorted({code for code in codes if codes.count(code) > 1})
-        if duplicates:
-            raise ValueError(_("Session codes must differ; repeated: %(codes)s.") % {"codes": ", ".join(duplicates)})
-        return sessions
+    def _slug_not_reserved(cls, slug: str) -> str:
+        return _slug_free(slug)
 
     @field_validator("categories")
     @classmethod
@@ -153,6 +178,34 @@ class EventInput(Input):
         return closes_at
 
 
+class EventInput(EventDetails):
+    """A whole event as the API creates it: its fields and at least one session."""
+
+    sessions: list[SessionInput] = Field(min_length=1, max_length=200)
+
+    @field_validator("sessions")
+    @classmethod
+    def _codes_unique(cls, sessions: list[SessionInput]) -> list[SessionInput]:
+        codes = [session.code for session in sessions]
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise ValueError(_("Session codes must differ; repeated: %(codes)s.") % {"codes": ", ".join(duplicates)})
+        return sessions
+
+
+class EventCopy(Input):
+    """A new event made from an existing one: its new slug and title, and the day it starts."""
+
+    slug: str = Field(pattern=SLUG.pattern)
+    title: RequiredText
+    starts_on: Day
+
+    @field_validator("slug")
+    @classmethod
+    def _slug_not_reserved(cls, slug: str) -> str:
+        return _slug_free(slug)
+
+
 class EventPatch(Input):
     """Fields to change; leave a field out to keep it. Sessions are matched by code; a new code adds one.
 
@@ -161,8 +214,8 @@ class EventPatch(Input):
 
     title: RequiredText = keep()
     description: str = keep(max_length=20000)
-    starts_on: date = keep()
-    ends_on: date = keep()
+    starts_on: Day = keep()
+    ends_on: Day = keep()
     timezone: TimeZoneName = keep()
     venue: OptionalText = keep()
     city: OptionalText = keep()

@@ -5,17 +5,24 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
 
 from events import clock
+from events.checkin.models import CheckIn, GuestEntry
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
-from events.program.schemas import EventInput, EventPatch, SessionInput, SessionPatch
-from events.registrations.waitlist import fill_from_waitlist
+from events.program.schemas import EventCopy, EventDetails, EventInput, EventPatch, SessionInput, SessionPatch
+from events.questions.models import Question
+from events.registrations.models import Registration, RegistrationChange, RegistrationStatus, Seat, SeatStatus
+from events.registrations.waitlist import fill_from_waitlist, lock_sessions
+from events.staff.models import StaffAccount
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)
 
@@ -111,9 +118,11 @@ async def published_events() -> list[Event]:
     return await Event.filter(status=EventStatus.PUBLISHED).order_by("starts_on", "id")
 
 
-async def create_event(data: EventInput) -> Event:
-    """Create an event with its sessions, published at once."""
-    taken = SlugTaken(_("An event with the slug %(slug)r already exists.") % {"slug": data.slug})
+async def create_event(data: EventDetails, *, status: EventStatus = EventStatus.PUBLISHED) -> Event:
+    """Create an event with its sessions. The API's events are published at once (they come with
+    their sessions); the staff area's start as drafts and get their sessions one by one."""
+    taken = _slug_taken(data.slug)
+    sessions = data.sessions if isinstance(data, EventInput) else []
 
     async def work() -> Event:
         if await Event.exists(slug=data.slug):
@@ -121,11 +130,9 @@ async def create_event(data: EventInput) -> Event:
         event = await Event.create(
             **data.model_dump(exclude={"sessions", "categories"}),
             categories=with_default_category(list(data.categories)),
-            status=EventStatus.PUBLISHED,
+            status=status,
         )
-        await Session.bulk_create(
-            [_new_session(event, session, position) for position, session in enumerate(data.sessions)]
-        )
+        await Session.bulk_create([_new_session(event, session, position) for position, session in enumerate(sessions)])
         return event
 
     try:
@@ -133,6 +140,10 @@ async def create_event(data: EventInput) -> Event:
     except IntegrityError:
         raise taken from None
     return await get_event(event.slug, include_hidden=True)
+
+
+def _slug_taken(slug: str) -> SlugTaken:
+    return SlugTaken(_("An event with the slug %(slug)r already exists.") % {"slug": slug})
 
 
 def _new_session(event: Event, data: SessionInput, position: int) -> Session:
@@ -163,6 +174,8 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
         await event.save()
         for index, session_patch in enumerate(patch.sessions or []):
             await _apply_session_patch(event, session_patch, index)
+        if changes.get("status") == EventStatus.PUBLISHED:
+            await _check_publishable(event)
 
     await atomic(work)
     return await get_event(slug, include_hidden=True)
@@ -204,3 +217,257 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
     await session.save()
     if raised:
         await fill_from_waitlist(session.id)
+
+
+async def _check_publishable(event: Event) -> None:
+    """People register for sessions, so an event without one is not published."""
+    if not await Session.exists(event_id=event.id):
+        raise InvalidInput({"status": _("Add at least one session before publishing the event.")})
+
+
+async def _locked_event(slug: str) -> Event:
+    """The event, its row locked until the transaction ends, so changes to its sessions queue up."""
+    event = await Event.filter(slug=slug).select_for_update().first()
+    if event is None:
+        raise NotFound(_("There is no such event."))
+    return event
+
+
+async def set_status(slug: str, status: EventStatus) -> Event:
+    """Publish an event (registration opens within its window), close it (registration stops; the page
+    stays), return it to a draft, or cancel it."""
+
+    async def work() -> None:
+        event = await _locked_event(slug)
+        if status == EventStatus.PUBLISHED:
+            await _check_publishable(event)
+        event.status = status
+        await event.save(update_fields=["status", "updated_at"])
+
+    await atomic(work)
+    return await get_event(slug, include_hidden=True)
+
+
+async def add_session(slug: str, data: SessionInput) -> Session:
+    """Add a session at the end of the event's order."""
+    taken = InvalidInput({"code": _("This event already has a session with the code %(code)r.") % {"code": data.code}})
+
+    async def work() -> Session:
+        event = await _locked_event(slug)
+        if await Session.exists(event_id=event.id, code=data.code):
+            raise taken
+        last = await Session.filter(event_id=event.id).order_by("-position").first()
+        session = _new_session(event, data, 0 if last is None else last.position + 1)
+        await session.save()
+        return session
+
+    try:
+        return await atomic(work)
+    except IntegrityError:
+        raise taken from None
+
+
+async def update_session(slug: str, data: SessionInput) -> Event:
+    """Change one session through `update_event`'s rules (capacity never below the confirmed seats; a
+    raised capacity promotes waiting seats at once); problems are keyed by the session's own fields."""
+    patch = EventPatch(sessions=[SessionPatch.model_validate(data.model_dump())])
+    try:
+        return await update_event(slug, patch)
+    except InvalidInput as exc:
+        raise InvalidInput({key.removeprefix("sessions.0."): text for key, text in exc.fields.items()}) from None
+
+
+async def move_session(slug: str, code: str, direction: Literal["up", "down"]) -> None:
+    """Swap a session with its neighbour in the event's order; positions become 0, 1, 2, … on the way."""
+
+    async def work() -> None:
+        event = await _locked_event(slug)
+        sessions = await Session.filter(event_id=event.id).order_by("position", "starts_at", "id")
+        index = next((i for i, session in enumerate(sessions) if session.code == code), None)
+        if index is None:
+            raise NotFound(_("There is no session of that code."))
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(sessions):
+            sessions[index], sessions[other] = sessions[other], sessions[index]
+        for position, session in enumerate(sessions):
+            if session.position != position:
+                await Session.filter(id=session.id).update(position=position)
+
+    await atomic(work)
+
+
+@dataclass(frozen=True)
+class SeatsHeld:
+    """The people holding a seat in one session: what removing it would take from them."""
+
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def people(self) -> int:
+        return self.confirmed + self.waitlisted
+
+
+async def seats_held(session: Session) -> SeatsHeld:
+    confirmed = await Seat.filter(session_id=session.id, status=SeatStatus.CONFIRMED).count()
+    waitlisted = await Seat.filter(session_id=session.id, status=SeatStatus.WAITLISTED).count()
+    return SeatsHeld(confirmed, waitlisted)
+
+
+async def waiting_counts(event: Event) -> dict[int, int]:
+    """Waitlisted seats per session id (sessions with nobody waiting are left out)."""
+    rows = (
+        await Seat.filter(session__event_id=event.id, status=SeatStatus.WAITLISTED)
+        .group_by("session_id")
+        .annotate(waiting=Count("id"))
+        .values("session_id", "waiting")
+    )
+    return {int(row["session_id"]): int(row["waiting"]) for row in rows}
+
+
+class SessionAttended(Conflict):
+    code = "session_attended"
+
+
+async def remove_session(slug: str, code: str, *, staff: StaffAccount | None = None) -> SeatsHeld:
+    """Remove a session, cancelling the seats held in it first; returns the seats that were cancelled.
+
+    Each affected registration gets the status its remaining seats give it, as the registration
+    service decides it: no seat left means cancelled (and the e-mail address free to register
+    again). Each change is written to the registration's log. A session where someone was already
+    checked in, or a guest counted, stays: its attendance belongs in the reports.
+    """
+
+    async def work() -> SeatsHeld:
+        event = await _locked_event(slug)
+        sessions = await Session.filter(event_id=event.id)
+        session = next((session for session in sessions if session.code == code), None)
+        if session is None:
+            raise NotFound(_("There is no session of that code."))
+        # Registrations hold seats in other sessions too: lock them all, in id order, as a cancellation does.
+        await lock_sessions([other.id for other in sessions])
+        if await CheckIn.exists(session_id=session.id) or await GuestEntry.exists(session_id=session.id):
+            raise SessionAttended(
+                _("People have already been checked in to this session, so it stays in the event and its reports.")
+            )
+        if event.status == EventStatus.PUBLISHED and len(sessions) == 1:
+            raise Conflict(
+                _("This is the only session of a published event. Close the event or make it a draft first."),
+                code="last_session",
+            )
+        seats = await Seat.filter(session_id=session.id).exclude(status=SeatStatus.CANCELLED)
+        held = SeatsHeld(
+            sum(seat.status == SeatStatus.CONFIRMED for seat in seats),
+            sum(seat.status == SeatStatus.WAITLISTED for seat in seats),
+        )
+        await Seat.filter(session_id=session.id).delete()
+        await _settle_registrations(seats, staff, {"session": code})
+        await session.delete()
+        return held
+
+    return await atomic(work)
+
+
+async def _settle_registrations(removed: list[Seat], staff: StaffAccount | None, details: dict[str, str]) -> None:
+    """Give each registration that lost a seat the status its other seats give it, and log the change."""
+    # The registration service imports this module (for the registration window), so its rule for a
+    # registration's status is imported here, when first needed.
+    from events.registrations.service import overall_status
+
+    ids = [seat.registration_id for seat in removed]  # type: ignore[attr-defined]
+    kept: dict[int, list[SeatStatus]] = {registration_id: [] for registration_id in ids}
+    for seat in await Seat.filter(registration_id__in=ids):
+        kept[seat.registration_id].append(seat.status)  # type: ignore[attr-defined]
+    lost = {seat.registration_id: seat.status for seat in removed}  # type: ignore[attr-defined]
+    moved: dict[RegistrationStatus, list[int]] = {}
+    log = []
+    for registration in await Registration.filter(id__in=ids):
+        status = overall_status(kept[registration.id])
+        if status != registration.status:
+            moved.setdefault(status, []).append(registration.id)
+        change = {**details, "seat": str(lost[registration.id]), "status": [str(registration.status), str(status)]}
+        log.append(RegistrationChange(registration=registration, staff=staff, action="session_removed", details=change))
+    moment = clock.now()
+    for status, registration_ids in moved.items():
+        changes: dict[str, object] = {"status": status, "updated_at": moment}
+        if status == RegistrationStatus.CANCELLED:
+            changes.update(active_email=None, cancelled_at=moment)
+        await Registration.filter(id__in=registration_ids).update(**changes)
+    await RegistrationChange.bulk_create(log)
+
+
+async def copy_event(slug: str, data: EventCopy) -> Event:
+    """A new draft event made from an existing one, starting on `data.starts_on`: last year's workshop again.
+
+    Every date moves by the same number of days. Sessions keep their time of day in the event's
+    zone (also across a change of daylight saving time), their capacities and their order;
+    categories, the registration window and the questions come along; registrations do not.
+    """
+    source = await get_event(slug, include_hidden=True)
+    shift = data.starts_on - source.starts_on
+    zone = ZoneInfo(source.timezone)
+
+    def moved(moment: datetime) -> datetime:
+        local = clock.local(moment, source.timezone)
+        return datetime.combine(local.date() + shift, local.time(), zone).astimezone(UTC)
+
+    def moved_or_none(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moved(moment)
+
+    async def work() -> Event:
+        if await Event.exists(slug=data.slug):
+            raise _slug_taken(data.slug)
+        event = await Event.create(
+            slug=data.slug,
+            title=data.title,
+            description=source.description,
+            starts_on=source.starts_on + shift,
+            ends_on=source.ends_on + shift,
+            timezone=source.timezone,
+            venue=source.venue,
+            city=source.city,
+            registration_opens_at=moved_or_none(source.registration_opens_at),
+            registration_closes_at=moved_or_none(source.registration_closes_at),
+            categories=list(source.categories),
+            status=EventStatus.DRAFT,
+        )
+        for session in source.sessions:
+            await Session.create(
+                event=event,
+                code=session.code,
+                title=session.title,
+                description=session.description,
+                kind=session.kind,
+                starts_at=moved(session.starts_at),
+                ends_at=moved(session.ends_at),
+                location=session.location,
+                capacity=session.capacity,
+                position=session.position,
+            )
+        await _copy_questions(source, event)
+        return event
+
+    try:
+        event = await atomic(work)
+    except IntegrityError:
+        raise _slug_taken(data.slug) from None
+    return await get_event(event.slug, include_hidden=True)
+
+
+async def _copy_questions(source: Event, target: Event) -> None:
+    """The registration questions, each tied to the copy of its session."""
+    codes = {session.id: session.code for session in source.sessions}
+    copies = {session.code: session.id for session in await Session.filter(event_id=target.id)}
+    for question in await Question.filter(event_id=source.id):
+        session_id = question.session_id  # type: ignore[attr-defined]
+        await Question.create(
+            event=target,
+            code=question.code,
+            label=question.label,
+            help_text=question.help_text,
+            kind=question.kind,
+            required=question.required,
+            choices=list(question.choices),
+            session_id=None if session_id is None else copies[codes[session_id]],
+            position=question.position,
+        )

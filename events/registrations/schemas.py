@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from events.i18n import gettext as _
+from events.questions.schemas import MAX_ANSWERS, answers_schema
 from events.registrations.models import Language
 from events.validation import Input, OptionalText, RequiredText
 
@@ -34,6 +35,12 @@ class RegistrationInput(Input):
     category: str | None = Field(default=None, max_length=64)
     language: Language = Language.JA
     sessions: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=100)
+    #: Keyed by question code; checked against the event's questions by the registration service.
+    answers: Annotated[dict[str, Any], WithJsonSchema(answers_schema())] = Field(
+        default_factory=dict, max_length=MAX_ANSWERS
+    )
+    #: Whether required questions must be answered.
+    answers_required: ClassVar[bool] = True
 
     @field_validator("sessions")
     @classmethod
@@ -45,3 +52,5 @@ class WalkInInput(RegistrationInput):
     """Someone registered at the desk on the day: the e-mail address may be left out."""
 
     email: Email | Literal[""] = ""
+    #: The desk form does not ask the questions: a walk-in is not held up by a required one.
+    answers_required: ClassVar[bool] = False

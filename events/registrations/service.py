@@ -12,6 +12,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
+from events.questions import service as questions
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.schemas import RegistrationInput
@@ -58,7 +59,7 @@ def overall_status(statuses: list[SeatStatus]) -> RegistrationStatus:
 async def register(event: Event, data: RegistrationInput) -> Registered:
     """Register one person: each chosen session is confirmed while it has room, else waitlisted.
 
-    The registration and all its seats are written in one transaction, or none of them.
+    The registration, all its seats and its answers are written in one transaction, or none of them.
     """
     if not registration_open(event):
         raise RegistrationClosed(_("Registration for this event is closed."))
@@ -72,33 +73,16 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     # A walk-in registered at the desk may have no e-mail address: nothing to keep unique then.
     email_key = normalize_email(data.email) or None
     chosen = sorted(sessions.values(), key=lambda session: session.id)
+    answers = await questions.validate_answers(event, sessions, data.answers, enforce_required=data.answers_required)
 
     async def work() -> Registered:
         await lock_sessions([session.id for session in chosen])
         if email_key and await Registration.exists(event=event, active_email=email_key):
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
-        statuses = [await claim_seat(session.id) for session in chosen]
-        registration = await Registration.create(
-            event=event,
-            code=codes.new_code(),
-            secret=codes.new_secret(),
-            name=data.name,
-            name_reading=data.name_reading,
-            sort_name=sort_name(data.name, data.name_reading),
-            email=data.email,
-            active_email=email_key,
-            organization=data.organization,
-            category=category,
-            language=data.language,
-            status=overall_status(statuses),
-        )
-        await Seat.bulk_create(
-            [
-                Seat(registration=registration, session=session, status=status)
-                for session, status in zip(chosen, statuses, strict=True)
-            ]
-        )
-        return Registered(registration, list(zip(chosen, statuses, strict=True)))
+        registered = await add_registration(event, data, chosen)
+        if answers:
+            await questions.save_answers(registered.registration, answers)
+        return registered
 
     for _attempt in range(CODE_ATTEMPTS):
         try:
@@ -108,6 +92,37 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
             # same moment (the next attempt's check says so).
             continue
     raise Conflict(_("Could not register just now; please try again."), code="busy")
+
+
+async def add_registration(event: Event, data: RegistrationInput, chosen: list[Session]) -> Registered:
+    """Claim a seat in each chosen session (in id order) and write the registration with its seats.
+
+    For a transaction that already holds the sessions' locks and has checked the e-mail address;
+    an IntegrityError means the code was taken. (An import writes many people at once instead, with
+    the same rules: `events.registrations.importing`.)
+    """
+    statuses = [await claim_seat(session.id) for session in chosen]
+    registration = await Registration.create(
+        event=event,
+        code=codes.new_code(),
+        secret=codes.new_secret(),
+        name=data.name,
+        name_reading=data.name_reading,
+        sort_name=sort_name(data.name, data.name_reading),
+        email=data.email,
+        active_email=normalize_email(data.email) or None,
+        organization=data.organization,
+        category=data.category or DEFAULT_CATEGORY,
+        language=data.language,
+        status=overall_status(statuses),
+    )
+    await Seat.bulk_create(
+        [
+            Seat(registration=registration, session=session, status=status)
+            for session, status in zip(chosen, statuses, strict=True)
+        ]
+    )
+    return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
 
 async def by_secret(secret: str) -> Registration:

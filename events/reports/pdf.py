@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
 from math import ceil, floor, log10
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from babel.dates import format_interval, format_skeleton
@@ -42,6 +42,9 @@ from events.i18n import gettext as _
 from events.program.models import Event
 from events.reports.attendance import HEADINGS, Arrivals, definition
 
+if TYPE_CHECKING:
+    from events.questions.service import QuestionCounts
+
 # Binary (Flate only) page streams, as for the badges: smaller files and no time spent on ASCII85.
 rl_config.useA85 = 0
 
@@ -63,16 +66,25 @@ CATEGORY_FIGURES = ("confirmed", "waitlisted", "cancelled", "checked_in_unique")
 HEADLINE_FIGURES = ("confirmed", "waitlisted", "cancelled", "checked_in_unique", "guests")
 
 
-def render_report(event: Event, figures: dict[str, Any], arrivals: list[Arrivals], *, language: str) -> bytes:
+def render_report(
+    event: Event,
+    figures: dict[str, Any],
+    arrivals: list[Arrivals],
+    *,
+    language: str,
+    answers: Sequence[QuestionCounts] = (),
+) -> bytes:
     """A one-to-three-page PDF summary for the annual report and funders.
 
     Runs in a copy of the caller's context: the language is set for this report only, and the
     caller's own language (a request's, a test's) is left as it was.
     """
-    return contextvars.copy_context().run(_render, event, figures, arrivals, language)
+    return contextvars.copy_context().run(_render, event, figures, arrivals, language, answers)
 
 
-def _render(event: Event, figures: dict[str, Any], arrivals: list[Arrivals], language: str) -> bytes:
+def _render(
+    event: Event, figures: dict[str, Any], arrivals: list[Arrivals], language: str, answers: Sequence[QuestionCounts]
+) -> bytes:
     i18n.set_language(language)
     report = Report(event, fonts.families())
     buffer = io.BytesIO()
@@ -95,6 +107,7 @@ def _render(event: Event, figures: dict[str, Any], arrivals: list[Arrivals], lan
         *report.sessions_chart(figures["sessions"]),
         *report.arrivals(figures["sessions"], arrivals),
         *report.categories_table(figures["categories"]),
+        *report.answers_table(answers),
         *report.definitions(),
     ]
     document.build(story, canvasmaker=partial(PagedCanvas, footer=report.footer))
@@ -388,6 +401,26 @@ class Report:
         ]
         table.setStyle(TableStyle(style))
         return [self.heading(_("By category")), table, Spacer(0, 5 * mm)]
+
+    def answers_table(self, answers: Sequence[QuestionCounts]) -> list[Flowable]:
+        """Each choice and yes/no question's answers, counted: what to book interpreters, childcare and food for."""
+        if not answers:
+            return []
+        header = [
+            self.text(_("Question"), "th", bold=True),
+            self.text(_("People per answer"), "th", bold=True),
+            self.text(_("Answered"), "th-number", bold=True),
+        ]
+        rows: list[list[Any]] = [header]
+        for counts in answers:
+            summary = ", ".join(
+                f"{counts.option_label(option)} {self.number(people)}" for option, people in counts.options
+            )
+            rows.append([self.text(counts.label, "td"), self.text(summary, "td"), self.number(counts.answered)])
+        table = Table(rows, colWidths=[60 * mm, WIDTH - 80 * mm, 20 * mm], repeatRows=1)
+        style = self._table_style(len(rows)) + [("FONTNAME", (2, 1), (2, -1), self.latin)]
+        table.setStyle(TableStyle(style))
+        return [self.heading(_("Answers")), table, Spacer(0, 5 * mm)]
 
     def definitions(self) -> list[Flowable]:
         """Every heading above with the one line that says what it counts (`DEFINITIONS`)."""

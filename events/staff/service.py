@@ -6,15 +6,20 @@ import asyncio
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
 from events import clock
-from events.errors import InvalidInput
+from events.database import atomic
+from events.errors import Conflict, InvalidInput, NotFound
+from events.i18n import gettext as _
+from events.program.models import Event
 from events.registrations.schemas import Email
 from events.staff.models import ApiToken, Role, StaffAccount
+from events.staff.schemas import AccountInput
 
 TOKEN_PREFIX = "tsd_"
 _hasher = PasswordHasher()
@@ -128,3 +133,113 @@ async def revoke_token(token: str) -> bool:
     digest = _token_hash(token)
     _recent_tokens.pop(digest, None)
     return bool(await ApiToken.filter(token_hash=digest, revoked_at=None).update(revoked_at=clock.now()))
+
+
+# Organizers manage the accounts in the staff area. There is no e-mail yet, so inviting and
+# resetting hand back a one-time password for the organizer to pass on.
+
+
+class CannotRemove(Conflict):
+    code = "cannot_remove"
+
+
+@dataclass(frozen=True)
+class WithPassword:
+    """An account and the password just made for it: shown once, never stored in clear."""
+
+    account: StaffAccount
+    password: str
+
+
+async def list_accounts() -> list[StaffAccount]:
+    """Every account with its event: active ones first, organizers before door accounts, then by e-mail."""
+    accounts = await StaffAccount.all().prefetch_related("event")
+    return sorted(accounts, key=lambda account: (not account.is_active, account.role != Role.ORGANIZER, account.email))
+
+
+async def account_by_id(account_id: int) -> StaffAccount:
+    account = await StaffAccount.get_or_none(id=account_id).prefetch_related("event")
+    if account is None:
+        raise NotFound(_("There is no such staff account."))
+    return account
+
+
+async def invite(data: AccountInput) -> WithPassword:
+    """Create an account with a generated password; the e-mail of a removed account is invited afresh."""
+    email = data.email.lower()
+    event = None
+    if data.event is not None:
+        event = await Event.get_or_none(slug=data.event)
+        if event is None:
+            raise InvalidInput({"event": _("There is no event %(slug)r.") % {"slug": data.event}})
+    password = new_password()
+    password_hash = hash_password(password)  # slow on purpose: outside the transaction
+    taken = InvalidInput({"email": _("There is already an account for this e-mail address.")})
+
+    async def work() -> StaffAccount:
+        account = await StaffAccount.filter(email=email).select_for_update().first()
+        if account is None:
+            return await StaffAccount.create(
+                email=email, name=data.name, role=data.role, event=event, password_hash=password_hash
+            )
+        if account.is_active:
+            raise taken
+        account.name, account.role, account.event = data.name, data.role, event
+        account.password_hash, account.is_active = password_hash, True
+        await account.save()
+        return account
+
+    try:
+        account = await atomic(work)
+    except IntegrityError:
+        raise taken from None
+    return WithPassword(await account_by_id(account.id), password)
+
+
+async def deactivate(account_id: int, *, by: StaffAccount) -> StaffAccount:
+    """Remove an account: it cannot sign in, and its tokens stop working (in this process at once).
+
+    Nobody removes themselves, and the last active organizer who reaches every event stays: without
+    one, nobody could manage the accounts any more.
+    """
+    if account_id == by.id:
+        raise CannotRemove(_("You cannot remove your own account."))
+
+    async def work() -> StaffAccount:
+        # Lock the organizers in id order first, so two organizers removing each other at once
+        # cannot both succeed (PostgreSQL re-reads a row it waited for; SQLite writes one at a time).
+        managers = await (
+            StaffAccount.filter(role=Role.ORGANIZER, is_active=True, event_id=None).order_by("id").select_for_update()
+        )
+        account = await StaffAccount.filter(id=account_id).select_for_update().first()
+        if account is None:
+            raise NotFound(_("There is no such staff account."))
+        if account.is_active and account.id in {manager.id for manager in managers} and len(managers) == 1:
+            raise CannotRemove(
+                _("This is the last organizer who can manage every event. Invite another one before removing it.")
+            )
+        account.is_active = False
+        await account.save(update_fields=["is_active"])
+        await ApiToken.filter(staff_id=account.id, revoked_at=None).update(revoked_at=clock.now())
+        return account
+
+    account = await atomic(work)
+    _forget_tokens_of(account.id)
+    return account
+
+
+def _forget_tokens_of(account_id: int) -> None:
+    for digest, (_moment, account) in list(_recent_tokens.items()):
+        if account.id == account_id:
+            _recent_tokens.pop(digest, None)
+
+
+async def reset_password(account_id: int) -> WithPassword:
+    """Give an active account a new generated password; the old one stops working."""
+    account = await account_by_id(account_id)
+    if not account.is_active:
+        raise Conflict(_("This account has been removed. Invite the person again instead."), code="account_removed")
+    password = new_password()
+    account.password_hash = hash_password(password)
+    await account.save(update_fields=["password_hash"])
+    return WithPassword(account, password)

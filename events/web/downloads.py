@@ -14,6 +14,7 @@ from events import i18n
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.program.models import Event
+from events.questions.service import answer_counts
 from events.reports import attendance, exports, tables
 from events.web.http import NO_STORE
 
@@ -41,8 +42,11 @@ async def _build(request: Request, event: Event, name: str) -> tuple[bytes, str]
 
         figures = await attendance.attendance(event)
         arrivals = await attendance.arrivals(event)
+        answers = await answer_counts(event)
         language = i18n.current_language()
-        pdf = await to_thread.run_sync(lambda: render_report(event, figures, arrivals, language=language))
+        pdf = await to_thread.run_sync(
+            lambda: render_report(event, figures, arrivals, language=language, answers=answers)
+        )
         return pdf, "application/pdf"
     kind, _dot, form = name.partition(".")
     if kind == "attendance":

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events import i18n
+from events.api.presenters import links
 from events.calendars import Entry, calendar
 from events.errors import Conflict, InvalidInput, RateLimited
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
+from events.questions.models import Question, QuestionKind
+from events.questions.service import questions_of, validate_answers
 from events.registrations import service
 from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import waitlist_positions
@@ -23,6 +29,8 @@ from events.web.routing import route
 from events.web.templating import render
 
 FORM_FIELDS = ("name", "name_reading", "email", "organization", "category")
+#: A yes/no question's radio buttons, as the service takes the answer (anything else is refused there).
+YES_NO: dict[str, bool | None] = {"yes": True, "no": False, "": None}
 
 
 async def index(request: Request) -> Response:
@@ -37,21 +45,31 @@ def _event_page(
     errors: dict[str, str] | None = None,
     problem: str | None = None,
     status_code: int = 200,
+    *,
+    questions: Sequence[Question] = (),
 ) -> Response:
+    # A question tied to a session is asked under that session's box; the others after the person's details.
+    tied: dict[int, list[Question]] = defaultdict(list)
+    for question in questions:
+        if question.session_id is not None:  # type: ignore[attr-defined]
+            tied[question.session_id].append(question)  # type: ignore[attr-defined]
     context = {
         "event": event,
         "registration_open": program.registration_open(event),
         "window": program.registration_window(event),
-        "values": values or {"sessions": [], "category": "participant"},
+        "values": values or {"sessions": [], "category": "participant", "answers": {}},
         "errors": errors or {},
         "problem": problem,
+        "questions": [question for question in questions if question.session_id is None],  # type: ignore[attr-defined]
+        "session_questions": tied,
+        "calendar": calendar_links(base_url(request), event.slug),
     }
     return render(request, "event.html", context, status_code=status_code)
 
 
 async def event_page(request: Request) -> Response:
     event = await program.get_event(request.path_params["slug"])
-    return _event_page(request, event)
+    return _event_page(request, event, questions=await questions_of(event))
 
 
 async def register(request: Request) -> Response:
@@ -60,17 +78,29 @@ async def register(request: Request) -> Response:
     csrf.check(request, form)
     values: dict[str, Any] = {name: str(form.get(name) or "") for name in FORM_FIELDS}
     values["sessions"] = [str(code) for code in form.getlist("sessions")]
+    questions = await questions_of(event)
+    values["answers"], answers = _form_answers(form, questions)
     try:
         request.app.state.registration_limiter.hit(client_address(request))
         data = parse(
-            RegistrationInput, {**values, "language": i18n.current_language(), "category": values["category"] or None}
+            RegistrationInput,
+            {
+                **values,
+                "language": i18n.current_language(),
+                "category": values["category"] or None,
+                "answers": answers,
+            },
         )
         result = await service.register(event, data)
     except InvalidInput as exc:
+        fields = exc.fields
+        if not any(key.startswith("answers.") for key in fields):
+            # The details were wrong before the answers were looked at: say what is wrong with both at once.
+            fields = {**fields, **await _answer_errors(event, values["sessions"], answers)}
         problem = _("Please check the fields marked below.")
-        return _event_page(request, event, values, _form_errors(exc.fields), problem, status_code=422)
+        return _event_page(request, event, values, _form_errors(fields), problem, status_code=422, questions=questions)
     except (Conflict, RateLimited) as exc:
-        return _event_page(request, event, values, {}, exc.message, status_code=exc.status_code)
+        return _event_page(request, event, values, {}, exc.message, status_code=exc.status_code, questions=questions)
     target = request.url_for("manage", secret=result.registration.secret)
     response = RedirectResponse(f"{target}?registered=1", status_code=303)
     response.headers.update(NO_STORE)
@@ -78,11 +108,33 @@ async def register(request: Request) -> Response:
 
 
 def _form_errors(fields: dict[str, str]) -> dict[str, str]:
-    """Field errors keyed by form field (`sessions.0` belongs to `sessions`)."""
+    """Field errors keyed by form field (`sessions.0` belongs to `sessions`; `answers.diet` is its own field)."""
     errors: dict[str, str] = {}
     for key, message in fields.items():
-        errors.setdefault(key.split(".")[0], message)
+        errors.setdefault(key if key.startswith("answers.") else key.split(".")[0], message)
     return errors
+
+
+def _form_answers(form: FormData, questions: Sequence[Question]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The answers as typed (to show again) and as the service checks them (yes/no as true/false)."""
+    typed: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    for question in questions:
+        name = f"answers.{question.code}"
+        if question.kind == QuestionKind.SEVERAL_CHOICES:
+            typed[question.code] = answers[question.code] = [str(value) for value in form.getlist(name)]
+            continue
+        text = typed[question.code] = str(form.get(name) or "")
+        answers[question.code] = YES_NO.get(text, text) if question.kind == QuestionKind.YES_NO else text
+    return typed, answers
+
+
+async def _answer_errors(event: Event, session_codes: list[str], answers: dict[str, Any]) -> dict[str, str]:
+    try:
+        await validate_answers(event, session_codes, answers)
+    except InvalidInput as exc:
+        return exc.fields
+    return {}
 
 
 async def manage(request: Request) -> Response:
@@ -94,6 +146,7 @@ async def manage(request: Request) -> Response:
         "positions": await waitlist_positions(registration),
         "just_registered": request.query_params.get("registered") == "1",
         "just_cancelled": request.query_params.get("cancelled") == "1",
+        "calendar_url": links(base_url(request), registration)["calendar"],
     }
     response = render(request, "manage.html", context)
     response.headers.update(NO_STORE)
@@ -114,6 +167,13 @@ async def cancel(request: Request) -> Response:
     await service.cancel(registration)
     target = request.url_for("manage", secret=registration.secret)
     return RedirectResponse(f"{target}?cancelled=1", status_code=303, headers=NO_STORE)
+
+
+def calendar_links(base: str, slug: str) -> dict[str, str]:
+    """The event's feed to download once, and the same address as `webcal://`, the scheme that makes
+    calendar apps subscribe, so they fetch it again and follow changed times."""
+    feed = f"{base}/events/{slug}/calendar.ics"
+    return {"download": feed, "subscribe": "webcal://" + feed.split("://", 1)[1]}
 
 
 async def event_calendar(request: Request) -> Response:

@@ -19,6 +19,7 @@ from events.errors import Forbidden, NotFound
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event, SessionKind
+from events.questions.service import answer_counts
 from events.reports import attendance, exports, history
 from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
@@ -82,7 +83,9 @@ async def report_page(request: Request, account: StaffAccount) -> Response:
     event = await _organizer_event(request, account)
     figures = await attendance.attendance(event)
     arrivals = await attendance.arrivals(event)
-    return render(request, "staff/report.html", report_context(event, figures, arrivals))
+    context = report_context(event, figures, arrivals)
+    context["answer_counts"] = await answer_counts(event)
+    return render(request, "staff/report.html", context)
 
 
 @signed_in

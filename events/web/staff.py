@@ -1,4 +1,4 @@
-"""The staff area: signing in, the events, and each event's registrations."""
+"""The staff area: signing in, the events, and badges (an event's registrations: `events.web.registrations`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from events.errors import NotFound, RateLimited
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
-from events.registrations import listing
+from events.registrations import admin
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus
 from events.staff.auth import require_event_access, require_role, session_account, sign_in, sign_out
@@ -26,7 +26,6 @@ from events.web.http import NO_STORE, base_url, client_address
 from events.web.routing import route
 from events.web.templating import render
 
-PAGE_SIZE = 50
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -89,32 +88,6 @@ async def dashboard(request: Request, account: StaffAccount) -> Response:
     return render(request, "staff/dashboard.html", {"events": events, "account": account})
 
 
-@signed_in
-async def event_registrations(request: Request, account: StaffAccount) -> Response:
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
-    query = request.query_params.get("q", "")[:200]
-    order = request.query_params.get("sort", "reading")
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
-    total = await listing.count(event, query)
-    rows = await listing.search(event, query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, order=order)
-    context = {
-        "event": event,
-        "rows": rows,
-        "query": query,
-        "sort": order,
-        "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
-        "total": total,
-        "show_email": account.role == Role.ORGANIZER,
-        "account": account,
-    }
-    return render(request, "staff/registrations.html", context)
-
-
 def organizer_only(account: StaffAccount) -> None:
     require_role(account, Role.ORGANIZER)
 
@@ -151,7 +124,7 @@ async def replace_secret(request: Request, account: StaffAccount) -> Response:
         registration = await registrations.by_code(event, str(form.get("code") or ""))
     except NotFound as exc:
         return render(request, "staff/badges.html", {**context, "replaced": None, "problem": exc.message}, 404)
-    await registrations.replace_secret(registration)
+    await admin.replace_secret(registration, staff=account)
     replaced = {"registration": registration, "links": links(base_url(request), registration)}
     return render(request, "staff/badges.html", {**context, "replaced": replaced})
 
@@ -160,7 +133,6 @@ ROUTES = [
     route("/login", name="staff_login", get=login_form, post=login),
     route("/logout", name="staff_logout", post=logout),
     route("/", name="staff_dashboard", get=dashboard),
-    route("/events/{slug}", name="staff_event", get=event_registrations),
     route("/events/{slug}/badges", name="staff_badges", get=badges_page),
     route("/events/{slug}/badges.pdf", name="staff_badges_pdf", get=badges_pdf),
     route("/events/{slug}/replace-secret", name="staff_replace_secret", post=replace_secret),

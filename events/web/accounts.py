@@ -1,0 +1,131 @@
+"""Staff accounts in the staff area: organizers invite, remove and reset door and organizer accounts.
+
+There is no e-mail sending yet, so inviting and resetting show a one-time password on the page,
+once, for the organizer to hand to the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from events.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events.i18n import gettext as _
+from events.program.models import Event
+from events.staff import service as staff
+from events.staff.models import StaffAccount
+from events.staff.schemas import AccountInput
+from events.validation import parse
+from events.web import csrf
+from events.web.routing import route
+from events.web.staff import organizer_only, signed_in
+from events.web.templating import render
+
+FIELDS = ("email", "name", "role", "event")
+#: Sign-in times belong to no event; the network works in Japan.
+TIMEZONE = "Asia/Tokyo"
+
+
+def manager_only(account: StaffAccount) -> None:
+    """Accounts reach every event, so only an organizer who is not limited to one event manages them."""
+    organizer_only(account)
+    if account.event_id is not None:  # type: ignore[attr-defined]
+        raise Forbidden(_("Your account may not do this."))
+
+
+def _account_id(request: Request) -> int:
+    raw = str(request.path_params["id"])
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound(_("There is no such staff account."))
+    return int(raw)
+
+
+@signed_in
+async def accounts_page(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    accounts = await staff.list_accounts()
+    removed = next((a for a in accounts if str(a.id) == request.query_params.get("removed") and not a.is_active), None)
+    context = {"accounts": accounts, "account": account, "removed": removed, "timezone": TIMEZONE}
+    return render(request, "staff/accounts.html", context)
+
+
+async def _invite_page(
+    request: Request, values: dict[str, str], errors: dict[str, str] | None = None, status_code: int = 200
+) -> Response:
+    events = await Event.all().order_by("-starts_on", "-id")
+    context = {"values": values, "errors": errors or {}, "events": events}
+    return render(request, "staff/account_form.html", context, status_code)
+
+
+@signed_in
+async def invite_form(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    return await _invite_page(request, {"email": "", "name": "", "role": "door", "event": ""})
+
+
+@signed_in
+async def invite(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    form = await request.form()
+    csrf.check(request, form)
+    values = {name: str(form.get(name) or "")[:300] for name in FIELDS}
+    try:
+        invited = await staff.invite(parse(AccountInput, values))
+    except InvalidInput as exc:
+        errors: dict[str, str] = {}
+        for key, message in exc.fields.items():
+            errors.setdefault(key.split(".")[0], message)
+        return await _invite_page(request, values, errors, 422)
+    return render(request, "staff/account_password.html", {"shown": invited, "invited": True})
+
+
+def _confirm_page(request: Request, target: StaffAccount, action: str, problem: str | None = None) -> Response:
+    context: dict[str, Any] = {"target": target, "action": action, "problem": problem}
+    return render(request, "staff/account_confirm.html", context, 409 if problem else 200)
+
+
+@signed_in
+async def remove_form(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    return _confirm_page(request, await staff.account_by_id(_account_id(request)), "remove")
+
+
+@signed_in
+async def remove(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    csrf.check(request, await request.form())
+    account_id = _account_id(request)
+    try:
+        removed = await staff.deactivate(account_id, by=account)
+    except Conflict as exc:
+        return _confirm_page(request, await staff.account_by_id(account_id), "remove", exc.message)
+    target = request.url_for("staff_accounts").include_query_params(removed=removed.id)
+    return RedirectResponse(target, status_code=303)
+
+
+@signed_in
+async def password_form(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    return _confirm_page(request, await staff.account_by_id(_account_id(request)), "password")
+
+
+@signed_in
+async def reset_password(request: Request, account: StaffAccount) -> Response:
+    manager_only(account)
+    csrf.check(request, await request.form())
+    account_id = _account_id(request)
+    try:
+        shown = await staff.reset_password(account_id)
+    except Conflict as exc:
+        return _confirm_page(request, await staff.account_by_id(account_id), "password", exc.message)
+    return render(request, "staff/account_password.html", {"shown": shown, "invited": False})
+
+
+ROUTES = [
+    route("/accounts", name="staff_accounts", get=accounts_page),
+    route("/accounts/new", name="staff_account_new", get=invite_form, post=invite),
+    route("/accounts/{id}/remove", name="staff_account_remove", get=remove_form, post=remove),
+    route("/accounts/{id}/password", name="staff_account_password", get=password_form, post=reset_password),
+]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -44,6 +46,16 @@ def translations(language: str) -> gettext_module.NullTranslations:
 
 def set_language(language: str) -> None:
     _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    """Speak `code` within a block (a background job, a test), then the language before it again."""
+    token = _current.set(code if code in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def current_language() -> str:

@@ -25,7 +25,7 @@ import pytest
 from starlette.applications import Starlette
 from tortoise import connections
 
-from events import database
+from events import database, i18n
 from events.app import create_app
 from events.settings import RateLimit, Settings
 from tests import postgres
@@ -248,3 +248,10 @@ def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for tests that must run on PostgreSQL; skipped when none answers."""
     with postgres.throwaway_database() as url:
         yield url
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """For tests that match a service's message text: English rather than the default Japanese."""
+    with i18n.language("en"):
+        yield

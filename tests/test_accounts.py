@@ -108,6 +108,7 @@ async def test_an_organizer_cannot_remove_their_own_account(db: object) -> None:
     assert (await StaffAccount.get(id=boss.id)).is_active
 
 
+@pytest.mark.usefixtures("english")
 async def test_the_last_organizer_who_reaches_every_event_stays(db: object) -> None:
     event = await make_event()
     first = await organizer("first@example.org")

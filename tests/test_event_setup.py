@@ -245,6 +245,7 @@ async def test_a_session_capacity_never_goes_below_its_confirmed_seats_and_a_rai
 
 
 @pytest.mark.usefixtures("db")
+@pytest.mark.usefixtures("english")
 async def test_the_slug_new_is_kept_for_the_staff_pages() -> None:
     with pytest.raises(ValueError, match="staff pages"):
         EventDetails.model_validate({"slug": "new", "title": "x", "starts_on": "2026-01-01", "ends_on": "2026-01-01"})

@@ -199,6 +199,7 @@ def test_a_file_in_another_encoding_is_refused_with_a_clear_message(content: byt
     assert "CSV UTF-8" in refused.value.message, "the message says how to save the file instead"
 
 
+@pytest.mark.usefixtures("english")
 def test_a_file_without_a_name_column_or_an_old_excel_file_is_refused() -> None:
     with pytest.raises(UnreadableFile, match="name"):
         importing.read("x.csv", csv_bytes([["email"], ["a@example.org"]]))

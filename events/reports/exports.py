@@ -42,7 +42,7 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(" ", "minutes")  # 2026-06-14 09:12 (a wall-clock time, no zone); faster than strftime
     return defused(value)
 
 

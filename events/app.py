@@ -22,9 +22,10 @@ from events.api import openapi
 from events.api import registrations as registrations_api
 from events.api import reports as reports_api
 from events.api import tokens as tokens_api
+from events.mail.worker import MailWorker
 from events.program.service import RecentEvents
 from events.settings import Settings, from_environ
-from events.web import accounts, door, public, questions, registrations, reports, setup, staff, system
+from events.web import accounts, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import importing as importing_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
@@ -87,9 +88,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.set_threshold(*GC_THRESHOLDS)
         await database.connect(settings)
         await database.migrate(settings)
+        mail = MailWorker(settings) if settings.mail.configured else None
+        if mail is not None:
+            mail.start()
         try:
             yield
         finally:
+            if mail is not None:
+                await mail.stop()
             await database.disconnect()
 
     routes = [
@@ -108,12 +114,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *registrations.ROUTES,
                 *questions.ROUTES,
                 *importing_pages.ROUTES,
+                *mail.ROUTES,
             ],
         ),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
-        Middleware(Edge, secure=settings.secure_cookies),
+        Middleware(Edge, secure=settings.secure_cookies, base_url=settings.base_url),
         Middleware(
             PagesOnly,
             middleware=SessionMiddleware,

@@ -1,4 +1,4 @@
-"""The `tsudoi` command: serve, migrate, demo, import, staff."""
+"""The `tsudoi` command: serve, migrate, demo, import, staff, remind, mail."""
 
 from __future__ import annotations
 
@@ -280,6 +280,55 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if plan.imported or not plan.skipped else 1
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    from events import clock, links
+    from events.mail.delivery import deliver_due
+    from events.mail.reminders import queue_reminders
+
+    settings = _settings()
+    hours = settings.mail.reminder_hours if args.hours is None else args.hours
+    if settings.base_url:
+        links.set_site_url(settings.base_url)
+    elif not args.quiet:
+        print(f"warning: TSUDOI_BASE_URL is not set; links in reminders will start with {links.site_url()}.")
+
+    async def work() -> int:
+        queued = await queue_reminders(clock.now(), hours)
+        print(f"{queued} reminder(s) queued for events starting within {hours} hours.")
+        if args.send:
+            await _send_outbox(settings, deliver_due)
+        return 0
+
+    return int(asyncio.run(_with_database(settings, work)))
+
+
+async def _send_outbox(settings: Settings, deliver_due: Any) -> None:
+    if not settings.mail.configured:
+        print("No SMTP server is set up (TSUDOI_SMTP_HOST): the messages wait in the outbox.")
+        return
+    sent = retrying = failed = 0
+    while True:
+        batch = await deliver_due(settings.mail, settings.secret_key, limit=50)
+        sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
+        if batch.total:
+            print(f"  {sent} sent, {retrying} to try again later, {failed} failed", flush=True)
+        if batch.total < 50:
+            break
+    print(f"Outbox: {sent} sent, {retrying} to try again later, {failed} failed.")
+
+
+def cmd_mail_send(args: argparse.Namespace) -> int:
+    from events.mail.delivery import deliver_due
+
+    settings = _settings()
+
+    async def work() -> int:
+        await _send_outbox(settings, deliver_due)
+        return 0
+
+    return int(asyncio.run(_with_database(settings, work)))
+
+
 def _listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -290,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tsudoi",
         description="Tsudoi: registration, badges and door check-in for workshops and forums.",
         epilog="Configuration comes from the environment: DATABASE_URL, TSUDOI_SECRET_KEY, TSUDOI_BASE_URL, "
-        "TSUDOI_REGISTRATION_RATE (see README.md).",
+        "TSUDOI_REGISTRATION_RATE, TSUDOI_SMTP_HOST and the other TSUDOI_SMTP_* (see README.md).",
     )
     parser.add_argument("--version", action="version", version=f"tsudoi {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -324,6 +373,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", help="database URL for the demo (default: sqlite:///tsudoi-demo.db)")
     demo.add_argument("--no-serve", action="store_true", help="create the sample data and stop")
     demo.set_defaults(func=cmd_demo)
+
+    remind = commands.add_parser(
+        "remind",
+        help="queue reminder e-mails for events that start soon",
+        description="Queue a reminder to everyone registered for a published event whose first session starts "
+        "within the next HOURS (TSUDOI_REMINDER_HOURS, default 48). Nobody gets two; people who registered "
+        "inside that window get none. For a scheduler (cron, a systemd timer) when `tsudoi serve` does not run "
+        "its mail worker; run it every few minutes. `tsudoi serve` does the same by itself when "
+        "TSUDOI_SMTP_HOST is set.",
+    )
+    remind.add_argument("--hours", type=int, help="how long before the event (default: TSUDOI_REMINDER_HOURS or 48)")
+    remind.add_argument("--send", action="store_true", help="also deliver the outbox now (needs TSUDOI_SMTP_HOST)")
+    remind.add_argument("--quiet", action="store_true", help="no warning when TSUDOI_BASE_URL is unset")
+    remind.set_defaults(func=cmd_remind)
+
+    mail = commands.add_parser("mail", help="the e-mail outbox", description="The e-mail outbox.")
+    mail_commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
+    send = mail_commands.add_parser(
+        "send",
+        help="deliver what is due in the outbox now",
+        description="Deliver every message that is due, through the SMTP server of TSUDOI_SMTP_HOST, and say "
+        "how it went. Messages the server does not take stay queued with their back-off.",
+    )
+    send.set_defaults(func=cmd_mail_send)
 
     makemigrations = commands.add_parser(
         "makemigrations",

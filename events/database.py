@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "events.staff.models",
     "events.checkin.models",
     "events.questions.models",
+    "events.mail.models",
 ]
 MIGRATIONS_MODULE = "events.migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000

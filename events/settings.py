@@ -49,6 +49,33 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """How e-mail leaves: an SMTP server, and the sender's address.
+
+    `security` is "starttls" (upgrade a plain connection, port 587), "tls" (TLS from the first
+    byte, port 465) or "none" (a local relay). With no host the outbox keeps every message.
+    """
+
+    host: str | None = None
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+    sender: str = "Tsudoi <tsudoi@localhost>"
+    timeout_seconds: float = 20.0
+    #: A CA bundle to trust for the server's certificate (a relay with a private CA); else the system's.
+    ca_file: str | None = None
+    #: How long before an event's first session its reminder goes out.
+    reminder_hours: int = 48
+    #: Seconds between looks at the outbox when nothing woke the worker earlier.
+    poll_seconds: float = 30.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_FILE}"
     secret_key: str = ""
@@ -63,6 +90,7 @@ class Settings:
     debug: bool = False
     #: Seconds a staff sign-in lasts in the browser.
     staff_session_seconds: int = 12 * 3600
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,6 +164,7 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
     if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
         raise ConfigError(f"TSUDOI_SQLITE_SYNCHRONOUS={synchronous!r} must be FULL, NORMAL or EXTRA.")
     return Settings(
+        mail=_mail(env),
         database_url=database_url,
         secret_key=(env.get("TSUDOI_SECRET_KEY") or "").strip(),
         base_url=base_url,
@@ -145,4 +174,25 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_max=_int(env, "TSUDOI_DB_POOL_MAX", 20, minimum=1),
         sqlite_synchronous=synchronous,
         debug=(env.get("TSUDOI_DEBUG") or "").strip().lower() in {"1", "true", "yes"},
+    )
+
+
+def _mail(env: Mapping[str, str]) -> MailSettings:
+    host = (env.get("TSUDOI_SMTP_HOST") or "").strip() or None
+    security = (env.get("TSUDOI_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in {"starttls", "tls", "none"}:
+        raise ConfigError(f"TSUDOI_SMTP_SECURITY={security!r} must be starttls, tls or none.")
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    sender = (env.get("TSUDOI_MAIL_FROM") or "").strip() or "Tsudoi <tsudoi@localhost>"
+    if "@" not in sender:
+        raise ConfigError(f"TSUDOI_MAIL_FROM={sender!r} must be an address, like 'Tsudoi <forum@example.org>'.")
+    return MailSettings(
+        host=host,
+        port=_int(env, "TSUDOI_SMTP_PORT", default_port, minimum=1),
+        security=security,
+        username=(env.get("TSUDOI_SMTP_USERNAME") or "").strip() or None,
+        password=env.get("TSUDOI_SMTP_PASSWORD") or None,
+        sender=sender,
+        ca_file=(env.get("TSUDOI_SMTP_CA_FILE") or "").strip() or None,
+        reminder_hours=_int(env, "TSUDOI_REMINDER_HOURS", 48, minimum=0),
     )

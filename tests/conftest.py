@@ -12,26 +12,34 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from tortoise import connections
 
 from events import database, i18n
 from events.app import create_app
-from events.settings import RateLimit, Settings
+from events.settings import MailSettings, RateLimit, Settings
 from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
+    "outbox_message",
     "answer",
     "question",
     "registration_change",
@@ -255,3 +263,88 @@ def english() -> Iterator[None]:
     """For tests that match a service's message text: English rather than the default Japanese."""
     with i18n.language("en"):
         yield
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, in its own thread, keeping what it receives.
+
+    `refuse` holds addresses it answers 550 for; `tls` and `logins` make it offer STARTTLS and
+    require AUTH (aiosmtpd allows AUTH only after STARTTLS). It can be stopped and started again
+    on the same port, like a mail server that goes down and comes back.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        refuse: frozenset[str] = frozenset(),
+        tls: ssl.SSLContext | None = None,
+        logins: dict[str, str] | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.refuse = refuse
+        self.tls = tls
+        self.logins = logins
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._arrived = threading.Condition()
+        self._controller: Controller | None = None
+
+    # aiosmtpd's handler hooks
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        with self._arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and (self.logins or {}).get(auth_data.login.decode()) == auth_data.password.decode()
+        )
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 235 or 535 itself
+
+    def start(self) -> MailServer:
+        options: dict[str, Any] = {}
+        if self.tls is not None:
+            options.update(tls_context=self.tls, require_starttls=True)
+        if self.logins is not None:
+            options.update(authenticator=self._authenticate, auth_required=True)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def settings(self, **changes: Any) -> MailSettings:
+        """Mail settings pointing at this server, plain SMTP unless changed."""
+        values: dict[str, Any] = {"host": "127.0.0.1", "port": self.port, "security": "none"}
+        values.update(sender="Migrant Forum <forum@example.org>", timeout_seconds=5.0, **changes)
+        return MailSettings(**values)
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
+        """Block until `count` messages have arrived (for a worker delivering on its own)."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+        assert arrived, f"{count} message(s) expected at the mail server, {len(self.messages)} arrived"
+        return list(self.messages)
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer().start()
+    yield server
+    server.stop()

@@ -118,6 +118,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/import/{batch}"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/import/{batch}/confirm"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/import/{batch}/skipped.csv"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/mail"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/mail/{message_id:int}/resend"): (303, 303, 303),
 }
 
 
@@ -169,6 +171,7 @@ async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, m
             .replace("{registration_code}", registered.json()["code"])
             .replace("{session_code}", "day1")
             .replace("{session}", "day1")
+            .replace("{message_id:int}", "1")
         )
         body = {"title": "Renamed"} if method == "PATCH" else {}
         response = await client.request(method, url, json=body, headers=callers[caller])

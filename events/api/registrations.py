@@ -6,14 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events.api.presenters import links, registration_json
-from events.calendars import Entry
-from events.calendars import calendar as ical
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.program import service as program
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
-from events.registrations.models import SeatStatus
 from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import waitlist_positions
 from events.staff.auth import bearer_account, require_event_access, require_role, require_token
@@ -60,16 +57,9 @@ async def cancel(request: Request) -> JSONResponse:
 async def calendar(request: Request) -> Response:
     """The participant's own sessions: confirmed ones, and waiting ones marked tentative."""
     registration = await service.by_secret(request.path_params["secret"])
-    event = registration.event
-    seats = await service.seats_of(registration)
-    entries = [
-        Entry(seat.session, tentative=seat.status == SeatStatus.WAITLISTED)
-        for seat in seats
-        if seat.status != SeatStatus.CANCELLED
-    ]
-    url = f"{base_url(request)}/events/{event.slug}"
-    ics = ical(event, entries, event_url=url, uid_scope=registration.code, name=event.title)
-    headers = {**NO_STORE, "Content-Disposition": f'inline; filename="{event.slug}-{registration.code}.ics"'}
+    ics = await service.participant_calendar(registration, base_url(request))
+    slug = registration.event.slug
+    headers = {**NO_STORE, "Content-Disposition": f'inline; filename="{slug}-{registration.code}.ics"'}
     return Response(ics, media_type="text/calendar; charset=utf-8", headers=headers)
 
 

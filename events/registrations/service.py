@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 
 from events import clock
+from events.calendars import Entry, calendar
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
+from events.mail import outbox
+from events.mail.models import MailKind
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
 from events.questions import service as questions
@@ -82,15 +85,18 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
         registered = await add_registration(event, data, chosen)
         if answers:
             await questions.save_answers(registered.registration, answers)
+        await outbox.queue(registered.registration, MailKind.REGISTERED)
         return registered
 
     for _attempt in range(CODE_ATTEMPTS):
         try:
-            return await atomic(work)
+            registered = await atomic(work)
         except IntegrityError:
             # Either the code was taken (draw again) or the same e-mail registered at the
             # same moment (the next attempt's check says so).
             continue
+        outbox.wake()
+        return registered
     raise Conflict(_("Could not register just now; please try again."), code="busy")
 
 
@@ -160,6 +166,18 @@ async def seats_of(registration: Registration) -> list[Seat]:
     )
 
 
+async def participant_calendar(registration: Registration, base_url: str, seats: list[Seat] | None = None) -> bytes:
+    """The person's own sessions as .ics: confirmed ones, and waiting ones marked tentative."""
+    event = registration.event
+    entries = [
+        Entry(seat.session, tentative=seat.status == SeatStatus.WAITLISTED)
+        for seat in (seats if seats is not None else await seats_of(registration))
+        if seat.status != SeatStatus.CANCELLED
+    ]
+    url = f"{base_url}/events/{event.slug}"
+    return calendar(event, entries, event_url=url, uid_scope=registration.code, name=event.title)
+
+
 async def cancel(registration: Registration) -> list[int]:
     """Cancel a whole registration; each freed seat goes at once to the oldest waiting seat.
 
@@ -179,6 +197,7 @@ async def cancel(registration: Registration) -> list[int]:
         await Registration.filter(id=registration.id).update(
             status=RegistrationStatus.CANCELLED, active_email=None, cancelled_at=moment, updated_at=moment
         )
+        await outbox.queue(current, MailKind.CANCELLED)
         promoted: list[int] = []
         for seat in sorted(seats, key=lambda seat: seat.session_id):  # type: ignore[attr-defined]
             if seat.status == SeatStatus.CONFIRMED:
@@ -186,5 +205,6 @@ async def cancel(registration: Registration) -> list[int]:
         return promoted
 
     promoted = await atomic(work)
+    outbox.wake()
     await registration.refresh_from_db()
     return promoted

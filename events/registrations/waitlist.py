@@ -13,6 +13,8 @@ from tortoise.expressions import F
 
 from events import clock
 from events.database import execute, supports_row_locks
+from events.mail import outbox
+from events.mail.models import MailKind
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 
@@ -61,6 +63,7 @@ async def fill_from_waitlist(session_id: int) -> list[int]:
     await Registration.filter(id__in=promoted, status=RegistrationStatus.WAITLISTED).update(
         status=RegistrationStatus.CONFIRMED, updated_at=moment
     )
+    await outbox.queue_many(promoted, MailKind.PROMOTED, session_code=session.code)
     return promoted
 
 

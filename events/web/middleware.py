@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from events import i18n
+from events import i18n, links
 
 MAX_BODY_BYTES = 64 * 1024
 #: The one request that carries a file, with its own limit: an organizer's spreadsheet of paper
@@ -45,6 +45,15 @@ def _remembered_language(cookie_header: str) -> str | None:
     return cookie[LANGUAGE_COOKIE].value if LANGUAGE_COOKIE in cookie else None
 
 
+def _origin(scope: Scope, headers: Headers) -> str:
+    """`scheme://host[:port]` as the request was addressed (what `request.base_url` would say)."""
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    return f"{scope.get('scheme', 'http')}://{host}"
+
+
 class Edge:
     """For every HTTP request:
 
@@ -53,9 +62,12 @@ class Edge:
     - add the security headers: a strict CSP (no inline scripts), no framing, no referrer leaks.
     """
 
-    def __init__(self, app: ASGIApp, /, secure: bool = False, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, /, secure: bool = False, max_bytes: int = MAX_BODY_BYTES, base_url: str | None = None
+    ) -> None:
         self.app = app
         self.secure = secure
+        self.base_url = base_url
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,6 +86,7 @@ class Edge:
         language = i18n.pick_language(query, remembered, headers.get("accept-language"))
         i18n.set_language(language)
         scope["language"] = language
+        links.set_site_url(self.base_url or _origin(scope, headers))
         remember = query in i18n.LANGUAGES and query != remembered
 
         received = 0

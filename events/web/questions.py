@@ -11,17 +11,15 @@ from starlette.responses import RedirectResponse, Response
 
 from events.errors import InvalidInput
 from events.i18n import gettext as _
-from events.program import service as program
 from events.program.models import Event
 from events.questions import service
 from events.questions.models import Question, QuestionKind
 from events.questions.schemas import QuestionInput
-from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.validation import parse
 from events.web import csrf
 from events.web.routing import route
-from events.web.staff import organizer_only, signed_in
+from events.web.staff import organizer_event, signed_in
 from events.web.templating import render
 
 KIND_LABELS: dict[QuestionKind, Callable[[], str]] = {
@@ -37,13 +35,6 @@ NEW_QUESTION: dict[str, Any] = {
     "kind": QuestionKind.SHORT_TEXT.value,
     "required": False,
 }
-
-
-async def _organizer_event(request: Request, account: StaffAccount) -> Event:
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
-    return event
 
 
 def _kinds() -> dict[str, str]:
@@ -64,7 +55,7 @@ def _list_url(request: Request, event: Event, **query: str) -> str:
 
 @signed_in
 async def question_list(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     context = {
         "event": event,
         "questions": await service.questions_of(event),
@@ -117,13 +108,13 @@ def _field_errors(fields: dict[str, str]) -> dict[str, str]:
 
 @signed_in
 async def new_form(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     return _form_page(request, event, dict(NEW_QUESTION))
 
 
 @signed_in
 async def create(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     form = await request.form()
     csrf.check(request, form)
     values = _typed(form)
@@ -137,7 +128,7 @@ async def create(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def edit_form(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     question = await service.get_question(event, request.path_params["code"])
     sessions = await service.session_codes(event)
     values = {
@@ -154,7 +145,7 @@ async def edit_form(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def save(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     question = await service.get_question(event, request.path_params["code"])
     form = await request.form()
     csrf.check(request, form)
@@ -170,7 +161,7 @@ async def save(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def move_question(request: Request, account: StaffAccount) -> Response:
     """One place earlier or later on the form: a button per direction, no JavaScript needed."""
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     form = await request.form()
     csrf.check(request, form)
     direction = form.get("direction")
@@ -185,7 +176,7 @@ async def move_question(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def confirm_remove(request: Request, account: StaffAccount) -> Response:
     """Asks first, saying how many people's answers go with the question."""
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     question = await service.get_question(event, request.path_params["code"])
     context = {"event": event, "question": question, "answered": await service.answered_count(question)}
     return render(request, "staff/question_remove.html", context)
@@ -193,7 +184,7 @@ async def confirm_remove(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def remove(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     csrf.check(request, await request.form())
     question = await service.get_question(event, request.path_params["code"])
     await service.remove_question(event, question.code)

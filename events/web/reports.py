@@ -17,17 +17,15 @@ from starlette.responses import Response
 from events import i18n
 from events.errors import Forbidden, NotFound
 from events.i18n import gettext as _
-from events.program import service as program
 from events.program.models import Event, SessionKind
 from events.questions.service import answer_counts
 from events.reports import attendance, exports, history
-from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.web.charts import arrival_chart, session_bars
 from events.web.downloads import FILES, download, wants_bom
 from events.web.http import NO_STORE
 from events.web.routing import route
-from events.web.staff import organizer_only, signed_in
+from events.web.staff import organizer_event, organizer_only, signed_in
 from events.web.templating import render
 
 #: How a check-in was taken: its heading and the line that says what it means.
@@ -64,13 +62,6 @@ KIND_LABELS: dict[str, Callable[[], str]] = {
 }
 
 
-async def _organizer_event(request: Request, account: StaffAccount) -> Event:
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
-    return event
-
-
 def _network_organizer(account: StaffAccount) -> None:
     """The comparison shows every event: not for an account limited to one of them."""
     organizer_only(account)
@@ -80,7 +71,7 @@ def _network_organizer(account: StaffAccount) -> None:
 
 @signed_in
 async def report_page(request: Request, account: StaffAccount) -> Response:
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     figures = await attendance.attendance(event)
     arrivals = await attendance.arrivals(event)
     context = report_context(event, figures, arrivals)
@@ -94,7 +85,7 @@ async def download_file(request: Request, account: StaffAccount) -> Response:
     name = request.path_params["name"]
     if name not in FILES:
         raise NotFound(_("There is no such file."))
-    event = await _organizer_event(request, account)
+    event = await organizer_event(request, account)
     return await download(request, event, name)
 
 

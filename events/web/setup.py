@@ -26,12 +26,11 @@ from events.i18n import ngettext
 from events.program import service as program
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session, SessionKind
 from events.program.schemas import EventCopy, EventDetails, EventPatch, SessionInput
-from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.validation import field_errors
 from events.web import csrf
 from events.web.routing import route
-from events.web.staff import organizer_only, signed_in
+from events.web.staff import organizer_event, organizer_only, signed_in
 from events.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
@@ -194,13 +193,6 @@ def may_create_events(account: StaffAccount) -> None:
     organizer_only(account)
     if account.event_id is not None:  # type: ignore[attr-defined]
         raise Forbidden(_("Your account may not do this."))
-
-
-async def organizer_event(request: Request, account: StaffAccount) -> Event:
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
-    return event
 
 
 def session_of(event: Event, code: str) -> Session:

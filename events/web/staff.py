@@ -92,11 +92,17 @@ def organizer_only(account: StaffAccount) -> None:
     require_role(account, Role.ORGANIZER)
 
 
-@signed_in
-async def badges_page(request: Request, account: StaffAccount) -> Response:
+async def organizer_event(request: Request, account: StaffAccount) -> Event:
+    """The event of the path, for an organizer who may manage it (403 for anyone else)."""
     organizer_only(account)
     event = await program.get_event(request.path_params["slug"], include_hidden=True)
     require_event_access(account, event)
+    return event
+
+
+@signed_in
+async def badges_page(request: Request, account: StaffAccount) -> Response:
+    event = await organizer_event(request, account)
     confirmed = await Registration.filter(event=event, status=RegistrationStatus.CONFIRMED).count()
     context = {"event": event, "layouts": LAYOUTS, "confirmed": confirmed, "replaced": None, "problem": None}
     return render(request, "staff/badges.html", context)

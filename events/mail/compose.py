@@ -1,0 +1,116 @@
+"""An outbox row made into an e-mail: text and HTML in the participant's language, badge, calendar.
+
+Made when the message is delivered, not when it is queued, so the registration path stays one
+INSERT; the badge and the calendar attached are those of that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from events import clock, i18n
+from events.badges.service import participant_badge
+from events.i18n import gettext as _
+from events.mail.models import MailKind, OutboxMessage
+from events.registrations.models import Registration, RegistrationStatus, SeatStatus
+from events.registrations.service import participant_calendar, seats_of
+from events.registrations.waitlist import waitlist_positions
+from events.web.templating import build_environment
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    message: EmailMessage
+
+
+def mail_environment() -> Environment:
+    """The pages' environment (filters, gettext), escaping HTML only: the text part is plain text."""
+    environment = build_environment()
+    environment.autoescape = select_autoescape(enabled_extensions=("html",), default=False)
+    return environment
+
+
+_environment: Environment | None = None
+
+
+def _templates() -> Environment:
+    global _environment
+    if _environment is None:
+        _environment = mail_environment()
+    return _environment
+
+
+def subject_for(kind: MailKind, context: dict[str, Any]) -> str:
+    event = context["event"]
+    if kind == MailKind.REGISTERED:
+        return _("Your registration: %(event)s") % {"event": event.title}
+    if kind == MailKind.PROMOTED:
+        session = context["session"]
+        return _("You have a seat: %(session)s (%(event)s)") % {
+            "session": session.title if session else "",
+            "event": event.title,
+        }
+    if kind == MailKind.CANCELLED:
+        return _("Registration cancelled: %(event)s") % {"event": event.title}
+    return _("Reminder: %(event)s") % {"event": event.title}
+
+
+async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Composed:
+    """The e-mail for this outbox row (its registration and event loaded)."""
+    registration: Registration = message.registration
+    event = message.event
+    registration.event = event
+    language = str(registration.language)
+    seats = await seats_of(registration)
+    session = next((seat.session for seat in seats if seat.session.code == message.session_code), None)
+    wanted = message.kind != MailKind.CANCELLED and registration.status != RegistrationStatus.CANCELLED
+    has_badge = wanted and registration.status == RegistrationStatus.CONFIRMED
+    with i18n.language(language):
+        context = {
+            "kind": str(message.kind),
+            "lang": language,
+            "registration": registration,
+            "event": event,
+            "session": session,
+            "seats": seats,
+            "positions": await waitlist_positions(registration),
+            "has_badge": has_badge,
+            "manage_url": f"{message.base_url}/manage/{registration.secret}",
+        }
+        subject = subject_for(message.kind, context)
+        context["subject"] = subject
+        text = _templates().get_template("mail/body.txt").render(context)
+        html = _templates().get_template("mail/body.html").render(context)
+
+    email = EmailMessage()
+    email["Subject"] = subject
+    email["From"] = sender
+    email["To"] = Address(display_name=registration.name, addr_spec=message.recipient)
+    email["Date"] = format_datetime(clock.now())
+    email["Message-ID"] = make_msgid("tsudoi", domain=_domain(sender))
+    # RFC 3834: a machine wrote this; out-of-office replies should not answer it.
+    email["Auto-Submitted"] = "auto-generated"
+    email.set_content(text)
+    email.add_alternative(html, subtype="html")
+    if has_badge:
+        pdf = await participant_badge(registration, secret_key)
+        email.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"badge-{registration.code}.pdf")
+    if wanted and any(seat.status != SeatStatus.CANCELLED for seat in seats):
+        ics = await participant_calendar(registration, message.base_url, seats)
+        # As text with its charset, so mail readers decode the Japanese in it as UTF-8.
+        email.add_attachment(ics.decode(), subtype="calendar", filename=f"{event.slug}.ics")
+    # Last: set_content and each multipart step move or drop the Content-* headers set before them.
+    email["Content-Language"] = language
+    return Composed(subject, email)
+
+
+def _domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "localhost"

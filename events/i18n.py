@@ -15,14 +15,19 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("ja", "en", "ko", "tl")
+#: The staff area is in Japanese and English; Korean or Tagalog readers get English there.
+STAFF_LANGUAGES = ("ja", "en")
+STAFF_FALLBACK = "en"
 DEFAULT_LANGUAGE = "ja"
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "ko": "한국어", "tl": "Tagalog"}
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -86,6 +91,10 @@ def pick_language(query: str | None, cookie: str | None, accept_language: str | 
     return DEFAULT_LANGUAGE
 
 
+def for_staff(language: str) -> str:
+    return language if language in STAFF_LANGUAGES else STAFF_FALLBACK
+
+
 def _accepted(header: str) -> list[str]:
     weighted: list[tuple[float, int, str]] = []
     for index, part in enumerate(header.split(",")[:20]):
@@ -107,4 +116,19 @@ def _accepted(header: str) -> list[str]:
 
 
 def locale(language: str | None = None) -> Locale:
-    return Locale.parse(language or _current.get())
+    return Locale.parse(babel_locale(language))
+
+
+def babel_locale(language: str | None = None) -> str:
+    """CLDR's name for the language: Tagalog's dates and months are CLDR's Filipino (`fil`)."""
+    code = language or _current.get()
+    return "fil" if code == "tl" else code
+
+
+#: How each language writes a day: 2008年6月14日(土), 14 June 2008, 2008년 6월 14일 (토), Hunyo 14, 2008.
+DAY_PATTERNS = {"ja": "y年M月d日(E)", "en": "d MMMM y", "ko": "y년 M월 d일 (E)", "tl": "MMMM d, y"}
+
+
+def format_day(day: date, language: str | None = None) -> str:
+    code = language or _current.get()
+    return format_date(day, format=DAY_PATTERNS.get(code, "long"), locale=babel_locale(code))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
+from html import unescape
 from pathlib import Path
 
 import httpx
@@ -13,6 +15,8 @@ from babel.messages.pofile import read_po
 from starlette.applications import Starlette
 
 from events import i18n
+from events.locale.scope import public_message_ids
+from tests.conftest import csrf_token
 from tests.factories import make_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,3 +96,127 @@ async def test_the_event_page_speaks_japanese_by_default(app: Starlette, client:
     page = await client.get("/events/workshop")
 
     assert "申し込む" in page.text and "残り 5 席" in page.text and "お名前" in page.text
+
+
+PUBLIC_LANGUAGES = ("ja", "ko", "tl")
+PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*[sdrxX]")
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    """The language's translations of the public messages: msgid (singular) → msgstr (first form)."""
+    with (ROOT / f"events/locale/{language}/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    public = public_message_ids()
+    table: dict[str, str] = {}
+    for message in catalogue:
+        key = message.id if isinstance(message.id, str) else message.id[0] if message.id else ""
+        if key in public:
+            table[key] = message.string if isinstance(message.string, str) else message.string[0]
+    return table
+
+
+@pytest.mark.parametrize("language", ["ko", "tl"])
+def test_every_public_message_is_translated(language: str) -> None:
+    table = _catalogue(language)
+
+    assert set(table) == public_message_ids(), "every public message is in the catalogue"
+    untranslated = sorted(key for key, value in table.items() if not value)
+    assert untranslated == [], f"{language}: public messages with no translation"
+    for key, value in table.items():
+        assert set(PLACEHOLDER.findall(key)) <= set(PLACEHOLDER.findall(value)), f"{key!r} keeps its placeholders"
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _english_left_in(text: str, language: str) -> list[str]:
+    """Public messages whose English source shows in a page that should be in `language`."""
+    leaks = []
+    for key, value in _catalogue(language).items():
+        if value == key:
+            continue
+        pieces = [piece.strip(" .,:;") for piece in PLACEHOLDER.split(key)]
+        if any(len(piece) >= 12 and piece in text for piece in pieces):
+            leaks.append(key)
+    return leaks
+
+
+async def _public_pages(client: httpx.AsyncClient, language: str) -> dict[str, str]:
+    """Every public page a participant meets, in `language`: lists, the form, its errors, the own page."""
+    pages = {"front page": await client.get(f"/?lang={language}")}
+    form = await client.get("/events/workshop")
+    pages["event page"] = form
+    pages["form with errors"] = await client.post(
+        "/events/workshop", data={"csrf_token": csrf_token(form.text), "name": "", "email": "not an address"}
+    )
+    registered = await client.post(
+        "/events/workshop",
+        data={
+            "csrf_token": csrf_token(form.text),
+            "name": "Ana",
+            "email": f"ana-{language}@example.org",
+            "sessions": "day1",
+        },
+    )
+    assert registered.status_code == 303, registered.text
+    manage = registered.headers["location"].split("?")[0]
+    pages["own page"] = await client.get(registered.headers["location"])
+    pages["cancel page"] = await client.get(f"{manage}/cancel")
+    pages["waiting list"] = await client.get("/events/workshop")
+    browser = {"accept": "text/html"}
+    pages["not found"] = await client.get("/events/no-such-event", headers=browser)
+    pages["bad link"] = await client.get("/manage/not-a-real-secret-at-all-xxxxxxxxxxxxxxxx", headers=browser)
+    return {name: response.text for name, response in pages.items()}
+
+
+@pytest.mark.parametrize("language", PUBLIC_LANGUAGES)
+async def test_every_public_page_is_wholly_in_the_chosen_language(
+    app: Starlette, client: httpx.AsyncClient, language: str
+) -> None:
+    await make_event(capacity=1)
+
+    pages = await _public_pages(client, language)
+
+    for name, html in pages.items():
+        assert f'<html lang="{language}">' in html, f"{name} says its language"
+        assert _english_left_in(_visible_text(html), language) == [], f"{name} in {language} shows English"
+
+
+async def test_the_english_pages_show_the_english_sources(app: Starlette, client: httpx.AsyncClient) -> None:
+    await make_event(capacity=1)
+
+    pages = await _public_pages(client, "en")
+
+    assert "Your registration" in _visible_text(pages["own page"]), "the check above would see English text"
+    assert _english_left_in(_visible_text(pages["own page"]), "ko"), "and would report it for Korean"
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("ja", "2008年6月14日(土)"), ("en", "14 June 2008"), ("ko", "2008년 6월 14일 (토)"), ("tl", "Hunyo 14, 2008")],
+)
+def test_each_language_writes_a_day_its_own_way(language: str, written: str) -> None:
+    assert i18n.format_day(date(2008, 6, 14), language) == written
+
+
+async def test_a_session_time_is_written_the_participants_way(app: Starlette, client: httpx.AsyncClient) -> None:
+    event = await make_event()
+    first = event.starts_on
+
+    page = await client.get("/events/workshop?lang=ja")
+
+    weekday = "月火水木金土日"[first.weekday()]
+    assert f"{first.year}年{first.month}月{first.day}日({weekday}) 10:00" in page.text
+
+
+async def test_the_staff_area_is_in_english_for_korean_and_tagalog_readers(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    page = await client.get("/staff/login?lang=ko")
+
+    assert '<html lang="en">' in page.text, "Korean is not offered in the staff area: English is"
+    assert 'hreflang="ko"' not in page.text and 'hreflang="ja"' in page.text, "the switcher offers ja and en only"
+    public = await client.get("/", headers={"cookie": "tsudoi_lang=ko"})
+    assert '<html lang="ko">' in public.text, "the public pages stay in Korean"

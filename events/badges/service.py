@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from babel.dates import format_date
-
 from events.badges import tokens
 from events.badges.render import LAYOUTS, Badge, Layout, render
 from events.errors import Conflict, InvalidInput
+from events.i18n import format_day
 from events.i18n import gettext as _
 from events.program.models import Event, Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
@@ -35,11 +34,10 @@ def layout_named(name: str) -> Layout:
 
 
 def _dates(event: Event, language: str) -> str:
-    locale = "fil" if language == "tl" else language
-    first = format_date(event.starts_on, format="long", locale=locale)
+    first = format_day(event.starts_on, language)
     if event.ends_on == event.starts_on:
         return f"{first} · {event.city}" if event.city else first
-    last = format_date(event.ends_on, format="long", locale=locale)
+    last = format_day(event.ends_on, language)
     where = f" · {event.city}" if event.city else ""
     return f"{first} – {last}{where}"
 

@@ -19,8 +19,9 @@ def _email(value: str) -> str:
         raise ValueError(_("An e-mail address has at most 254 characters."))
     try:
         checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(_("Not a valid e-mail address: %(reason)s") % {"reason": exc}) from None
+    except EmailNotValidError:
+        # Not the library's reason: it is English only, and the participant may read Tagalog.
+        raise ValueError(_("Not a valid e-mail address. Please check it for typing mistakes.")) from None
     return checked.normalized
 
 

@@ -84,10 +84,12 @@ class Edge:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[-1]
         remembered = _remembered_language(headers.get("cookie", ""))
         language = i18n.pick_language(query, remembered, headers.get("accept-language"))
+        if scope["path"].startswith("/staff"):
+            language = i18n.for_staff(language)
         i18n.set_language(language)
         scope["language"] = language
         links.set_site_url(self.base_url or _origin(scope, headers))
-        remember = query in i18n.LANGUAGES and query != remembered
+        remember = query == language and query != remembered
 
         received = 0
         started = False

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from starlette.requests import Request
@@ -21,12 +21,18 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 def _locale() -> str:
-    language = i18n.current_language()
-    return "fil" if language == "tl" else language
+    return i18n.babel_locale()
 
 
 def date_long(day: date) -> str:
-    return format_date(day, format="full", locale=_locale())
+    """The day as the reader's language writes it: 2008年6月14日(土), 14 June 2008, Hunyo 14, 2008."""
+    return i18n.format_day(day)
+
+
+def day_time_in(moment: datetime, timezone: str) -> str:
+    """A session's start for participants: the day written out, then the time (2008年6月14日(土) 10:00)."""
+    local = clock.local(moment, timezone)
+    return f"{i18n.format_day(local.date())} {format_time(local, format='short', locale=_locale())}"
 
 
 def time_in(moment: datetime, timezone: str) -> str:
@@ -69,7 +75,9 @@ def build_environment() -> Environment:
         auto_reload=False,
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters.update(date_long=date_long, time_in=time_in, datetime_in=datetime_in, code=display_code)
+    environment.filters.update(
+        date_long=date_long, time_in=time_in, datetime_in=datetime_in, day_time_in=day_time_in, code=display_code
+    )
     environment.globals.update(
         date_range=date_range,
         url_for=url_for,
@@ -94,6 +102,7 @@ class Pages:
             "lang": i18n.current_language(),
             "csrf_token": csrf.token(request),
             "staff": request.scope.get("staff_account"),
+            "languages": i18n.STAFF_LANGUAGES if request.url.path.startswith("/staff") else i18n.LANGUAGES,
             **(context or {}),
         }
         return HTMLResponse(page.render(values), status_code=status_code)

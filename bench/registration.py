@@ -2,6 +2,12 @@
 at least 300 registrations/s with 16 concurrent clients on SQLite, p99 under 100 ms).
 
     python bench/registration.py [--clients 16] [--requests 4000] [--database-url URL]
+                                 [--smtp off|up|down|hang]
+
+`--smtp` (issue 7: a registration never waits on the mail server) gives the server an SMTP
+server: `up` is a real one (aiosmtpd, in this process) that takes every message, so the mail
+worker composes and sends each confirmation (badge PDF and calendar) during the run; `down` is
+a port where nothing listens; `hang` accepts connections and never answers, the worst case.
 
 The clients run in this process (asyncio + httpx, one keep-alive connection each) on the same
 machine as the server, so they share its cores: the figure is what the whole box does.
@@ -14,8 +20,10 @@ import asyncio
 import json
 import os
 import re
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -87,6 +95,67 @@ def run_wrk(url: str, token: str, clients: int, seconds: int) -> None:
     )
 
 
+class Blackhole:
+    """A TCP port that accepts connections and never says a word (an SMTP server that hangs)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _address = self.socket.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def stop(self) -> None:
+        self.socket.close()
+
+
+class Collector:
+    """An SMTP server that takes every message and counts them."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.received = 0
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.received += 1
+        return "250 OK"
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def mail_server(mode: str) -> tuple[dict[str, str], Collector | Blackhole | None]:
+    """The SMTP settings for the server, and what stands behind them."""
+    if mode == "off":
+        return {}, None
+    behind: Collector | Blackhole | None
+    if mode == "up":
+        behind = Collector()
+        port = behind.port
+    elif mode == "hang":
+        behind = Blackhole()
+        port = behind.port
+    else:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        behind = None
+    return {"TSUDOI_SMTP_HOST": "127.0.0.1", "TSUDOI_SMTP_PORT": str(port), "TSUDOI_SMTP_SECURITY": "none"}, behind
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
@@ -100,6 +169,9 @@ def main() -> None:
         help="load generator: python (httpx, in this process) or wrk (C, needs the wrk package; less CPU)",
     )
     parser.add_argument("--seconds", type=int, default=15, help="duration of a wrk run")
+    parser.add_argument(
+        "--smtp", choices=["off", "up", "down", "hang"], default="off", help="the mail server behind the app"
+    )
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -110,7 +182,9 @@ def main() -> None:
             "TSUDOI_REGISTRATION_RATE": "0",
             "TSUDOI_SQLITE_SYNCHRONOUS": args.synchronous,
         }
-        print(f"database: {env['DATABASE_URL'].split('@')[-1]}, synchronous={args.synchronous}")
+        smtp_env, behind = mail_server(args.smtp)
+        env.update(smtp_env)
+        print(f"database: {env['DATABASE_URL'].split('@')[-1]}, synchronous={args.synchronous}, smtp: {args.smtp}")
         token = tsudoi(
             "staff", "add", "bench@example.org", "--role", "organizer", "--token", env=env, cwd=workdir
         ).split()[-1]
@@ -122,6 +196,10 @@ def main() -> None:
                 asyncio.run(run(server.url, token, args.clients, args.requests))
         finally:
             server.stop()
+            if isinstance(behind, Collector):
+                print(f"the mail server received {behind.received} message(s) during the run")
+            if behind is not None:
+                behind.stop()
 
 
 if __name__ == "__main__":

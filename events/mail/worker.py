@@ -22,6 +22,10 @@ logger = logging.getLogger("tsudoi.mail")
 
 REMINDER_EVERY = 600.0
 BATCH = 20
+#: Rest three times as long as each message took: mail takes at most a quarter of the process's
+#: time while registrations pour in (docs/benchmarks.md: without it, registration on PostgreSQL
+#: fell from 270/s to 71/s while the worker mailed badges).
+YIELD_SHARE = 3.0
 
 
 class MailWorker:
@@ -51,21 +55,28 @@ class MailWorker:
         try:
             while not self._stopping:
                 self._wake.clear()
-                more = await self._once()
-                if not more and not self._stopping:
+                more, reachable = await self._once()
+                if not reachable:
+                    # The server is down: new messages wait for the next look instead of each
+                    # waking the worker to fail again.
+                    await asyncio.sleep(self.settings.mail.poll_seconds)
+                elif not more and not self._stopping:
                     with suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.settings.mail.poll_seconds)
         finally:
             stop_listening()
 
-    async def _once(self) -> bool:
-        """One look: reminders when due, then one batch. True when a full batch suggests more wait."""
+    async def _once(self) -> tuple[bool, bool]:
+        """One look: reminders when due, then one batch. Whether a full batch suggests more wait,
+        and whether the mail server could be reached."""
         try:
             if time.monotonic() - self._reminded_at >= REMINDER_EVERY:
                 self._reminded_at = time.monotonic()
                 await queue_reminders(clock.now(), self.settings.mail.reminder_hours)
-            delivered = await deliver_due(self.settings.mail, self.settings.secret_key, limit=BATCH)
+            delivered = await deliver_due(
+                self.settings.mail, self.settings.secret_key, limit=BATCH, yield_share=YIELD_SHARE
+            )
         except Exception:  # the database went away for a moment, say: try again at the next look
             logger.exception("the mail worker's look at the outbox failed")
-            return False
-        return delivered.total >= BATCH
+            return False, True
+        return delivered.total >= BATCH, not delivered.unreachable

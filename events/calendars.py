@@ -26,8 +26,11 @@ class Entry:
     tentative: bool = False
 
 
-def calendar(event: Event, entries: Iterable[Entry], *, event_url: str, uid_scope: str, name: str) -> bytes:
-    """An .ics with one VEVENT per entry; `uid_scope` keeps one person's UIDs apart from the feed's."""
+def calendar(
+    event: Event, entries: Iterable[Entry], *, event_url: str, uid_scope: str, name: str, language: str = ""
+) -> bytes:
+    """An .ics with one VEVENT per entry; `uid_scope` keeps one person's UIDs apart from the feed's.
+    Titles and descriptions are in `language` where the organizer wrote them so."""
     ics = Calendar()
     ics.add("prodid", PRODID)
     ics.add("version", "2.0")
@@ -44,14 +47,15 @@ def calendar(event: Event, entries: Iterable[Entry], *, event_url: str, uid_scop
         item.add("dtstamp", clock.now())
         item.add("dtstart", session.starts_at.astimezone(zone))
         item.add("dtend", session.ends_at.astimezone(zone))
-        item.add("summary", f"{session.title} · {event.title}")
+        item.add("summary", f"{session.text('title', language)} · {event.text('title', language)}")
         item.add("sequence", session.sequence)
         location = ", ".join(part for part in (session.location, event.venue, event.city) if part)
         if location:
             item.add("location", location)
         item.add("url", event_url)
-        if session.description:
-            item.add("description", session.description)
+        description = session.text("description", language)
+        if description:
+            item.add("description", description)
         item.add("status", "TENTATIVE" if entry.tentative else "CONFIRMED")
         ics.add_component(item)
     ics.add_missing_timezones()

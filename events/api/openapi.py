@@ -41,6 +41,11 @@ class EventSummary(BaseModel):
     registration_open: bool
 
 
+class Wording(BaseModel):
+    title: str | None = None
+    description: str | None = None
+
+
 class SessionOut(BaseModel):
     code: str
     title: str
@@ -51,6 +56,9 @@ class SessionOut(BaseModel):
     capacity: int | None = Field(description="null when unlimited")
     confirmed: int
     remaining: int | None = Field(description="null when unlimited")
+    translations: dict[str, Wording] = Field(
+        description="(extension) Title and description in other languages, by language code"
+    )
 
 
 class Category(BaseModel):
@@ -70,6 +78,12 @@ class QuestionOut(BaseModel):
 
 class EventOut(EventSummary):
     description: str
+    language: Literal["ja", "en", "ko", "tl"] = Field(
+        description="(extension) The language title and description are in"
+    )
+    translations: dict[str, Wording] = Field(
+        description="(extension) Title and description in other languages, by language code"
+    )
     status: Literal["draft", "published", "closed", "cancelled"]
     registration_opens_at: str | None
     registration_closes_at: str | None

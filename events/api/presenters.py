@@ -37,6 +37,7 @@ def session_json(session: Session, timezone: str) -> dict[str, Any]:
         "capacity": session.capacity,
         "confirmed": session.confirmed_count,
         "remaining": session.remaining,
+        "translations": session.translations or {},
     }
 
 
@@ -58,6 +59,8 @@ def event_detail(event: Event, questions: Sequence[Question] = ()) -> dict[str, 
     return {
         **event_summary(event),
         "description": event.description,
+        "language": event.language,
+        "translations": event.translations or {},
         "status": str(event.status),
         "registration_opens_at": clock.isoformat(event.registration_opens_at, event.timezone),
         "registration_closes_at": clock.isoformat(event.registration_closes_at, event.timezone),

@@ -48,18 +48,20 @@ def _templates() -> Environment:
 
 
 def subject_for(kind: MailKind, context: dict[str, Any]) -> str:
-    event = context["event"]
+    """The subject in the current language, with the event's title in it where the organizer wrote one."""
+    language = i18n.current_language()
+    event = context["event"].text("title", language)
     if kind == MailKind.REGISTERED:
-        return _("Your registration: %(event)s") % {"event": event.title}
+        return _("Your registration: %(event)s") % {"event": event}
     if kind == MailKind.PROMOTED:
         session = context["session"]
         return _("You have a seat: %(session)s (%(event)s)") % {
-            "session": session.title if session else "",
-            "event": event.title,
+            "session": session.text("title", language) if session else "",
+            "event": event,
         }
     if kind == MailKind.CANCELLED:
-        return _("Registration cancelled: %(event)s") % {"event": event.title}
-    return _("Reminder: %(event)s") % {"event": event.title}
+        return _("Registration cancelled: %(event)s") % {"event": event}
+    return _("Reminder: %(event)s") % {"event": event}
 
 
 async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Composed:

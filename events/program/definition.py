@@ -99,6 +99,8 @@ async def export(slug: str) -> dict[str, Any]:
         "slug": event.slug,
         "title": event.title,
         "description": event.description,
+        "language": event.language,
+        "translations": event.translations or {},
         "status": str(event.status),
         "starts_on": event.starts_on,
         "ends_on": event.ends_on,
@@ -118,6 +120,7 @@ async def export(slug: str) -> dict[str, Any]:
                 "ends_at": local(session.ends_at),
                 "location": session.location,
                 "capacity": session.capacity,
+                "translations": session.translations or {},
             }
             for session in sessions
         ],

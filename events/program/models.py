@@ -27,6 +27,11 @@ class SessionKind(StrEnum):
     OTHER = "other"
 
 
+def worded(translations: dict[str, dict[str, str]] | None, field: str, language: str) -> str | None:
+    """The organizer's `field` in `language`, or None when they gave none."""
+    return ((translations or {}).get(language) or {}).get(field) or None
+
+
 class Event(Model):
     """A workshop, forum, symposium or lecture series, held over one or more days in one time zone.
 
@@ -47,6 +52,10 @@ class Event(Model):
     registration_closes_at = fields.DatetimeField(null=True)
     categories: list[dict[str, str]] = fields.JSONField(default=list)
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.PUBLISHED)
+    #: The language `title` and `description` are written in: what a page falls back to.
+    language = fields.CharField(max_length=2, default="ja", db_default="ja")
+    #: The title and description in other languages: `{"en": {"title": …, "description": …}, …}`.
+    translations: dict[str, dict[str, str]] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -62,6 +71,14 @@ class Event(Model):
     @property
     def category_codes(self) -> list[str]:
         return [category["code"] for category in self.categories]
+
+    def text(self, field: str, language: str) -> str:
+        """`title` or `description` in `language` when the organizer wrote it so, else as written."""
+        return worded(self.translations, field, language) or str(getattr(self, field))
+
+    def text_language(self, field: str, language: str) -> str:
+        """The language `text(field, language)` is actually in (for the page's `lang` attribute)."""
+        return language if worded(self.translations, field, language) else self.language
 
     def category_label(self, code: str) -> str:
         for category in self.categories:
@@ -94,6 +111,8 @@ class Session(Model):
     position = fields.IntField(default=0)
     #: Raised whenever the time, place or title changes, so calendars replace their copy (RFC 5545 SEQUENCE).
     sequence = fields.IntField(default=0, db_default=0)
+    #: The title and description in other languages than the event's own, as for `Event.translations`.
+    translations: dict[str, dict[str, str]] | None = fields.JSONField(null=True)
 
     class Meta:
         table = "session"
@@ -102,6 +121,9 @@ class Session(Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def text(self, field: str, language: str) -> str:
+        return worded(self.translations, field, language) or str(getattr(self, field))
 
     @property
     def remaining(self) -> int | None:

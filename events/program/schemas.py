@@ -7,10 +7,19 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from events.i18n import gettext as _
 from events.program.models import SessionKind
+from events.registrations.models import Language
 from events.validation import Input, OptionalText, RequiredText
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -78,6 +87,27 @@ def _category(value: Any) -> dict[str, str]:
 Category = Annotated[dict[str, str], BeforeValidator(_category)]
 
 
+class Wording(Input):
+    """The title and description in one more language; either may be left empty."""
+
+    title: OptionalText = ""
+    description: str = Field(default="", max_length=20000)
+
+
+def _plain_translations(value: dict[Language, Wording]) -> dict[str, dict[str, str]]:
+    """Stored as plain JSON, without the languages and fields left empty."""
+    plain = {str(language): wording.model_dump(exclude_defaults=True) for language, wording in value.items()}
+    return {language: texts for language, texts in plain.items() if texts}
+
+
+#: Checked as languages and wordings, kept (and dumped) as the plain JSON stored.
+Translations = Annotated[
+    dict[Language, Wording],
+    AfterValidator(_plain_translations),
+    PlainSerializer(lambda value: value, return_type=dict[str, dict[str, str]]),
+]
+
+
 def keep(**constraints: Any) -> Any:
     """A PATCH field: left out means "keep what is there"; `null` is refused unless the type allows it."""
     return Field(default=None, json_schema_extra=_without_default, **constraints)
@@ -96,6 +126,7 @@ class SessionInput(Input):
     location: OptionalText = ""
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str = Field(default="", max_length=5000)
+    translations: Translations = Field(default_factory=dict, description="Title and description in other languages.")
 
     @field_validator("ends_at")
     @classmethod
@@ -121,6 +152,7 @@ class SessionPatch(Input):
     location: OptionalText = keep()
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str = keep(max_length=5000)
+    translations: Translations = keep()
 
 
 #: Slugs the staff area's own paths use (`/staff/events/new`), so no event can take them.
@@ -147,6 +179,8 @@ class EventDetails(Input):
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     categories: list[Category] = Field(default_factory=list, max_length=50)
+    language: Language = Field(default=Language.JA, description="The language title and description are written in.")
+    translations: Translations = Field(default_factory=dict, description="Title and description in other languages.")
 
     @field_validator("slug")
     @classmethod
@@ -222,5 +256,7 @@ class EventPatch(Input):
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
     categories: list[Category] = keep(max_length=50)
+    language: Language = keep()
+    translations: Translations = keep()
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)

@@ -193,7 +193,7 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
         data = SessionInput.model_validate({"code": patch.code, **{k: v for k, v in changes.items() if v is not None}})
         await _new_session(event, data, position).save()
         return
-    for name in ("title", "kind", "starts_at", "ends_at", "location", "description"):
+    for name in ("title", "kind", "starts_at", "ends_at", "location", "description", "translations"):
         if changes.get(name) is not None and changes[name] != getattr(session, name):
             if name in ("title", "starts_at", "ends_at", "location"):
                 session.sequence += 1
@@ -430,6 +430,14 @@ async def copy_event(slug: str, data: EventCopy) -> Event:
             registration_closes_at=moved_or_none(source.registration_closes_at),
             categories=list(source.categories),
             status=EventStatus.DRAFT,
+            language=source.language,
+            # The new title is the organizer's own, in the event's language: the old one's
+            # translations would name last year's event.
+            translations={
+                code: {"description": texts["description"]}
+                for code, texts in (source.translations or {}).items()
+                if texts.get("description")
+            },
         )
         for session in source.sessions:
             await Session.create(
@@ -443,6 +451,7 @@ async def copy_event(slug: str, data: EventCopy) -> Event:
                 location=session.location,
                 capacity=session.capacity,
                 position=session.position,
+                translations=session.translations,
             )
         await _copy_questions(source, event)
         return event

@@ -175,7 +175,9 @@ async def participant_calendar(registration: Registration, base_url: str, seats:
         if seat.status != SeatStatus.CANCELLED
     ]
     url = f"{base_url}/events/{event.slug}"
-    return calendar(event, entries, event_url=url, uid_scope=registration.code, name=event.title)
+    language = str(registration.language)
+    title = event.text("title", language)
+    return calendar(event, entries, event_url=url, uid_scope=registration.code, name=title, language=language)
 
 
 async def cancel(registration: Registration) -> list[int]:

@@ -180,9 +180,10 @@ async def event_calendar(request: Request) -> Response:
     """The event's feed: every session, for a calendar app to subscribe to."""
     event = await program.get_event(request.path_params["slug"])
     url = f"{base_url(request)}/events/{event.slug}"
-    ics = calendar(
-        event, [Entry(session) for session in event.sessions], event_url=url, uid_scope="feed", name=event.title
-    )
+    language = i18n.current_language()
+    entries = [Entry(session) for session in event.sessions]
+    title = event.text("title", language)
+    ics = calendar(event, entries, event_url=url, uid_scope="feed", name=title, language=language)
     headers = {"Content-Disposition": f'inline; filename="{event.slug}.ics"'}
     return Response(ics, media_type="text/calendar; charset=utf-8", headers=headers)
 

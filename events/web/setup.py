@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events import clock
+from events import clock, i18n
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.i18n import ngettext
@@ -137,6 +137,13 @@ class FormReading:
         self.values["categories"] = rows
         self.data["categories"] = [{"code": row["code"], "label": row["label"] or row["code"]} for row in rows]
 
+    def translations(self) -> None:
+        """Title and description in each language: fields `translations.<language>.<title|description>`."""
+        table: dict[str, dict[str, str]] = {}
+        for language in i18n.LANGUAGES:
+            table[language] = {field: self.raw(f"translations.{language}.{field}") for field in WORDED}
+        self.data["translations"] = table
+
     def validate(self, model: type[M], data: dict[str, Any] | None = None) -> M | None:
         """The model, or None with the problems added to `errors` (a reading problem wins over the schema's)."""
         try:
@@ -239,8 +246,26 @@ def done_message(request: Request) -> str | None:
 # The event form.
 
 
+WORDED = ("title", "description")
+
+
+def translation_values(translations: dict[str, dict[str, str]] | None) -> dict[str, str]:
+    """The translations as the form's fields."""
+    return {
+        f"translations.{language}.{field}": text
+        for language, texts in (translations or {}).items()
+        for field, text in texts.items()
+    }
+
+
+def language_labels() -> dict[str, str]:
+    return dict(i18n.LANGUAGE_NAMES)
+
+
 def event_values(event: Event) -> dict[str, Any]:
     return {
+        **translation_values(event.translations),
+        "language": event.language,
         "slug": event.slug,
         "title": event.title,
         "description": event.description,
@@ -264,6 +289,9 @@ def read_event(form: FormData, slug: str | None) -> FormReading:
     else:
         reading.data["slug"] = slug
     reading.text("title", "description", "venue", "city")
+    if language := reading.raw("language").strip():
+        reading.data["language"] = language
+    reading.translations()
     reading.day("starts_on")
     reading.day("ends_on")
     zone = reading.data["timezone"] = reading.raw("timezone").strip()
@@ -292,6 +320,7 @@ async def event_page(
         "time_zones": time_zones(),
         "statuses": status_labels(),
         "kinds": kind_labels(),
+        "content_languages": language_labels(),
         "waiting": await program.waiting_counts(event) if event is not None else {},
     }
     return render(request, "staff/event_form.html", context, status_code)
@@ -405,6 +434,7 @@ async def copy(request: Request, account: StaffAccount) -> Response:
 
 def session_values(session: Session, timezone: str) -> dict[str, Any]:
     return {
+        **translation_values(session.translations),
         "code": session.code,
         "title": session.title,
         "kind": str(session.kind),
@@ -432,6 +462,7 @@ def read_session(form: FormData, event: Event, code: str | None) -> FormReading:
     reading = FormReading(form)
     reading.data["code"] = reading.raw("code").strip() if code is None else code
     reading.text("title", "kind", "location", "description")
+    reading.translations()
     reading.moment("starts_at", event.timezone)
     reading.moment("ends_at", event.timezone)
     reading.capacity("capacity")
@@ -452,6 +483,7 @@ async def session_page(
         "values": values,
         "errors": errors or {},
         "kinds": kind_labels(),
+        "content_languages": language_labels(),
         "held": await program.seats_held(session) if session is not None else None,
     }
     return render(request, "staff/session_form.html", context, status_code)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from events import clock, i18n
+from events.program.models import Event, Session
 from events.registrations.codes import display_code
 from events.web import csrf
 
@@ -59,6 +60,12 @@ def date_range(starts_on: date, ends_on: date) -> str:
     return f"{date_long(starts_on)} – {date_long(ends_on)}"
 
 
+def translated(item: Event | Session, field: str) -> str:
+    """An event's or session's `title` or `description` in the reader's language, when the
+    organizer wrote one, else as written."""
+    return item.text(field, i18n.current_language())
+
+
 @pass_context
 def url_for(context: Context, name: str, /, **path_params: Any) -> str:
     request: Request = context["request"]
@@ -76,7 +83,12 @@ def build_environment() -> Environment:
     )
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.filters.update(
-        date_long=date_long, time_in=time_in, datetime_in=datetime_in, day_time_in=day_time_in, code=display_code
+        date_long=date_long,
+        time_in=time_in,
+        datetime_in=datetime_in,
+        day_time_in=day_time_in,
+        code=display_code,
+        tr=translated,
     )
     environment.globals.update(
         date_range=date_range,

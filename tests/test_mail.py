@@ -374,3 +374,21 @@ async def test_tsudoi_remind_send_queues_and_delivers_reminders(
     (message,) = mail_server.messages
     assert str(message["Subject"]) == "Reminder: 全国ワークショップ"
     assert f"https://forum.example.org/manage/{early.registration.secret}" in message.get_body(("plain",)).get_content()
+
+
+async def test_a_persons_page_lists_their_email_with_the_servers_answer(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    refusing = MailServer(refuse=frozenset({"person1@example.org"})).start()
+    try:
+        event = await make_event()
+        result = await make_registration(event, 1)
+        await deliver_due(refusing.settings(), SECRET)
+    finally:
+        refusing.stop()
+    await sign_in(client)
+
+    page = await client.get(f"/staff/events/workshop/registrations/{result.registration.code}")
+
+    assert page.status_code == 200
+    assert 'class="mail-of-person"' in page.text and "550 5.1.1 No such user here" in page.text

@@ -18,6 +18,7 @@ from events.api.presenters import links
 from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
+from events.mail.models import OutboxMessage
 from events.program import service as program
 from events.program.models import Event
 from events.registrations import admin, listing
@@ -28,6 +29,7 @@ from events.staff.auth import require_event_access
 from events.staff.models import Role, StaffAccount
 from events.validation import parse
 from events.web import csrf
+from events.web import mail as mail_pages
 from events.web.http import base_url
 from events.web.routing import route
 from events.web.staff import organizer_only, signed_in
@@ -183,6 +185,9 @@ async def _detail(
         "checkins": checkins,
         "answers": await admin.answers_of(registration),
         "changes": [describe(change, event) for change in await admin.changes_of(registration)],
+        "mail": await OutboxMessage.filter(registration_id=registration.id).order_by("created_at", "id"),
+        "mail_kinds": {kind.value: label() for kind, label in mail_pages.KIND_LABELS.items()},
+        "mail_statuses": {state.value: label() for state, label in mail_pages.STATUS_LABELS.items()},
         "categories": categories,
         "status_labels": status_labels(),
         "values": _values(registration),

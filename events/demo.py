@@ -38,6 +38,10 @@ SAMPLE_PEOPLE = [
 ]
 
 
+#: Maria reads Tagalog, Minji Korean, João English: their e-mails come in those languages.
+LANGUAGES_OF_SAMPLE = {3: Language.TL, 4: Language.KO, 6: Language.EN}
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), ZoneInfo(TIMEZONE))
 
@@ -48,10 +52,24 @@ def workshop(first_day: date) -> EventInput:
         {
             "slug": DEMO_SLUG,
             "title": f"移住者と連帯する全国ワークショップ {first_day.year}",
-            "description": (
-                "全国の移住者支援団体が集まる二日間のワークショップです。\n"
-                "A two-day national workshop of groups that support migrants in Japan."
-            ),
+            "description": "全国の移住者支援団体が集まる二日間のワークショップです。",
+            "language": "ja",
+            "translations": {
+                "en": {
+                    "title": f"National Workshop in Solidarity with Migrants {first_day.year}",
+                    "description": "A two-day national workshop of groups that support migrants in Japan.",
+                },
+                "ko": {
+                    "title": f"이주민과 연대하는 전국 워크숍 {first_day.year}",
+                    "description": "일본 각지의 이주민 지원 단체가 모이는 이틀간의 워크숍입니다.",
+                },
+                "tl": {
+                    "title": f"Pambansang Workshop para sa Pakikiisa sa mga Migrante {first_day.year}",
+                    "description": (
+                        "Dalawang-araw na pambansang workshop ng mga grupong tumutulong sa mga migrante sa Japan."
+                    ),
+                },
+            },
             "starts_on": first_day,
             "ends_on": second_day,
             "timezone": TIMEZONE,
@@ -61,7 +79,12 @@ def workshop(first_day: date) -> EventInput:
             "sessions": [
                 {
                     "code": "day1",
-                    "title": "1日目 全体会・分科会 / Day 1",
+                    "title": "1日目 全体会・分科会",
+                    "translations": {
+                        "en": {"title": "Day 1: plenary and workshops"},
+                        "ko": {"title": "1일차: 전체회의·분과회"},
+                        "tl": {"title": "Unang araw: plenaryo at mga workshop"},
+                    },
                     "kind": "day",
                     "starts_at": _at(first_day, 10),
                     "ends_at": _at(first_day, 17),
@@ -70,7 +93,12 @@ def workshop(first_day: date) -> EventInput:
                 },
                 {
                     "code": "lecture",
-                    "title": "記念講演 / Evening lecture",
+                    "title": "記念講演",
+                    "translations": {
+                        "en": {"title": "Evening lecture"},
+                        "ko": {"title": "기념 강연"},
+                        "tl": {"title": "Panggabing lektyur"},
+                    },
                     "kind": "lecture",
                     "starts_at": _at(first_day, 17, 30),
                     "ends_at": _at(first_day, 19),
@@ -79,7 +107,12 @@ def workshop(first_day: date) -> EventInput:
                 },
                 {
                     "code": "reception",
-                    "title": "交流会 / Reception",
+                    "title": "交流会",
+                    "translations": {
+                        "en": {"title": "Reception"},
+                        "ko": {"title": "교류회"},
+                        "tl": {"title": "Salu-salo"},
+                    },
                     "kind": "reception",
                     "starts_at": _at(first_day, 19, 15),
                     "ends_at": _at(first_day, 21),
@@ -88,7 +121,12 @@ def workshop(first_day: date) -> EventInput:
                 },
                 {
                     "code": "day2",
-                    "title": "2日目 分科会・まとめ / Day 2",
+                    "title": "2日目 分科会・まとめ",
+                    "translations": {
+                        "en": {"title": "Day 2: workshops and closing"},
+                        "ko": {"title": "2일차: 분과회·정리"},
+                        "tl": {"title": "Ikalawang araw: mga workshop at pagtatapos"},
+                    },
                     "kind": "day",
                     "starts_at": _at(second_day, 9, 30),
                     "ends_at": _at(second_day, 15),
@@ -113,7 +151,7 @@ async def create_demo(today: date | None = None) -> tuple[Event, str]:
                 email=f"demo{number}@example.org",
                 organization=organization,
                 category=category,
-                language=Language.JA,
+                language=LANGUAGES_OF_SAMPLE.get(number, Language.JA),
                 sessions=sessions,
             )
             try:

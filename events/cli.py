@@ -1,4 +1,4 @@
-"""The `tsudoi` command: serve, migrate, demo, import, staff, remind, mail."""
+"""The `tsudoi` command: serve, migrate, demo, import, staff, remind, mail, purge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from events import __version__, database
@@ -329,6 +330,47 @@ def cmd_mail_send(args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_database(settings, work)))
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from events.program.models import Event
+    from events.registrations import privacy
+
+    settings = _settings()
+
+    async def work() -> int:
+        if args.event:
+            event = await Event.get_or_none(slug=args.event)
+            if event is None:
+                print(f"There is no event {args.event!r}.", file=sys.stderr)
+                return 2
+            if event.purge_on > date.today() and not args.now:
+                print(
+                    f"{event.slug}: personal data is kept until {event.purge_on - timedelta(days=1)}; "
+                    "add --now to erase it today.",
+                    file=sys.stderr,
+                )
+                return 1
+            events = [event]
+        else:
+            events = await privacy.events_due(date.today())
+        if not events:
+            print("No event's retention has run out: nothing to erase.")
+            return 0
+        for event in events:
+            if args.dry_run:
+                print(
+                    f"would erase the participants of {event.slug} "
+                    f"(ended {event.ends_on}, kept {event.retention_days} days)"
+                )
+                continue
+            erased = await privacy.purge_event(event)
+            print(f"{event.slug}: {erased} participant(s) erased; counts and reports are kept.")
+        return 0
+
+    return int(asyncio.run(_with_database(settings, work)))
+
+
 def _listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -387,6 +429,18 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("--send", action="store_true", help="also deliver the outbox now (needs TSUDOI_SMTP_HOST)")
     remind.add_argument("--quiet", action="store_true", help="no warning when TSUDOI_BASE_URL is unset")
     remind.set_defaults(func=cmd_remind)
+
+    purge = commands.add_parser(
+        "purge",
+        help="erase personal data of events whose retention has run out",
+        description="Erase the participants' names, e-mail addresses, organizations and written answers of every "
+        "event whose retention (set per event, 180 days after its last day by default) has run out. Every count, "
+        "check-in and report figure stays. Run it daily from a scheduler.",
+    )
+    purge.add_argument("--event", metavar="SLUG", help="only this event")
+    purge.add_argument("--now", action="store_true", help="with --event: erase today, before its retention ends")
+    purge.add_argument("--dry-run", action="store_true", help="say what would be erased, erase nothing")
+    purge.set_defaults(func=cmd_purge)
 
     mail = commands.add_parser("mail", help="the e-mail outbox", description="The e-mail outbox.")
     mail_commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)

@@ -138,10 +138,20 @@ def _is_retryable(exc: BaseException) -> bool:
 
 async def atomic(work: Callable[[], Awaitable[T]]) -> T:
     """Run `work` in one transaction; run it again on a deadlock, serialization failure or lock timeout."""
+
+    async def in_one_transaction() -> T:
+        async with in_transaction():
+            return await work()
+
+    return await retried(in_one_transaction)
+
+
+async def retried(work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` (a transaction, or one statement that is atomic on its own) again when the
+    database aborted it to settle a race: a deadlock, a serialization failure, a lock timeout."""
     for attempt in range(RETRIES):
         try:
-            async with in_transaction():
-                return await work()
+            return await work()
         except Exception as exc:
             if not _is_retryable(exc):
                 raise

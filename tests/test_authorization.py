@@ -53,6 +53,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/manage/{secret}"): (200, 200, 200),
     ("GET", "/manage/{secret}/cancel"): (200, 200, 200),
     ("POST", "/manage/{secret}/cancel"): (403, 403, 403),
+    ("GET", "/manage/{secret}/erase"): (200, 200, 200),
+    ("POST", "/manage/{secret}/erase"): (403, 403, 403),
+    ("GET", "/erased"): (200, 200, 200),
     ("GET", "/staff/login"): (200, 200, 200),
     ("POST", "/staff/login"): (403, 403, 403),
     ("POST", "/staff/logout"): (403, 403, 403),
@@ -119,6 +122,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/import/{batch}/confirm"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/import/{batch}/skipped.csv"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/mail"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/registrations/{code}/data.json"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/registrations/{code}/erase"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/mail/{message_id:int}/resend"): (303, 303, 303),
 }
 

@@ -28,7 +28,7 @@ from tortoise.exceptions import IntegrityError
 from events import clock
 from events.badges import tokens
 from events.checkin.models import CheckIn, Result, ScanLog, Source
-from events.database import atomic, execute, fetch
+from events.database import atomic, execute, fetch, retried
 from events.program.models import Event, Session
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
@@ -329,7 +329,12 @@ async def _write_postgres(args: WriteArgs) -> ScanAnswer:
         return answer
     now = clock.now()
     values = [person.id, session.id, args.moment, now, args.device, str(args.source), args.staff_id]
-    rows = await fetch(COUNT_IN_AND_LOG, [*values, str(SeatStatus.CONFIRMED), args.event.id, args.scan_id])
+    # A cancellation holds the session's lock and wants the registration's key lock, which this
+    # statement's foreign-key checks hold in the other order: PostgreSQL aborts one side as a
+    # deadlock, and the statement, atomic on its own, is simply run again.
+    rows = await retried(
+        lambda: fetch(COUNT_IN_AND_LOG, [*values, str(SeatStatus.CONFIRMED), args.event.id, args.scan_id])
+    )
     if not rows:
         return await atomic(lambda: _write(args))
     row = rows[0]

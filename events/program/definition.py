@@ -101,6 +101,7 @@ async def export(slug: str) -> dict[str, Any]:
         "description": event.description,
         "language": event.language,
         "translations": event.translations or {},
+        "retention_days": event.retention_days,
         "status": str(event.status),
         "starts_on": event.starts_on,
         "ends_on": event.ends_on,

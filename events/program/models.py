@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 from tortoise import fields
@@ -56,6 +57,10 @@ class Event(Model):
     language = fields.CharField(max_length=2, default="ja", db_default="ja")
     #: The title and description in other languages: `{"en": {"title": …, "description": …}, …}`.
     translations: dict[str, dict[str, str]] | None = fields.JSONField(null=True)
+    #: Days after the last day that the personal data of participants is kept (then `tsudoi purge` erases it).
+    retention_days = fields.IntField(default=180, db_default=180)
+    #: When the personal data of its participants was erased (their counts stay).
+    purged_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -79,6 +84,11 @@ class Event(Model):
     def text_language(self, field: str, language: str) -> str:
         """The language `text(field, language)` is actually in (for the page's `lang` attribute)."""
         return language if worded(self.translations, field, language) else self.language
+
+    @property
+    def purge_on(self) -> date:
+        """The first day on which `tsudoi purge` erases this event's personal data."""
+        return self.ends_on + timedelta(days=self.retention_days)
 
     def category_label(self, code: str) -> str:
         for category in self.categories:

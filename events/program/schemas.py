@@ -180,6 +180,9 @@ class EventDetails(Input):
     registration_closes_at: AwareDatetime | None = None
     categories: list[Category] = Field(default_factory=list, max_length=50)
     language: Language = Field(default=Language.JA, description="The language title and description are written in.")
+    retention_days: int = Field(
+        default=180, ge=0, le=3650, description="Days after the last day that participants' personal data is kept."
+    )
     translations: Translations = Field(default_factory=dict, description="Title and description in other languages.")
 
     @field_validator("slug")
@@ -258,5 +261,6 @@ class EventPatch(Input):
     categories: list[Category] = keep(max_length=50)
     language: Language = keep()
     translations: Translations = keep()
+    retention_days: int = keep(ge=0, le=3650)
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)

@@ -431,6 +431,7 @@ async def copy_event(slug: str, data: EventCopy) -> Event:
             categories=list(source.categories),
             status=EventStatus.DRAFT,
             language=source.language,
+            retention_days=source.retention_days,
             # The new title is the organizer's own, in the event's language: the old one's
             # translations would name last year's event.
             translations={

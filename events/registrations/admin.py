@@ -276,6 +276,8 @@ async def restore(registration: Registration, *, staff: StaffAccount | None) -> 
         current = await Registration.filter(id=registration.id).select_for_update().get()
         if current.status != RegistrationStatus.CANCELLED:
             raise Conflict(_("Only a cancelled registration can be restored."), code="not_cancelled")
+        if current.erased_at is not None:
+            raise Conflict(_("This person's data was erased; they can register again."), code="erased")
         if not seats:
             raise Conflict(_("This registration holds no session to restore."), code="no_seat")
         email_key = normalize_email(current.email) or None

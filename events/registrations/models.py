@@ -61,6 +61,9 @@ class Registration(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     cancelled_at = fields.DatetimeField(null=True)
+    #: When the data of the person was erased (at their request, or when the retention of the event ended): name,
+    #: address, organization and free-text answers are gone; seats and check-ins still count.
+    erased_at = fields.DatetimeField(null=True)
 
     seats: fields.ReverseRelation[Seat]
 

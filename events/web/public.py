@@ -19,7 +19,7 @@ from events.program import service as program
 from events.program.models import Event
 from events.questions.models import Question, QuestionKind
 from events.questions.service import questions_of, validate_answers
-from events.registrations import service
+from events.registrations import privacy, service
 from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import waitlist_positions
 from events.validation import parse
@@ -169,6 +169,27 @@ async def cancel(request: Request) -> Response:
     return RedirectResponse(f"{target}?cancelled=1", status_code=303, headers=NO_STORE)
 
 
+async def confirm_erase(request: Request) -> Response:
+    registration = await service.by_secret(request.path_params["secret"])
+    context = {"registration": registration, "event": registration.event}
+    response = render(request, "erase.html", context)
+    response.headers.update(NO_STORE)
+    return response
+
+
+async def erase(request: Request) -> Response:
+    """The participant's own erasure: seats given up, personal data gone, this link dead."""
+    registration = await service.by_secret(request.path_params["secret"])
+    csrf.check(request, await request.form())
+    await privacy.erase_own(registration)
+    request.app.state.recent_events.forget(registration.event.slug)
+    return RedirectResponse(request.url_for("erased"), status_code=303, headers=NO_STORE)
+
+
+async def erased(request: Request) -> Response:
+    return render(request, "erased.html")
+
+
 def calendar_links(base: str, slug: str) -> dict[str, str]:
     """The event's feed to download once, and the same address as `webcal://`, the scheme that makes
     calendar apps subscribe, so they fetch it again and follow changed times."""
@@ -194,4 +215,6 @@ ROUTES = [
     route("/events/{slug}/calendar.ics", name="event_calendar", get=event_calendar),
     route("/manage/{secret}", name="manage", get=manage),
     route("/manage/{secret}/cancel", name="cancel", get=confirm_cancel, post=cancel),
+    route("/manage/{secret}/erase", name="erase", get=confirm_erase, post=erase),
+    route("/erased", name="erased", get=erased),
 ]

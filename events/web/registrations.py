@@ -7,6 +7,7 @@ show pages.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from events.i18n import gettext as _
 from events.mail.models import OutboxMessage
 from events.program import service as program
 from events.program.models import Event
-from events.registrations import admin, listing
+from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationChange, SeatStatus
 from events.registrations.waitlist import waitlist_positions
@@ -195,6 +196,7 @@ async def _detail(
         "problem": None,
         "seat_problem": {},
         "cancel_problem": None,
+        "erase_problem": None,
         "done": _done_message(request.query_params.get("done", "")),
         "replaced": None,
         **extra,
@@ -209,6 +211,7 @@ def _done_message(done: str) -> str | None:
         admin.Action.SEAT_MOVED: lambda: _("The seat was moved."),
         admin.Action.CANCELLED: lambda: _("The registration was cancelled. Freed seats went to the waiting list."),
         admin.Action.RESTORED: lambda: _("The registration was restored. See each session's seat below."),
+        "erased": lambda: _("This person's data was erased. Their seats and check-ins still count, without a name."),
     }
     message = messages.get(done)
     return message() if message else None
@@ -312,12 +315,42 @@ async def replace_secret(request: Request, account: StaffAccount) -> Response:
     return await _detail(request, event, registration, replaced=links(base_url(request), registration))
 
 
+@signed_in
+async def personal_data(request: Request, account: StaffAccount) -> Response:
+    """Everything kept about one person, as a JSON file: for their right of access."""
+    event, registration = await _person(request, account)
+    registration.event = event
+    data = await privacy.personal_data(registration)
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{event.slug}-{registration.code}-personal-data.json"',
+        "Cache-Control": "no-store",
+    }
+    return Response(body, media_type="application/json; charset=utf-8", headers=headers)
+
+
+@signed_in
+async def erase(request: Request, account: StaffAccount) -> Response:
+    """Erase one person's data at their request (the organizer ticks a box to confirm)."""
+    organizer_only(account)
+    form = await _checked_form(request)
+    event, registration = await _person(request, account)
+    if form.get("confirm") != "yes":
+        problem = _("Tick the box to confirm the erasure.")
+        return await _detail(request, event, registration, 422, erase_problem=problem)
+    await privacy.erase_own(registration)
+    request.app.state.recent_events.forget(event.slug)
+    return _back(request, event, registration, "erased")
+
+
 ROUTES = [
     route("/events/{slug}", name="staff_event", get=registration_list),
     route("/events/{slug}/registrations/{code}", name="staff_registration", get=show, post=edit),
     route("/events/{slug}/registrations/{code}/seats/{session}", name="staff_registration_seat", post=move_seat),
     route("/events/{slug}/registrations/{code}/cancel", name="staff_registration_cancel", post=cancel),
     route("/events/{slug}/registrations/{code}/restore", name="staff_registration_restore", post=restore),
+    route("/events/{slug}/registrations/{code}/data.json", name="staff_registration_data", get=personal_data),
+    route("/events/{slug}/registrations/{code}/erase", name="staff_registration_erase", post=erase),
     route(
         "/events/{slug}/registrations/{code}/replace-secret",
         name="staff_registration_replace_secret",

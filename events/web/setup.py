@@ -137,6 +137,16 @@ class FormReading:
         self.values["categories"] = rows
         self.data["categories"] = [{"code": row["code"], "label": row["label"] or row["code"]} for row in rows]
 
+    def whole_number(self, name: str) -> None:
+        """A count of days or the like; left out when empty, so the schema's default applies."""
+        value = self.raw(name).strip()
+        if not value:
+            return
+        try:
+            self.data[name] = int(value)
+        except ValueError:
+            self.errors[name] = _("Enter a whole number.")
+
     def translations(self) -> None:
         """Title and description in each language: fields `translations.<language>.<title|description>`."""
         table: dict[str, dict[str, str]] = {}
@@ -266,6 +276,7 @@ def event_values(event: Event) -> dict[str, Any]:
     return {
         **translation_values(event.translations),
         "language": event.language,
+        "retention_days": str(event.retention_days),
         "slug": event.slug,
         "title": event.title,
         "description": event.description,
@@ -292,6 +303,7 @@ def read_event(form: FormData, slug: str | None) -> FormReading:
     if language := reading.raw("language").strip():
         reading.data["language"] = language
     reading.translations()
+    reading.whole_number("retention_days")
     reading.day("starts_on")
     reading.day("ends_on")
     zone = reading.data["timezone"] = reading.raw("timezone").strip()

@@ -1,4 +1,4 @@
-"""The `tsudoi` command: serve, migrate, demo, import, staff, remind, mail, purge."""
+"""The `tsudoi` command: serve, migrate, demo, import, staff, remind, mail, purge, backup, restore."""
 
 from __future__ import annotations
 
@@ -371,6 +371,50 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_database(settings, work)))
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from events.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        size = backup(settings, Path(args.file))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Backed up {_where(settings)} to {args.file} ({size:,} bytes).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from events.backup import BackupError, restore
+
+    settings = _settings()
+    if not args.yes:
+        print(
+            f"This replaces everything in {_where(settings)} with {args.file}. Stop `tsudoi serve` first, "
+            "then run it again with --yes.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        kept = restore(settings, Path(args.file))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Restored {_where(settings)} from {args.file}.")
+    if kept is not None:
+        print(f"What it replaced is kept in {kept}.")
+    return 0
+
+
+def _where(settings: Settings) -> str:
+    """The database, named without its password."""
+    return str(settings.sqlite_path) if settings.is_sqlite else settings.database_url.rsplit("@", 1)[-1]
+
+
 def _listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
@@ -441,6 +485,26 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--now", action="store_true", help="with --event: erase today, before its retention ends")
     purge.add_argument("--dry-run", action="store_true", help="say what would be erased, erase nothing")
     purge.set_defaults(func=cmd_purge)
+
+    backup = commands.add_parser(
+        "backup",
+        help="copy the whole database to a file, while the app serves",
+        description="Copy the whole database to FILE: SQLite with its online backup API, PostgreSQL with "
+        "pg_dump (custom format; needs PostgreSQL's client tools). Safe while `tsudoi serve` runs.",
+    )
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore",
+        help="replace the database with a backup",
+        description="Replace everything in the database with the backup in FILE (made by `tsudoi backup`). "
+        "An SQLite database's old contents are kept beside it; a PostgreSQL restore is one transaction. "
+        "Stop `tsudoi serve` first.",
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.add_argument("--yes", action="store_true", help="really replace the database's contents")
+    restore.set_defaults(func=cmd_restore)
 
     mail = commands.add_parser("mail", help="the e-mail outbox", description="The e-mail outbox.")
     mail_commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)

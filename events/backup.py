@@ -1,0 +1,118 @@
+"""Backups: a whole database to one file and back, while the app keeps serving.
+
+SQLite uses its online backup API (a consistent copy even while the server writes); PostgreSQL
+uses `pg_dump`'s custom format and `pg_restore`, which must be installed beside `tsudoi` and of
+the server's major version or newer. A restore first keeps a copy of what it replaces (SQLite)
+or runs in one transaction (PostgreSQL), so a failed restore leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from events.settings import Settings
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+PG_DUMP_HEADER = b"PGDMP"
+
+
+class BackupError(Exception):
+    """Says what went wrong in words for the person at the command line."""
+
+
+def backup(settings: Settings, target: Path) -> int:
+    """Write the whole database to `target`; returns its size in bytes."""
+    target = target.resolve()
+    if target.exists() and target.is_dir():
+        raise BackupError(f"{target} is a folder; name a file to write the backup to.")
+    partial = target.with_name(target.name + ".partial")
+    if settings.is_sqlite:
+        _sqlite_backup(_sqlite_file(settings), partial)
+    else:
+        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial)], settings)
+    partial.replace(target)  # only a complete backup takes the name
+    return target.stat().st_size
+
+
+def restore(settings: Settings, source: Path) -> Path | None:
+    """Replace the database's contents with the backup in `source`.
+
+    Returns where the replaced SQLite database was kept (None for PostgreSQL, whose restore is one
+    transaction). Refuses a file that is not a backup of this kind of database.
+    """
+    if not source.is_file():
+        raise BackupError(f"There is no file {source}.")
+    head = source.open("rb").read(16)
+    if settings.is_sqlite:
+        if not head.startswith(SQLITE_HEADER):
+            raise BackupError(f"{source} is not an SQLite backup (this database is SQLite).")
+        database = _sqlite_file(settings)
+        kept = database.with_name(f"{database.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+        if database.exists():
+            _sqlite_backup(database, kept)
+        _sqlite_backup(source, database)
+        return kept if database.exists() and kept.exists() else None
+    if not head.startswith(PG_DUMP_HEADER):
+        raise BackupError(f"{source} is not a PostgreSQL backup made by `tsudoi backup` (pg_dump's custom format).")
+    _run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            str(source),
+        ],
+        settings,
+    )
+    return None
+
+
+def _sqlite_file(settings: Settings) -> Path:
+    path = settings.sqlite_path
+    if path is None:
+        raise BackupError("An in-memory database has nothing to back up.")
+    return path
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
+    """Copy with SQLite's online backup API: consistent even while another process writes."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    copy = sqlite3.connect(target)
+    try:
+        origin.backup(copy, pages=1024)
+    finally:
+        copy.close()
+        origin.close()
+
+
+def _run(command: list[str], settings: Settings) -> None:
+    """Run a PostgreSQL client tool against the configured database (password through the environment)."""
+    if shutil.which(command[0]) is None:
+        raise BackupError(f"{command[0]} is not installed; install PostgreSQL's client tools (e.g. postgresql-client).")
+    url = urlsplit(settings.database_url)
+    env = {**os.environ}
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    connection = [
+        "--host",
+        url.hostname or "localhost",
+        "--port",
+        str(url.port or 5432),
+        "--username",
+        url.username or "postgres",
+    ]
+    name = url.path.lstrip("/")
+    target = ["--dbname", name]
+    result = subprocess.run([*command[:1], *connection, *target, *command[1:]], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {result.stderr.strip() or result.stdout.strip()}")

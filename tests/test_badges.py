@@ -319,3 +319,19 @@ async def test_a_badge_from_another_event_identifies_nobody(
     key = app.state.settings.secret_key
     assert await identify(await get_event("symposium"), scanned, key) is not None
     assert await identify(await get_event("workshop"), scanned, key) is None
+
+
+async def test_a_reprint_asked_for_with_something_that_is_no_code_is_refused_clearly(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
+    """Found by the API fuzzing: a long non-code in `codes` was a 500."""
+    await client.post("/api/v1/events", json=event_data(), headers=auth(organizer))
+
+    response = await client.get(
+        "/api/v1/events/workshop/badges.pdf",
+        params={"codes": "ABCD-2345, j3嶒\x14¤rÔ-far-too-long"},
+        headers=auth(organizer),
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid" and "codes" in response.json()["fields"]

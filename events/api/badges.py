@@ -41,12 +41,22 @@ async def event_badges(request: Request) -> Response:
     return await batch_response(request, event)
 
 
+def _codes(text: str) -> list[str] | None:
+    """The registration codes asked for (comma- or space-separated, as typed); None for all."""
+    typed = text.replace(",", " ").split()
+    codes = [normalize_code(code) for code in typed]
+    wrong = [code for code, normal in zip(typed, codes, strict=True) if normal is None]
+    if wrong:
+        shown = ", ".join(code[:20] for code in wrong[:5])
+        raise InvalidInput({"codes": _("Not a registration code: %(codes)s") % {"codes": shown}})
+    return [code for code in codes if code] or None
+
+
 async def batch_response(request: Request, event: Event) -> Response:
     """The batch PDF for the query's layout, session, sort and start (shared with the staff pages)."""
     params = request.query_params
     layout = service.layout_named(params.get("layout", "a4-8up"))
-    typed = params.get("codes", "").replace(",", " ").split()
-    codes = [normalize_code(code) or code for code in typed] or None
+    codes = _codes(params.get("codes", ""))
     path, _count = await service.batch_badges(
         event,
         settings_of(request).secret_key,

@@ -41,11 +41,13 @@ def tsudoi(*args: str, env: dict[str, str], cwd: Path) -> str:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], cwd: Path, port: int = 8765, profile: str | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], cwd: Path, port: int = 8765, profile: str | None = None, workers: int = 1
+    ) -> None:
         """Start `tsudoi serve`; with `profile`, under py-spy, writing a flame graph (.svg) or stacks (.txt) on stop."""
         self.url = f"http://127.0.0.1:{port}"
         self.log = (cwd / "server.log").open("wb")
-        command = [sys.executable, "-m", "events.cli", "serve", "--port", str(port)]
+        command = [sys.executable, "-m", "events.cli", "serve", "--port", str(port), "--workers", str(workers)]
         if profile:
             form = "raw" if profile.endswith(".txt") else "flamegraph"
             command = ["py-spy", "record", "--rate", "250", "--format", form, "-o", profile, "--", *command]

@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--load", choices=["wrk", "python"], default="wrk")
     parser.add_argument("--synchronous", default="FULL", help="TSUDOI_SQLITE_SYNCHRONOUS for the server")
     parser.add_argument("--profile", metavar="SVG", help="run the server under py-spy and write a flame graph")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only)")
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -108,7 +109,7 @@ def main() -> None:
         token = tsudoi("staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir).split()[
             -1
         ]
-        server = Server(env, workdir, profile=args.profile)
+        server = Server(env, workdir, profile=args.profile, workers=args.workers)
         try:
             if args.load == "wrk":
                 run_wrk(server.url, token, codes_file, args.clients, args.seconds)

@@ -191,7 +191,9 @@ def free_port() -> int:
 class LiveServer:
     """`tsudoi serve` in a subprocess on 127.0.0.1, for tests that need real connections and processes."""
 
-    def __init__(self, database_url: str, workdir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, workdir: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "server.log"
@@ -204,7 +206,7 @@ class LiveServer:
         }
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "events.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "events.cli", "serve", "--port", str(self.port), *args],
             cwd=workdir,
             env=environment,
             stdout=self._log,
@@ -226,12 +228,14 @@ class LiveServer:
         raise RuntimeError(f"the server did not become ready:\n{self.log_path.read_text()}")
 
     def stop(self) -> str:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Stop the server (if it still runs) and return its log."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self._log.close()
         return self.log_path.read_text(errors="replace")
 
@@ -241,14 +245,13 @@ def live_server_factory(tmp_path: Path) -> Iterator[type[LiveServer]]:
     servers: list[LiveServer] = []
 
     class Factory(LiveServer):
-        def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
-            super().__init__(database_url, tmp_path, env)
+        def __init__(self, database_url: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
+            super().__init__(database_url, tmp_path, env, args)
             servers.append(self)
 
     yield Factory
     for server in servers:
-        if server.process.poll() is None:
-            server.stop()
+        server.stop()
 
 
 @pytest.fixture

@@ -141,3 +141,37 @@ async def test_door_scans_at_once_count_each_person_once_on_postgresql(
 
     assert_counted_once(same, many)
     assert "Traceback" not in server.stop()
+
+
+async def workers_answering(url: str, tries: int = 40) -> set[int]:
+    """The worker processes that answer fresh connections (each request on a new connection)."""
+    pids = set()
+    for _ in range(tries):
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            pids.add((await client.get("/healthz")).json()["worker"])
+    return pids
+
+
+async def test_two_workers_on_postgresql_keep_capacity_and_count_each_scan_once(
+    postgres_url: str, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(postgres_url, tmp_path)
+    server = live_server_factory(postgres_url, args=("--workers", "2"))
+    assert len(await workers_answering(server.url)) == 2, "connections are spread over both workers"
+
+    answers, event, people = await burst(server.url, token)
+    assert_exactly_ten_confirmed(answers, event, people)
+    assert "Traceback" not in server.stop()
+
+
+async def test_two_workers_on_postgresql_count_thirty_scans_of_one_badge_once(
+    postgres_url: str, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(postgres_url, tmp_path)
+    server = live_server_factory(postgres_url, args=("--workers", "2"))
+    assert len(await workers_answering(server.url)) == 2, "connections are spread over both workers"
+
+    same, many = await scan_burst(server.url, token)
+
+    assert_counted_once(same, many)
+    assert "Traceback" not in server.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -11,7 +13,8 @@ from events.web.routing import route
 
 
 async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+    """The process is up; `worker` says which of several worker processes answered."""
+    return JSONResponse({"status": "ok", "worker": os.getpid()})
 
 
 async def readyz(request: Request) -> JSONResponse:

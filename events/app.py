@@ -24,12 +24,12 @@ from events.api import reports as reports_api
 from events.api import tokens as tokens_api
 from events.mail.worker import MailWorker
 from events.program.service import RecentEvents
+from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
 from events.web import accounts, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import importing as importing_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
-from events.web.ratelimit import RateLimiter
 from events.web.routing import route
 from events.web.templating import Pages
 
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.pages = Pages()
-    app.state.registration_limiter = RateLimiter(settings.registration_rate)
-    app.state.login_limiter = RateLimiter(settings.login_rate)
+    app.state.registration_limiter = rate_limiter("registration", settings.registration_rate, settings)
+    app.state.login_limiter = rate_limiter("login", settings.login_rate, settings)
     app.state.recent_events = RecentEvents()
     return app

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "events.checkin.models",
     "events.questions.models",
     "events.mail.models",
+    "events.ratelimit",
 ]
 MIGRATIONS_MODULE = "events.migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000

@@ -40,6 +40,7 @@ from tests import postgres
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
     "outbox_message",
+    "rate_limit_window",
     "answer",
     "question",
     "registration_change",

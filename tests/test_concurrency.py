@@ -175,3 +175,25 @@ async def test_two_workers_on_postgresql_count_thirty_scans_of_one_badge_once(
 
     assert_counted_once(same, many)
     assert "Traceback" not in server.stop()
+
+
+async def test_the_registration_limit_is_one_limit_across_two_workers(
+    postgres_url: str, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(postgres_url, tmp_path)
+    server = live_server_factory(postgres_url, env={"TSUDOI_REGISTRATION_RATE": "5/hour"}, args=("--workers", "2"))
+    assert len(await workers_answering(server.url)) == 2, "connections are spread over both workers"
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as admin:
+        created = await admin.post(
+            "/api/v1/events", json=event_data(capacity=None), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert created.status_code == 201
+
+    answers = []
+    for n in range(12):
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:  # a new connection each time
+            body = {"name": f"Person {n}", "email": f"p{n}@example.org", "sessions": ["day1"]}
+            answers.append((await client.post("/api/v1/events/workshop/registrations", json=body)).status_code)
+
+    assert answers.count(201) == 5 and answers.count(429) == 7, f"five in an hour, whichever worker: {answers}"
+    assert "Traceback" not in server.stop()

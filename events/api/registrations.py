@@ -23,7 +23,7 @@ async def register(request: Request) -> JSONResponse:
     event = await request.app.state.recent_events.get(request.path_params["slug"])
     account = await bearer_account(request)
     if account is None:
-        request.app.state.registration_limiter.hit(client_address(request))
+        await request.app.state.registration_limiter.hit(client_address(request))
     data = parse(RegistrationInput, await read_json(request))
     result = await service.register(event, data)
     registration = result.registration

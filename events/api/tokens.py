@@ -22,7 +22,7 @@ class TokenRequest(Input):
 
 async def create_token(request: Request) -> JSONResponse:
     data = parse(TokenRequest, await read_json(request))
-    request.app.state.login_limiter.hit(client_address(request))
+    await request.app.state.login_limiter.hit(client_address(request))
     account = await service.authenticate_password(data.email, data.password)
     if account is None:
         raise Unauthenticated(_("Wrong e-mail address or password."))

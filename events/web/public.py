@@ -81,7 +81,7 @@ async def register(request: Request) -> Response:
     questions = await questions_of(event)
     values["answers"], answers = _form_answers(form, questions)
     try:
-        request.app.state.registration_limiter.hit(client_address(request))
+        await request.app.state.registration_limiter.hit(client_address(request))
         data = parse(
             RegistrationInput,
             {

@@ -62,7 +62,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")[:1000]
     target = _safe_next(str(form.get("next") or ""))
     try:
-        request.app.state.login_limiter.hit(client_address(request))
+        await request.app.state.login_limiter.hit(client_address(request))
     except RateLimited as exc:
         context = {"next": target, "email": email, "problem": exc.message}
         return render(request, "staff/login.html", context, status_code=429)

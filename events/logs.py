@@ -1,37 +1,109 @@
-"""Logging: the access log never shows a capability secret or a token."""
+"""Logging: a request id on every line, JSON when asked, and never a secret, a name or an address.
+
+The access log never shows a capability secret or a token (paths and queries are redacted), and
+the client's address is cut to its network (`203.0.113.7` → `203.0.0.0/16`): enough to see a
+flood from one place, not enough to name a participant. `TSUDOI_LOG_FORMAT=json` writes one JSON
+object a line for a log collector; the default is uvicorn's plain text.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
 import re
+import secrets
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 # Path segments after these prefixes are secrets (the participant's links).
 _SECRET_PATH = re.compile(r"(/(?:manage|api/v1/registrations)/)[^/?\s\"]+")
 _QUERY_SECRET = re.compile(r"((?:token|secret|scan|code)=)[^&\s\"]+", re.IGNORECASE)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+_request_id: ContextVar[str] = ContextVar("tsudoi_request_id", default="-")
 
 
 def redact(text: str) -> str:
     return _QUERY_SECRET.sub(r"\1[redacted]", _SECRET_PATH.sub(r"\1[redacted]", text))
 
 
+def network_of(client: str) -> str:
+    """`203.0.113.7:51234` → `203.0.0.0/16`; an IPv6 address to its /32; anything else unchanged."""
+    if client.startswith("[") and "]" in client:
+        host = client[1 : client.index("]")]  # [IPv6]:port
+    else:
+        host = client.rsplit(":", 1)[0] if client.count(":") == 1 else client
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return client
+    prefix = 16 if address.version == 4 else 32
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def new_request_id(offered: str | None) -> str:
+    """The id a proxy sent (`X-Request-ID`) when it is a sane token, else a fresh one."""
+    if offered and _REQUEST_ID.match(offered):
+        return offered
+    return secrets.token_hex(8)
+
+
+def set_request_id(value: str) -> None:
+    _request_id.set(value)
+
+
+def request_id() -> str:
+    return _request_id.get()
+
+
 class RedactSecrets(logging.Filter):
-    """Rewrites uvicorn's access-log arguments (client, method, path, version, status)."""
+    """Rewrites uvicorn's access-log arguments (client, method, path, version, status) and tags
+    every record with the request id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get()
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+            arguments = [redact(arg) if isinstance(arg, str) else arg for arg in record.args]
+            if record.name == "uvicorn.access" and arguments and isinstance(arguments[0], str):
+                arguments[0] = network_of(arguments[0])
+            record.args = tuple(arguments)
         elif isinstance(record.msg, str):
             record.msg = redact(record.msg)
         return True
 
 
-def uvicorn_log_config() -> dict[str, Any]:
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, request id, message (and the access fields)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, _version, status = record.args
+            entry.update(client=client, method=method, path=path, status=status)
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def uvicorn_log_config(form: str = "text") -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = {**LOGGING_CONFIG}
     config["filters"] = {"redact": {"()": "events.logs.RedactSecrets"}}
     config["handlers"] = {name: {**handler} for name, handler in LOGGING_CONFIG["handlers"].items()}
-    config["handlers"]["access"]["filters"] = ["redact"]
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    if form == "json":
+        config["formatters"] = {"json": {"()": "events.logs.JsonLines"}}
+        for handler in config["handlers"].values():
+            handler["formatter"] = "json"
     config["loggers"] = {**LOGGING_CONFIG["loggers"], "tsudoi": {"handlers": ["default"], "level": "INFO"}}
     return config

@@ -91,6 +91,8 @@ class Settings:
     #: Seconds a staff sign-in lasts in the browser.
     staff_session_seconds: int = 12 * 3600
     mail: MailSettings = field(default_factory=MailSettings)
+    #: "text" (uvicorn's lines) or "json" (one object a line, for a log collector).
+    log_format: str = "text"
 
     @property
     def is_sqlite(self) -> bool:
@@ -163,7 +165,11 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
     synchronous = (env.get("TSUDOI_SQLITE_SYNCHRONOUS") or "FULL").strip().upper()
     if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
         raise ConfigError(f"TSUDOI_SQLITE_SYNCHRONOUS={synchronous!r} must be FULL, NORMAL or EXTRA.")
+    log_format = (env.get("TSUDOI_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"TSUDOI_LOG_FORMAT={log_format!r} must be text or json.")
     return Settings(
+        log_format=log_format,
         mail=_mail(env),
         database_url=database_url,
         secret_key=(env.get("TSUDOI_SECRET_KEY") or "").strip(),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import httpx
 import pytest
 
-from events.logs import RedactSecrets, redact
+from events.logs import RedactSecrets, network_of, new_request_id, redact
 from events.settings import Settings
 from tests.conftest import organizer_token
 from tests.factories import event_data
@@ -55,4 +56,43 @@ def test_the_real_access_log_never_shows_a_secret_a_name_or_an_email(
 
     assert "/manage/[redacted]" in log, "the access log is on and redacts"
     for canary in (secret, "Canary", "canary-person", token):
+        assert canary not in log, f"{canary!r} leaked into the server log"
+
+
+@pytest.mark.parametrize(
+    ("client", "network"),
+    [("203.0.113.7:51234", "203.0.0.0/16"), ("[2001:db8::1]:443", "2001:db8::/32"), ("unix-socket", "unix-socket")],
+)
+def test_a_client_address_is_cut_to_its_network(client: str, network: str) -> None:
+    assert network_of(client) == network
+
+
+def test_a_request_id_from_the_proxy_is_kept_only_when_it_is_a_plain_token() -> None:
+    assert new_request_id("abc-123") == "abc-123"
+    assert new_request_id('x" injected\nline') != 'x" injected\nline'
+    assert len(new_request_id(None)) == 16
+
+
+@pytest.mark.usefixtures("db")
+def test_json_logs_carry_the_request_id_and_no_personal_data(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
+    server = live_server_factory(settings.database_url, env={"TSUDOI_LOG_FORMAT": "json"})
+    token = organizer_token(settings.database_url, tmp_path)
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers={"Authorization": f"Bearer {token}"})
+    body = {"name": "Canary Namae", "email": "canary-person@example.org", "sessions": ["day1"]}
+    answer = httpx.post(
+        f"{server.url}/api/v1/events/workshop/registrations", json=body, headers={"X-Request-ID": "door-a-0001"}
+    )
+    httpx.get(answer.json()["links"]["manage"])
+
+    log = server.stop()
+
+    assert answer.headers["x-request-id"] == "door-a-0001", "the id comes back to the client"
+    entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    access = [entry for entry in entries if entry["logger"] == "uvicorn.access"]
+    assert any(entry["request_id"] == "door-a-0001" and entry["status"] == 201 for entry in access)
+    assert all(entry["client"] == "127.0.0.0/16" for entry in access), "addresses cut to their network"
+    assert any(entry["path"].startswith("/manage/[redacted]") for entry in access)
+    for canary in ("Canary", "canary-person", token):
         assert canary not in log, f"{canary!r} leaked into the server log"

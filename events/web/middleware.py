@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from events import i18n, links
+from events import i18n, links, logs
 
 MAX_BODY_BYTES = 64 * 1024
 #: The one request that carries a file, with its own limit: an organizer's spreadsheet of paper
@@ -89,6 +89,8 @@ class Edge:
         i18n.set_language(language)
         scope["language"] = language
         links.set_site_url(self.base_url or _origin(scope, headers))
+        request_id = logs.new_request_id(headers.get("x-request-id"))
+        logs.set_request_id(request_id)
         remember = query == language and query != remembered
 
         received = 0
@@ -112,6 +114,7 @@ class Edge:
                 response_headers.setdefault("x-content-type-options", "nosniff")
                 response_headers.setdefault("x-frame-options", "DENY")
                 response_headers.setdefault("referrer-policy", "same-origin")
+                response_headers["x-request-id"] = request_id
                 if self.secure:
                     response_headers.setdefault("strict-transport-security", "max-age=31536000")
                 if remember:

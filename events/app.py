@@ -26,7 +26,7 @@ from events.mail.worker import MailWorker
 from events.program.service import RecentEvents
 from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
-from events.web import accounts, door, mail, public, questions, registrations, reports, setup, staff, system
+from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import importing as importing_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
@@ -115,12 +115,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *questions.ROUTES,
                 *importing_pages.ROUTES,
                 *mail.ROUTES,
+                *audit.ROUTES,
             ],
         ),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
         Middleware(Edge, secure=settings.secure_cookies, base_url=settings.base_url),
+        Middleware(audit.AuditTrail),
         Middleware(
             PagesOnly,
             middleware=SessionMiddleware,

@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "events.questions.models",
     "events.mail.models",
     "events.ratelimit",
+    "events.staff.audit",
 ]
 MIGRATIONS_MODULE = "events.migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000

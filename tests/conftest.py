@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
     "outbox_message",
     "rate_limit_window",
+    "audit_entry",
     "answer",
     "question",
     "registration_change",

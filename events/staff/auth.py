@@ -24,6 +24,7 @@ async def bearer_account(request: Request) -> StaffAccount | None:
     account = await authenticate_token(token.strip())
     if account is None:
         raise Unauthenticated(_("This token is not valid or has been revoked."))
+    request.scope["staff_account"] = account  # for the audit trail
     return account
 
 

@@ -13,7 +13,22 @@ from tests.conftest import tsudoi
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["staff"], ["staff", "add"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["migrate"],
+        ["demo"],
+        ["staff"],
+        ["staff", "add"],
+        ["remind"],
+        ["mail", "send"],
+        ["purge"],
+        ["backup"],
+        ["restore"],
+    ],
+)
 def test_every_command_explains_itself(command: list[str], tmp_path: Path) -> None:
     result = tsudoi(*command, "--help", cwd=tmp_path)
 

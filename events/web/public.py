@@ -153,12 +153,17 @@ async def manage(request: Request) -> Response:
     return response
 
 
-async def confirm_cancel(request: Request) -> Response:
+async def _confirmation(request: Request, template: str) -> Response:
+    """A page that asks the participant to confirm a step on their own registration (never cached)."""
     registration = await service.by_secret(request.path_params["secret"])
     context = {"registration": registration, "event": registration.event}
-    response = render(request, "cancel.html", context)
+    response = render(request, template, context)
     response.headers.update(NO_STORE)
     return response
+
+
+async def confirm_cancel(request: Request) -> Response:
+    return await _confirmation(request, "cancel.html")
 
 
 async def cancel(request: Request) -> Response:
@@ -170,11 +175,7 @@ async def cancel(request: Request) -> Response:
 
 
 async def confirm_erase(request: Request) -> Response:
-    registration = await service.by_secret(request.path_params["secret"])
-    context = {"registration": registration, "event": registration.event}
-    response = render(request, "erase.html", context)
-    response.headers.update(NO_STORE)
-    return response
+    return await _confirmation(request, "erase.html")
 
 
 async def erase(request: Request) -> Response:

@@ -410,6 +410,33 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_to_postgres(args: argparse.Namespace) -> int:
+    from events.move import MoveError, move
+    from events.settings import from_environ
+
+    source = _settings()
+    if not source.is_sqlite:
+        print("DATABASE_URL must point at the SQLite database to move (sqlite:///FILE).", file=sys.stderr)
+        return 2
+    try:
+        target = from_environ({**os.environ, "DATABASE_URL": args.target, "TSUDOI_SECRET_KEY": source.secret_key})
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    def said(table: str, count: int) -> None:
+        print(f"  {table}: {count} row(s)", flush=True)
+
+    try:
+        copied = asyncio.run(move(source, target, said))
+    except MoveError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Moved {sum(copied.values())} rows into {_where(target)}. Keep TSUDOI_SECRET_KEY as it is: badges")
+    print("and links stay valid. Then serve with DATABASE_URL pointing there.")
+    return 0
+
+
 def _where(settings: Settings) -> str:
     """The database, named without its password."""
     return str(settings.sqlite_path) if settings.is_sqlite else settings.database_url.rsplit("@", 1)[-1]
@@ -505,6 +532,16 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", metavar="FILE")
     restore.add_argument("--yes", action="store_true", help="really replace the database's contents")
     restore.set_defaults(func=cmd_restore)
+
+    move = commands.add_parser(
+        "move-to-postgres",
+        help="copy the whole SQLite database into an empty PostgreSQL database",
+        description="Copy every event, registration, check-in and account from the SQLite database of "
+        "DATABASE_URL into the empty PostgreSQL database TARGET, in one transaction. Badges and links "
+        "stay valid as long as TSUDOI_SECRET_KEY stays the same. Stop `tsudoi serve` first.",
+    )
+    move.add_argument("target", metavar="TARGET", help="postgres://user@host:5432/dbname")
+    move.set_defaults(func=cmd_move_to_postgres)
 
     mail = commands.add_parser("mail", help="the e-mail outbox", description="The e-mail outbox.")
     mail_commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)

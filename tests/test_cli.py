@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ["purge"],
         ["backup"],
         ["restore"],
+        ["move-to-postgres"],
     ],
 )
 def test_every_command_explains_itself(command: list[str], tmp_path: Path) -> None:

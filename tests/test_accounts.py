@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from events.errors import Conflict, InvalidInput
 from events.staff import service as staff
+from events.staff.audit import AuditEntry
 from events.staff.models import Role, StaffAccount
 from events.staff.schemas import AccountInput
 from events.staff.service import (
@@ -351,3 +352,25 @@ async def test_the_dashboard_links_to_the_accounts_for_organizers_only(
     as_door = await client.get("/staff/")
 
     assert "/staff/accounts" in as_organizer.text and "/staff/accounts" not in as_door.text
+
+
+async def test_a_password_reset_signs_out_every_browser_signed_in_before(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    account = await save_staff("someone@example.org", Role.ORGANIZER, password=PASSWORD)
+    await sign_in(client, "someone@example.org")
+    assert (await client.get("/staff/")).status_code == 200, "signed in"
+
+    await reset_password(account.id)
+    answer = await client.get("/staff/")
+
+    assert answer.status_code == 303 and "/staff/login" in answer.headers["location"], "the old cookie is dead"
+
+
+async def test_signing_in_is_in_the_audit_trail(app: Starlette, client: httpx.AsyncClient) -> None:
+    await save_staff("someone@example.org", Role.ORGANIZER, password=PASSWORD)
+
+    await sign_in(client, "someone@example.org")
+
+    entries = [(entry.staff_email, entry.action) for entry in await AuditEntry.all()]
+    assert entries == [("someone@example.org", "staff_login")]

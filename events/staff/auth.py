@@ -11,6 +11,7 @@ from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_token
 
 SESSION_KEY = "staff_id"
+VERSION_KEY = "staff_version"
 
 
 async def bearer_account(request: Request) -> StaffAccount | None:
@@ -48,18 +49,23 @@ def require_event_access(account: StaffAccount, event: Event) -> None:
 
 
 async def session_account(request: Request) -> StaffAccount | None:
+    """The signed-in account; None (and the browser signed out) once its password has changed."""
     staff_id = request.session.get(SESSION_KEY)
     if not isinstance(staff_id, int):
         return None
     account = await StaffAccount.get_or_none(id=staff_id, is_active=True)
-    if account is not None:
-        request.scope["staff_account"] = account
+    if account is None or request.session.get(VERSION_KEY, 0) != account.session_version:
+        request.session.clear()
+        return None
+    request.scope["staff_account"] = account
     return account
 
 
 def sign_in(request: Request, account: StaffAccount) -> None:
     request.session.clear()
     request.session[SESSION_KEY] = account.id
+    request.session[VERSION_KEY] = account.session_version
+    request.scope["staff_account"] = account  # the audit trail records the sign-in
 
 
 def sign_out(request: Request) -> None:

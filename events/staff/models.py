@@ -32,6 +32,8 @@ class StaffAccount(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
+    #: Raised when the password changes: every browser signed in before then is signed out.
+    session_version = fields.IntField(default=0, db_default=0)
 
     tokens: fields.ReverseRelation[ApiToken]
 

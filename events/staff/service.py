@@ -62,6 +62,7 @@ async def save_staff(email: str, role: Role, *, password: str | None = None, nam
         account.name = name
     if password is not None:
         account.password_hash = hash_password(password)
+        account.session_version += 1
     await account.save()
     return account
 
@@ -186,6 +187,7 @@ async def invite(data: AccountInput) -> WithPassword:
             raise taken
         account.name, account.role, account.event = data.name, data.role, event
         account.password_hash, account.is_active = password_hash, True
+        account.session_version += 1
         await account.save()
         return account
 
@@ -241,5 +243,6 @@ async def reset_password(account_id: int) -> WithPassword:
         raise Conflict(_("This account has been removed. Invite the person again instead."), code="account_removed")
     password = new_password()
     account.password_hash = hash_password(password)
-    await account.save(update_fields=["password_hash"])
+    account.session_version += 1  # browsers signed in with the old password are signed out
+    await account.save(update_fields=["password_hash", "session_version"])
     return WithPassword(account, password)

@@ -6,33 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tortoise import connections
 
 from events.registrations import privacy
 from events.settings import Settings
 from tests.conftest import tsudoi
 from tests.factories import make_registration
-from tests.test_privacy import busy_event
+from tests.test_privacy import busy_event, every_row
 
 KEY = "test-secret-key"
-
-
-async def every_row() -> dict[str, list[tuple[str, ...]]]:
-    """Each table's rows, as text, in a fixed order: two databases with the same contents compare equal."""
-    client = connections.get("default")
-    if client.capabilities.dialect == "sqlite":
-        rows = await client.execute_query_dict(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-        tables = sorted(row["name"] for row in rows)
-    else:
-        rows = await client.execute_query_dict("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = sorted(row["tablename"] for row in rows)
-    contents = {}
-    for table in tables:
-        found = await client.execute_query_dict(f'SELECT * FROM "{table}"')
-        contents[table] = sorted(tuple(str(value) for value in row.values()) for row in found)
-    return contents
 
 
 def run(*args: str, settings: Settings, cwd: Path) -> tuple[int, str, str]:

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from starlette.applications import Starlette
 
 from events import i18n
-from events.locale.scope import public_message_ids
+from events.locale.scope import EXTRACT, public_message_ids
 from tests.conftest import csrf_token
 from tests.factories import make_event
 
@@ -30,25 +30,7 @@ def _ids(path: Path) -> set[str | tuple[str, ...]]:
 def test_the_message_template_is_current_with_the_code(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_",
-            "-k",
-            "gettext",
-            "-k",
-            "ngettext:1,2",
-            "--no-location",
-            "--sort-output",
-            "-o",
-            str(fresh),
-            ".",
-        ],
+        [sys.executable, "-m", "babel.messages.frontend", "extract", *EXTRACT, "--no-location", "-o", str(fresh), "."],
         cwd=ROOT,
         check=True,
         capture_output=True,

@@ -31,20 +31,27 @@ from tests.test_report_page import sign_in
 KEY = "test-secret-key"
 
 
-async def every_stored_text() -> str:
-    """Every value of every table, as text: what anyone with the database would see."""
+async def every_row() -> dict[str, list[tuple[str, ...]]]:
+    """Each table's rows, as text, in a fixed order: two databases with the same contents compare equal."""
     client = connections.get("default")
     if client.capabilities.dialect == "sqlite":
-        rows = await client.execute_query_dict("SELECT name FROM sqlite_master WHERE type = 'table'")
-        tables = [row["name"] for row in rows]
+        rows = await client.execute_query_dict(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        tables = sorted(row["name"] for row in rows)
     else:
         rows = await client.execute_query_dict("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = [row["tablename"] for row in rows]
-    texts = []
+        tables = sorted(row["tablename"] for row in rows)
+    contents = {}
     for table in tables:
-        for row in await client.execute_query_dict(f'SELECT * FROM "{table}"'):
-            texts.extend(str(value) for value in row.values())
-    return "\n".join(texts)
+        found = await client.execute_query_dict(f'SELECT * FROM "{table}"')
+        contents[table] = sorted(tuple(str(value) for value in row.values()) for row in found)
+    return contents
+
+
+async def every_stored_text() -> str:
+    """Every value of every table, as text: what anyone with the database would see."""
+    return "\n".join(value for rows in (await every_row()).values() for row in rows for value in row)
 
 
 async def busy_event() -> tuple[Event, list[Registration]]:

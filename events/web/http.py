@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from events import links
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.settings import Settings
@@ -29,11 +30,8 @@ def settings_of(request: Request) -> Settings:
 
 
 def base_url(request: Request) -> str:
-    """TSUDOI_BASE_URL when set, else the origin the request came to."""
-    configured = settings_of(request).base_url
-    if configured:
-        return configured
-    return f"{request.url.scheme}://{request.url.netloc}"
+    """TSUDOI_BASE_URL when set, else the origin the request came to (worked out once, by `Edge`)."""
+    return links.site_url()
 
 
 def client_address(request: Request) -> str:

@@ -2,6 +2,7 @@
 concurrent clients, p99 under 50 ms, on SQLite and on PostgreSQL).
 
     python -m bench.checkin [--people 5000] [--seconds 15] [--database-url URL] [--load wrk|python]
+                            [--workers N] [--scan-ids]
 
 Fills the database with registrations through the service, then scans their codes: each code once
 (an insert), then again (already checked in), the mix a door sees when people come back in.
@@ -44,10 +45,10 @@ async def fill(settings: Settings, count: int) -> list[str]:
         await database.disconnect()
 
 
-def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int) -> None:
+def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int, scan_ids: bool) -> None:
     script = Path(__file__).with_name("checkin.lua")
     command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s", str(script), url]
-    env = {**os.environ, "CODES_FILE": str(codes_file), "TOKEN": token}
+    env = {**os.environ, "CODES_FILE": str(codes_file), "TOKEN": token, "SCAN_IDS": "1" if scan_ids else "0"}
     output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"\n\s+50%\s+(\S+)", output)
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--synchronous", default="FULL", help="TSUDOI_SQLITE_SYNCHRONOUS for the server")
     parser.add_argument("--profile", metavar="SVG", help="run the server under py-spy and write a flame graph")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only)")
+    parser.add_argument("--scan-ids", action="store_true", help="send a scan_id with each scan (the scanner page does)")
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as folder:
@@ -112,7 +114,7 @@ def main() -> None:
         server = Server(env, workdir, profile=args.profile, workers=args.workers)
         try:
             if args.load == "wrk":
-                run_wrk(server.url, token, codes_file, args.clients, args.seconds)
+                run_wrk(server.url, token, codes_file, args.clients, args.seconds, args.scan_ids)
             else:
                 asyncio.run(run_python(server.url, token, codes, args.clients, args.seconds))
         finally:

@@ -9,10 +9,19 @@ Its pool also skips asyncpg's reset query on every release (see `PooledConnectio
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext, TransactionContextPooled
 from tortoise.connection import get_connections
+
+from events.batching import Batcher
+
+#: Batches of one kind running at once in a process: enough to keep both of a small server's cores
+#: busy, few enough that each batch gathers many scans.
+BATCHES_IN_FLIGHT = 4
 
 
 class CancellationSafeTransactionContext(TransactionContextPooled):
@@ -48,6 +57,13 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
 
 class PostgresClient(AsyncpgDBClient):
     connection_class = PooledConnection
+
+    def batcher(self, flush: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Batcher[Any, Any]:
+        """This connection's batcher for `flush` (see `events.batching`), made on first use."""
+        batchers: dict[Any, Batcher[Any, Any]] = self.__dict__.setdefault("_batchers", {})
+        if flush not in batchers:
+            batchers[flush] = Batcher(flush, max_in_flight=BATCHES_IN_FLIGHT)
+        return batchers[flush]
 
     def _in_transaction(self) -> TransactionContext:
         return CancellationSafeTransactionContext(TransactionWrapper(self), self._pool_init_lock)

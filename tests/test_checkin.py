@@ -86,6 +86,59 @@ async def test_every_refusal_has_its_reason_and_is_logged() -> None:
 
 
 @pytest.mark.usefixtures("db")
+async def test_a_burst_of_every_kind_of_scan_at_once_gets_the_answers_one_at_a_time_would() -> None:
+    # The door's scans arriving together are looked up and counted together (PostgreSQL: one
+    # statement for the lot; SQLite: one transaction); every scan must still get its own answer.
+    event = await workshop(capacity=6)
+    people = [(await make_registration(event, n, ["day1"])).registration for n in range(8)]
+    confirmed, waiting = people[:6], people[6:]
+    gone = (await make_registration(event, 20, ["lecture"])).registration
+    await cancel(gone)
+    elsewhere = (await make_registration(event, 21, ["day2"])).registration
+    counted_before = confirmed[0]
+    await scan(event, badge(event, counted_before), device="door-0")
+    forged = badge(event, confirmed[1])[:-2] + ("AA" if not badge(event, confirmed[1]).endswith("AA") else "BB")
+
+    burst = {
+        **{f"confirmed {n}": scan(event, badge(event, p), device=f"door-{n}") for n, p in enumerate(confirmed)},
+        "same person again": scan(event, badge(event, confirmed[2]), device="door-9"),
+        "typed code": scan(event, confirmed[3].code.lower(), device="door-8"),
+        "retry 1": scan(event, badge(event, confirmed[4]), device="door-7", scan_id="s-1"),
+        "retry 2": scan(event, badge(event, confirmed[4]), device="door-7", scan_id="s-1"),
+        "waitlisted": scan(event, badge(event, waiting[0])),
+        "cancelled": scan(event, badge(event, gone), "lecture"),
+        "not registered": scan(event, badge(event, elsewhere)),
+        "forged": scan(event, forged),
+        "unknown": scan(event, "ZZZZ-ZZZZ"),
+        "no such session": scan(event, badge(event, confirmed[5]), "day9"),
+    }
+    answers = dict(zip(burst, await asyncio.gather(*burst.values()), strict=True))
+
+    results = {name: answer.result for name, answer in answers.items()}
+    ok_or_already = {Result.OK, Result.ALREADY_CHECKED_IN}
+    assert results["confirmed 0"] == Result.ALREADY_CHECKED_IN, "counted before the burst"
+    assert answers["confirmed 0"].device == "door-0", "with the first time's device"
+    for n in range(1, 6):
+        assert results[f"confirmed {n}"] in ok_or_already, f"confirmed {n}: {results[f'confirmed {n}']}"
+    pairs = [("confirmed 2", "same person again"), ("confirmed 3", "typed code")]
+    for first, second in pairs:
+        assert {results[first], results[second]} == {Result.OK, Result.ALREADY_CHECKED_IN}, f"{first} / {second}"
+    assert results["retry 1"] == results["retry 2"], "a retried scan id gets the first answer"
+    assert {key: results[key] for key in ("waitlisted", "cancelled", "not registered", "forged", "unknown")} == {
+        "waitlisted": Result.WAITLISTED,
+        "cancelled": Result.CANCELLED,
+        "not registered": Result.NOT_REGISTERED,
+        "forged": Result.UNKNOWN,
+        "unknown": Result.UNKNOWN,
+    }
+    assert results["no such session"] == Result.INVALID
+    counted = await CheckIn.filter(session__code="day1").values_list("registration_id", flat=True)
+    assert sorted(counted) == sorted(person.id for person in confirmed), "each confirmed person counted once"
+    logged = await ScanLog.filter(event=event).count()
+    assert logged == 1 + len(burst) - 1, "every scan logged once, the retried scan id once"
+
+
+@pytest.mark.usefixtures("db")
 async def test_a_typed_code_works_in_any_case_with_dashes() -> None:
     event = await workshop()
     person = (await make_registration(event, 1, ["day1"])).registration

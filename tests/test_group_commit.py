@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("db")
 
 def sqlite_client(settings: Settings) -> ImmediateSqliteClient:
     if not settings.is_sqlite:
-        pytest.skip("group commit is SQLite's (PostgreSQL commits each scan in one statement)")
+        pytest.skip("group commit is SQLite's (PostgreSQL batches scans its own way: events/checkin/batched.py)")
     client = connections.get("default")
     assert isinstance(client, ImmediateSqliteClient)
     return client

@@ -14,6 +14,9 @@ Counting is one conditional INSERT: it adds the row only while the seat is confi
 unique (registration, session) rule turns a second insert, from any device at the same moment,
 into "already checked in" instead of an error. Every scan, refused ones too, is logged; a scan
 sent again with the same device-side `scan_id` gets its first answer back and counts nothing new.
+
+The scans of a busy door arrive together: SQLite commits them together (`GroupCommit`),
+PostgreSQL looks them up and counts them together, one statement each (`batched`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from tortoise.exceptions import IntegrityError
 
 from events import clock
 from events.badges import tokens
+from events.checkin import batched
 from events.checkin.models import CheckIn, Result, ScanLog, Source
-from events.database import atomic, execute, fetch, retried
+from events.database import atomic, execute, fetch
 from events.program.models import Event, Session
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
@@ -187,13 +191,15 @@ async def check_in(
 ) -> ScanAnswer:
     """Count one person in at one session's door, or say why not. `event` with its sessions loaded."""
     moment = clamp(scanned_at, event)
-    if scan_id:
-        prior = await ScanLog.get_or_none(event_id=event.id, device=device, scan_id=scan_id)
-        if prior is not None:
-            return await _replay(event, prior)
     session = next((s for s in event.sessions if s.code == session_code), None)
     staff_id = staff.id if staff else None
     client = connections.get("default")
+    code, payload = _read_scan(scanned)
+    batch = session is not None and code is not None and batched.applies()
+    if scan_id and not batch:
+        prior = await ScanLog.get_or_none(event_id=event.id, device=device, scan_id=scan_id)
+        if prior is not None:
+            return await _replay(event, prior)
 
     def decide(person: Person | None, found_by: Source) -> WriteArgs:
         result = Result.INVALID if session is None else Result.UNKNOWN if person is None else _verdict(person)
@@ -205,7 +211,6 @@ async def check_in(
     def in_thread(db: Any) -> ScanAnswer:
         person, found_by = None, Source.TYPED
         if session is not None:
-            code, payload = _read_scan(scanned)
             row = db.execute(LOOKUP, [session.id, event.id, code]).fetchone() if code else None
             person = _genuine(Person(**dict(row)) if row else None, payload, event, secret_key)
             found_by = Source.SCAN if payload else Source.TYPED
@@ -215,6 +220,13 @@ async def check_in(
         if isinstance(client, ImmediateSqliteClient):
             answer: ScanAnswer = await client.group_commit.run(in_thread)
             return answer
+        if batch:
+            assert session is not None and code is not None
+            found = await batched.look_up(batched.Wanted(event.id, session.id, code, device, scan_id or None))
+            if found.sent_before:
+                return await _replay(event, await ScanLog.get(event_id=event.id, device=device, scan_id=scan_id))
+            person = _genuine(Person(**found.person) if found.person else None, payload, event, secret_key)
+            return await write(decide(person, Source.SCAN if payload else Source.TYPED))
         person, found_by = (None, Source.TYPED) if session is None else await find(event, session, scanned, secret_key)
         return await write(decide(person, found_by))
     except IntegrityError:
@@ -244,7 +256,35 @@ async def write(args: WriteArgs) -> ScanAnswer:
     if isinstance(client, ImmediateSqliteClient):
         answer: ScanAnswer = await client.group_commit.run(lambda db: _write_in_thread(db, args))
         return answer
-    return await _write_postgres(args)
+    if args.session is not None and batched.applies():
+        return await _write_batched(args)
+    return await _write(args)
+
+
+async def _write_batched(args: WriteArgs) -> ScanAnswer:
+    """`_write` for PostgreSQL outside a transaction, together with the other scans of the moment."""
+    session, person = args.session, args.person
+    assert session is not None
+    written = await batched.write(
+        batched.Write(
+            event_id=args.event.id,
+            session_id=session.id,
+            registration_id=person.id if person else None,
+            device=args.device,
+            scan_id=args.scan_id,
+            staff_id=args.staff_id,
+            result=str(args.result),
+            moment=args.moment,
+            source=str(args.source),
+            text=args.text,
+            count=args.result == Result.OK and person is not None,
+        )
+    )
+    if written is None:
+        return await atomic(lambda: _write(args))
+    if written.checked_in_at is None:
+        return ScanAnswer(written.result, session, person)
+    return ScanAnswer(written.result, session, person, written.checked_in_at, written.device)
 
 
 def _write_in_thread(db: Any, args: WriteArgs) -> ScanAnswer:
@@ -286,59 +326,6 @@ async def _write(args: WriteArgs) -> ScanAnswer:
             answer = ScanAnswer(Result.UNKNOWN if now is None else _verdict(now), session, now)
     await execute(LOG_SCAN, _log_values(args, answer))
     return answer
-
-
-# PostgreSQL runs INSERTs inside WITH: count the person in, or find their first check-in, and log the
-# scan, in one statement (atomic on its own, one round trip). `earlier` sees the rows as they were when
-# the statement began, so it is empty when `counted` inserted.
-COUNT_IN_AND_LOG = """
-WITH counted AS (
-    INSERT INTO "checkin" ("registration_id", "session_id", "checked_in_at", "created_at", "device", "source",
-        "staff_id")
-    SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS
-        (SELECT 1 FROM "seat" WHERE "registration_id" = $1 AND "session_id" = $2 AND "status" = $8)
-    ON CONFLICT ("registration_id", "session_id") DO NOTHING
-    RETURNING "checked_in_at", "device"
-), earlier AS (
-    SELECT "checked_in_at", "device" FROM "checkin" WHERE "registration_id" = $1 AND "session_id" = $2
-), answer AS (
-    SELECT "result", "checked_in_at", "device" FROM (
-        SELECT 1 AS "rank", 'ok' AS "result", "checked_in_at", "device" FROM counted
-        UNION ALL
-        SELECT 2, 'already_checked_in', "checked_in_at", "device" FROM earlier
-    ) AS found ORDER BY "rank" LIMIT 1
-), logged AS (
-    INSERT INTO "scan_log" ("event_id", "session_id", "registration_id", "device", "scan_id", "staff_id",
-        "result", "scanned_at", "created_at", "text")
-    SELECT $9, $2, $1, $5, $10, $7, "result", $3, $4, '' FROM answer
-)
-SELECT "result", "checked_in_at", "device" FROM answer
-"""
-
-
-async def _write_postgres(args: WriteArgs) -> ScanAnswer:
-    """`_write` in one statement without a transaction around it: two round trips a scan with the look-up.
-
-    When that statement cannot answer (the seat changed since it was read, or another device's
-    insert of the same check-in committed while it ran), the scan goes the long way through `_write`.
-    """
-    session, person = args.session, args.person
-    if args.result != Result.OK or session is None or person is None:
-        answer = ScanAnswer(args.result, session, person)
-        await execute(LOG_SCAN, _log_values(args, answer))
-        return answer
-    now = clock.now()
-    values = [person.id, session.id, args.moment, now, args.device, str(args.source), args.staff_id]
-    # A cancellation holds the session's lock and wants the registration's key lock, which this
-    # statement's foreign-key checks hold in the other order: PostgreSQL aborts one side as a
-    # deadlock, and the statement, atomic on its own, is simply run again.
-    rows = await retried(
-        lambda: fetch(COUNT_IN_AND_LOG, [*values, str(SeatStatus.CONFIRMED), args.event.id, args.scan_id])
-    )
-    if not rows:
-        return await atomic(lambda: _write(args))
-    row = rows[0]
-    return ScanAnswer(Result(row["result"]), session, person, _as_datetime(row["checked_in_at"]), row["device"])
 
 
 def _log_values(args: WriteArgs, answer: ScanAnswer) -> list[Any]:

@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from events import database
+from events import changes, database
 from events.api import attendance as attendance_api
 from events.api import badges as badges_api
 from events.api import checkins as checkins_api
@@ -88,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.set_threshold(*GC_THRESHOLDS)
         await database.connect(settings)
         await database.migrate(settings)
+        listener = changes.Listener()
+        listener.start()
         mail = MailWorker(settings) if settings.mail.configured else None
         if mail is not None:
             mail.start()
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             if mail is not None:
                 await mail.stop()
+            await listener.stop()
             await database.disconnect()
 
     routes = [

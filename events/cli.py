@@ -117,6 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
+    from events import changes
     from events.program.models import Event
     from events.staff.models import Role
     from events.staff.service import issue_token, new_password, save_staff
@@ -135,6 +136,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
                 raise ConfigError(f"There is no event {args.event!r}.")
             account.event = event
             await account.save()
+            await changes.announce(changes.STAFF, account.id)
         print(f"Staff account {account.email}: role {account.role}" + (f", event {args.event}" if args.event else ""))
         if generated:
             print(f"Password: {password}")

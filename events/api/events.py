@@ -38,7 +38,6 @@ async def update_event(request: Request) -> JSONResponse:
     await require_token(request, Role.ORGANIZER)
     patch = parse(EventPatch, await read_json(request))
     event = await service.update_event(request.path_params["slug"], patch)
-    request.app.state.recent_events.forget(event.slug)
     return json_response(await _detail(event))
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
-from events import clock
+from events import changes, clock
 from events.checkin.models import CheckIn, GuestEntry
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
@@ -72,16 +72,20 @@ class RecentEvents:
     """Events with their sessions, kept for a moment: the registration path reads them on every request.
 
     Seat counts are never taken from here (the registration service counts under a lock), so a
-    copy a second old is safe; a change made through this process is seen at once (`forget`),
-    one made by another worker within `max_age` seconds.
+    copy a second old would be safe; still, a change is forgotten at once in every worker
+    (`events.changes`), and `max_age` only bounds how long a copy is kept.
     """
 
     def __init__(self, max_age: float = 2.0) -> None:
         self.max_age = max_age
         self._events: dict[str, tuple[float, Event]] = {}
         self._loading: dict[str, asyncio.Future[Event]] = {}
+        self._changes = 0  # forgets so far: a load that began before one must not be kept
+        changes.keep(self)
 
     async def get(self, slug: str) -> Event:
+        if not changes.trusted():
+            return await get_event(slug)
         cached = self._events.get(slug)
         if cached is not None and time.monotonic() - cached[0] < self.max_age:
             return cached[1]
@@ -93,18 +97,25 @@ class RecentEvents:
         return await asyncio.shield(loading)
 
     async def _load(self, slug: str) -> Event:
-        moment = time.monotonic()
+        moment, changes_before = time.monotonic(), self._changes
         try:
             event = await get_event(slug)
         finally:
             self._loading.pop(slug, None)
         if len(self._events) > 1000:
             self._events.clear()
-        self._events[slug] = (moment, event)
+        if self._changes == changes_before:
+            self._events[slug] = (moment, event)
         return event
 
-    def forget(self, slug: str) -> None:
-        self._events.pop(slug, None)
+    def forget(self, topic: str, key: str) -> None:
+        if topic == changes.EVENT:
+            self._changes += 1
+            self._events.pop(key, None)
+
+    def forget_everything(self) -> None:
+        self._changes += 1
+        self._events.clear()
 
 
 async def upcoming_events(*, today: datetime | None = None) -> list[Event]:
@@ -161,10 +172,10 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
         event = await Event.get_or_none(slug=slug)
         if event is None:
             raise NotFound(f"There is no event {slug!r}.")
-        changes = patch.model_dump(exclude_unset=True, exclude={"sessions"})
-        if "categories" in changes:
-            changes["categories"] = with_default_category(list(patch.categories or []))
-        for name, value in changes.items():
+        edits = patch.model_dump(exclude_unset=True, exclude={"sessions"})
+        if "categories" in edits:
+            edits["categories"] = with_default_category(list(patch.categories or []))
+        for name, value in edits.items():
             setattr(event, name, value)
         if event.ends_on < event.starts_on:
             raise InvalidInput({"ends_on": _("The event must end on or after the day it starts.")})
@@ -174,35 +185,36 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
         await event.save()
         for index, session_patch in enumerate(patch.sessions or []):
             await _apply_session_patch(event, session_patch, index)
-        if changes.get("status") == EventStatus.PUBLISHED:
+        if edits.get("status") == EventStatus.PUBLISHED:
             await _check_publishable(event)
 
     await atomic(work)
+    await changes.announce(changes.EVENT, slug)
     return await get_event(slug, include_hidden=True)
 
 
 async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) -> None:
     prefix = f"sessions.{index}"
     session = await Session.filter(event=event, code=patch.code).select_for_update().first()
-    changes = patch.model_dump(exclude_unset=True, exclude={"code"})
+    edits = patch.model_dump(exclude_unset=True, exclude={"code"})
     if session is None:
-        missing = [name for name in ("title", "starts_at", "ends_at") if changes.get(name) is None]
+        missing = [name for name in ("title", "starts_at", "ends_at") if edits.get(name) is None]
         if missing:
             raise InvalidInput({f"{prefix}.{name}": _("Needed for a new session.") for name in missing})
         position = await Session.filter(event=event).count()
-        data = SessionInput.model_validate({"code": patch.code, **{k: v for k, v in changes.items() if v is not None}})
+        data = SessionInput.model_validate({"code": patch.code, **{k: v for k, v in edits.items() if v is not None}})
         await _new_session(event, data, position).save()
         return
     for name in ("title", "kind", "starts_at", "ends_at", "location", "description", "translations"):
-        if changes.get(name) is not None and changes[name] != getattr(session, name):
+        if edits.get(name) is not None and edits[name] != getattr(session, name):
             if name in ("title", "starts_at", "ends_at", "location"):
                 session.sequence += 1
-            setattr(session, name, changes[name])
+            setattr(session, name, edits[name])
     if session.ends_at <= session.starts_at:
         raise InvalidInput({f"{prefix}.ends_at": _("A session must end after it starts.")})
     raised = False
-    if "capacity" in changes:
-        capacity = changes["capacity"]
+    if "capacity" in edits:
+        capacity = edits["capacity"]
         if capacity is not None and capacity < session.confirmed_count:
             raise InvalidInput(
                 {
@@ -245,6 +257,7 @@ async def set_status(slug: str, status: EventStatus) -> Event:
         await event.save(update_fields=["status", "updated_at"])
 
     await atomic(work)
+    await changes.announce(changes.EVENT, slug)
     return await get_event(slug, include_hidden=True)
 
 
@@ -262,9 +275,11 @@ async def add_session(slug: str, data: SessionInput) -> Session:
         return session
 
     try:
-        return await atomic(work)
+        session = await atomic(work)
     except IntegrityError:
         raise taken from None
+    await changes.announce(changes.EVENT, slug)
+    return session
 
 
 async def update_session(slug: str, data: SessionInput) -> Event:
@@ -294,6 +309,7 @@ async def move_session(slug: str, code: str, direction: Literal["up", "down"]) -
                 await Session.filter(id=session.id).update(position=position)
 
     await atomic(work)
+    await changes.announce(changes.EVENT, slug)
 
 
 @dataclass(frozen=True)
@@ -365,7 +381,9 @@ async def remove_session(slug: str, code: str, *, staff: StaffAccount | None = N
         await session.delete()
         return held
 
-    return await atomic(work)
+    held = await atomic(work)
+    await changes.announce(changes.EVENT, slug)
+    return held
 
 
 async def _settle_registrations(removed: list[Seat], staff: StaffAccount | None, details: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.exceptions import IntegrityError
 
-from events import clock
+from events import changes, clock
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
@@ -64,6 +64,7 @@ async def save_staff(email: str, role: Role, *, password: str | None = None, nam
         account.password_hash = hash_password(password)
         account.session_version += 1
     await account.save()
+    await changes.announce(changes.STAFF, account.id)
     return account
 
 
@@ -94,11 +95,50 @@ async def issue_token(account: StaffAccount, label: str = "") -> str:
     return token
 
 
-#: Seconds a token's account is remembered in this process: a door scanner sends its token with every
-#: scan. Revoking a token forgets it here at once; other worker processes stop accepting it within this time.
+#: Seconds a token's account is remembered in this process at most: a door scanner sends its token
+#: with every scan. Revoking a token or changing its account is forgotten in every worker at once
+#: (`events.changes`).
 TOKEN_MEMORY_SECONDS = 5.0
-_recent_tokens: dict[str, tuple[float, StaffAccount]] = {}
-_loading_tokens: dict[str, asyncio.Future[StaffAccount | None]] = {}
+
+
+class RecentTokens:
+    """API tokens' accounts, by the token's hash, kept for `TOKEN_MEMORY_SECONDS`."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, tuple[float, StaffAccount]] = {}
+        self.loading: dict[str, asyncio.Future[StaffAccount | None]] = {}
+        self.changes = 0  # forgets so far: a load that began before one must not be kept
+        changes.keep(self)
+
+    def get(self, digest: str) -> StaffAccount | None:
+        remembered = self.accounts.get(digest)
+        if remembered is None or not changes.trusted() or time.monotonic() - remembered[0] >= TOKEN_MEMORY_SECONDS:
+            return None
+        return remembered[1]
+
+    def keep(self, digest: str, account: StaffAccount, since: float, changes_before: int) -> None:
+        if self.changes != changes_before:
+            return
+        if len(self.accounts) > 10_000:
+            self.accounts.clear()
+        self.accounts[digest] = (since, account)
+
+    def forget(self, topic: str, key: str) -> None:
+        if topic == changes.TOKEN:
+            self.changes += 1
+            self.accounts.pop(key, None)
+        elif topic == changes.STAFF:
+            self.changes += 1
+            for digest, (_since, account) in list(self.accounts.items()):
+                if str(account.id) == key:
+                    self.accounts.pop(digest, None)
+
+    def forget_everything(self) -> None:
+        self.changes += 1
+        self.accounts.clear()
+
+
+_recent_tokens = RecentTokens()
 
 
 async def authenticate_token(token: str) -> StaffAccount | None:
@@ -106,34 +146,32 @@ async def authenticate_token(token: str) -> StaffAccount | None:
         return None
     digest = _token_hash(token)
     remembered = _recent_tokens.get(digest)
-    if remembered is not None and time.monotonic() - remembered[0] < TOKEN_MEMORY_SECONDS:
-        return remembered[1]
+    if remembered is not None:
+        return remembered
     # One look-up at a time per token: a door's many requests in flight share it.
-    loading = _loading_tokens.get(digest)
+    loading = _recent_tokens.loading.get(digest)
     if loading is None:
-        loading = _loading_tokens[digest] = asyncio.ensure_future(_load_token(digest))
+        loading = _recent_tokens.loading[digest] = asyncio.ensure_future(_load_token(digest))
     return await asyncio.shield(loading)
 
 
 async def _load_token(digest: str) -> StaffAccount | None:
-    moment = time.monotonic()
+    since, changes_before = time.monotonic(), _recent_tokens.changes
     try:
         row = await ApiToken.get_or_none(token_hash=digest, revoked_at=None).prefetch_related("staff")
     finally:
-        _loading_tokens.pop(digest, None)
+        _recent_tokens.loading.pop(digest, None)
     if row is None or not row.staff.is_active:
-        _recent_tokens.pop(digest, None)
         return None
-    if len(_recent_tokens) > 10_000:
-        _recent_tokens.clear()
-    _recent_tokens[digest] = (moment, row.staff)
+    _recent_tokens.keep(digest, row.staff, since, changes_before)
     return row.staff
 
 
 async def revoke_token(token: str) -> bool:
     digest = _token_hash(token)
-    _recent_tokens.pop(digest, None)
-    return bool(await ApiToken.filter(token_hash=digest, revoked_at=None).update(revoked_at=clock.now()))
+    revoked = bool(await ApiToken.filter(token_hash=digest, revoked_at=None).update(revoked_at=clock.now()))
+    await changes.announce(changes.TOKEN, digest)
+    return revoked
 
 
 # Organizers manage the accounts in the staff area. There is no e-mail yet, so inviting and
@@ -195,11 +233,12 @@ async def invite(data: AccountInput) -> WithPassword:
         account = await atomic(work)
     except IntegrityError:
         raise taken from None
+    await changes.announce(changes.STAFF, account.id)
     return WithPassword(await account_by_id(account.id), password)
 
 
 async def deactivate(account_id: int, *, by: StaffAccount) -> StaffAccount:
-    """Remove an account: it cannot sign in, and its tokens stop working (in this process at once).
+    """Remove an account: it cannot sign in, and its tokens stop working (in every worker at once).
 
     Nobody removes themselves, and the last active organizer who reaches every event stays: without
     one, nobody could manage the accounts any more.
@@ -226,14 +265,8 @@ async def deactivate(account_id: int, *, by: StaffAccount) -> StaffAccount:
         return account
 
     account = await atomic(work)
-    _forget_tokens_of(account.id)
+    await changes.announce(changes.STAFF, account.id)
     return account
-
-
-def _forget_tokens_of(account_id: int) -> None:
-    for digest, (_moment, account) in list(_recent_tokens.items()):
-        if account.id == account_id:
-            _recent_tokens.pop(digest, None)
 
 
 async def reset_password(account_id: int) -> WithPassword:
@@ -245,4 +278,5 @@ async def reset_password(account_id: int) -> WithPassword:
     account.password_hash = hash_password(password)
     account.session_version += 1  # browsers signed in with the old password are signed out
     await account.save(update_fields=["password_hash", "session_version"])
+    await changes.announce(changes.STAFF, account.id)
     return WithPassword(account, password)

@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from events import changes
 from events.errors import NotFound
 from events.i18n import gettext as _
 from events.program import service as program
@@ -190,7 +191,7 @@ async def confirm(request: Request, account: StaffAccount) -> Response:
         except BaseException:
             await to_thread.run_sync(_unclaim, batch)
             raise
-        request.app.state.recent_events.forget(event.slug)
+        await changes.announce(changes.EVENT, event.slug)
         stored["result"] = [row.to_json() for row in plan.rows]
         await to_thread.run_sync(_save, batch, stored)
     return RedirectResponse(request.url_for("staff_import_batch", slug=event.slug, batch=batch), 303)

@@ -220,8 +220,7 @@ def session_of(event: Event, code: str) -> Session:
 
 
 def changed(request: Request, event: Event, **query: str | int) -> RedirectResponse:
-    """Back to the event's set-up page after a change, which the event page's cache must forget."""
-    request.app.state.recent_events.forget(event.slug)
+    """Back to the event's set-up page after a change (which the program service has announced)."""
     url = request.url_for("staff_event_edit", slug=event.slug).include_query_params(**query)
     return RedirectResponse(str(url), status_code=303)
 

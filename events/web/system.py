@@ -7,7 +7,7 @@ import os
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from events import database
+from events import changes, database
 from events.web.http import settings_of
 from events.web.routing import route
 
@@ -18,14 +18,18 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """200 when the database answers and every migration is applied, else 503."""
+    """200 when the database answers and every migration is applied, else 503.
+
+    `changes` says whether this worker hears other workers' changes (`events.changes`); while it
+    does not, it still answers correctly, reading the database for every request.
+    """
     try:
         pending = await database.pending_migrations(settings_of(request))
     except Exception:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     if pending:
         return JSONResponse({"status": "unavailable", "pending_migrations": pending}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok", "changes": changes.state()})
 
 
 ROUTES = [

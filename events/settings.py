@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SQLITE_FILE = "tsudoi.db"
 
@@ -93,6 +94,8 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     #: "text" (uvicorn's lines) or "json" (one object a line, for a log collector).
     log_format: str = "text"
+    #: Where times that belong to no event are shown (sign-ins, the audit trail).
+    timezone: str = "Asia/Tokyo"
 
     @property
     def is_sqlite(self) -> bool:
@@ -168,8 +171,14 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
     log_format = (env.get("TSUDOI_LOG_FORMAT") or "text").strip().lower()
     if log_format not in {"text", "json"}:
         raise ConfigError(f"TSUDOI_LOG_FORMAT={log_format!r} must be text or json.")
+    timezone = (env.get("TSUDOI_TIMEZONE") or "Asia/Tokyo").strip()
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TSUDOI_TIMEZONE={timezone!r} is not an IANA time zone such as Asia/Tokyo.") from None
     return Settings(
         log_format=log_format,
+        timezone=timezone,
         mail=_mail(env),
         database_url=database_url,
         secret_key=(env.get("TSUDOI_SECRET_KEY") or "").strip(),

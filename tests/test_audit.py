@@ -5,8 +5,11 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
+from events.settings import Settings
 from events.staff.audit import AuditEntry
 from events.staff.models import Role
+from events.web.templating import datetime_in
+from tests.conftest import make_app, running
 from tests.factories import event_data, staff_token
 from tests.test_report_page import sign_in
 
@@ -61,3 +64,19 @@ async def test_door_staff_cannot_read_the_trail(app: Starlette, client: httpx.As
     page = await client.get("/staff/audit")
 
     assert page.status_code == 403
+
+
+async def test_the_trail_shows_its_times_in_the_configured_zone(settings: Settings) -> None:
+    async with running(make_app(settings, timezone="America/Sao_Paulo")) as application:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            organizer = await staff_token(Role.ORGANIZER, "chief@example.org")
+            await client.post("/api/v1/events", json=event_data(), headers=auth(organizer))
+            entry = await AuditEntry.get(action="api_events")
+            await sign_in(client)
+
+            page = await client.get("/staff/audit?lang=en")
+
+    shown = datetime_in(entry.at, "America/Sao_Paulo")
+    assert "(America/Sao_Paulo)" in page.text, "the zone is named in the column's heading"
+    assert shown in page.text, f"the entry's time in that zone, {shown}"

@@ -59,3 +59,10 @@ def test_postgresql_needs_an_explicit_secret_key() -> None:
 def test_a_bad_base_url_is_refused() -> None:
     with pytest.raises(ConfigError, match="TSUDOI_BASE_URL"):
         from_environ({"TSUDOI_BASE_URL": "not a url"})
+
+
+def test_times_outside_any_event_are_shown_in_the_configured_zone_or_a_clear_error() -> None:
+    assert from_environ({}).timezone == "Asia/Tokyo", "the network works in Japan"
+    assert from_environ({"TSUDOI_TIMEZONE": "Europe/Berlin"}).timezone == "Europe/Berlin"
+    with pytest.raises(ConfigError, match="TSUDOI_TIMEZONE='Mars/Olympus'"):
+        from_environ({"TSUDOI_TIMEZONE": "Mars/Olympus"})

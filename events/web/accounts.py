@@ -19,13 +19,12 @@ from events.staff.models import StaffAccount
 from events.staff.schemas import AccountInput
 from events.validation import parse
 from events.web import csrf
+from events.web.http import settings_of
 from events.web.routing import route
 from events.web.staff import organizer_only, signed_in
 from events.web.templating import render
 
 FIELDS = ("email", "name", "role", "event")
-#: Sign-in times belong to no event; the network works in Japan.
-TIMEZONE = "Asia/Tokyo"
 
 
 def manager_only(account: StaffAccount) -> None:
@@ -47,7 +46,7 @@ async def accounts_page(request: Request, account: StaffAccount) -> Response:
     manager_only(account)
     accounts = await staff.list_accounts()
     removed = next((a for a in accounts if str(a.id) == request.query_params.get("removed") and not a.is_active), None)
-    context = {"accounts": accounts, "account": account, "removed": removed, "timezone": TIMEZONE}
+    context = {"accounts": accounts, "account": account, "removed": removed, "timezone": settings_of(request).timezone}
     return render(request, "staff/accounts.html", context)
 
 

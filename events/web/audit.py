@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from events.staff import audit
 from events.staff.models import StaffAccount
+from events.web.http import settings_of
 from events.web.routing import route
 from events.web.staff import organizer_only, signed_in
 from events.web.templating import render
@@ -54,7 +55,8 @@ async def trail_page(request: Request, account: StaffAccount) -> Response:
         await account.fetch_related("event")
         limited_to = account.event.slug  # type: ignore[union-attr]
     slug = limited_to or request.query_params.get("event") or None
-    return render(request, "staff/audit.html", {"entries": await audit.entries(slug), "event_slug": slug})
+    context = {"entries": await audit.entries(slug), "event_slug": slug, "timezone": settings_of(request).timezone}
+    return render(request, "staff/audit.html", context)
 
 
 ROUTES = [route("/audit", name="staff_audit", get=trail_page)]

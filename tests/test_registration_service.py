@@ -171,11 +171,13 @@ async def test_sixty_simultaneous_registrations_for_ten_seats_confirm_exactly_te
     statuses = [result.registration.status for result in results]
     assert statuses.count(RegistrationStatus.CONFIRMED) == 10
     assert statuses.count(RegistrationStatus.WAITLISTED) == 50
-    ordered = await Registration.filter(event=event).order_by("id")
-    assert [r.status for r in ordered] == [RegistrationStatus.CONFIRMED] * 10 + [RegistrationStatus.WAITLISTED] * 50, (
-        "the first ten to be written are the confirmed ones"
+    # Arrival is when a registration takes its seats (under the session's lock, the last step of
+    # its transaction): the first ten seats taken are the confirmed ones, the rest wait in that order.
+    seats = await Seat.filter(session__event=event).order_by("id").prefetch_related("registration")
+    assert [seat.status for seat in seats] == [SeatStatus.CONFIRMED] * 10 + [SeatStatus.WAITLISTED] * 50, (
+        "the first ten seats to be taken are the confirmed ones"
     )
-    positions = [list((await waitlist_positions(r)).values())[0] for r in ordered[10:]]
+    positions = [list((await waitlist_positions(seat.registration)).values())[0] for seat in seats[10:]]
     assert positions == list(range(1, 51)), "the waiting list is gapless, in arrival order"
     await assert_counters_match_seats()
 

@@ -388,9 +388,9 @@ async def remove_session(slug: str, code: str, *, staff: StaffAccount | None = N
 
 async def _settle_registrations(removed: list[Seat], staff: StaffAccount | None, details: dict[str, str]) -> None:
     """Give each registration that lost a seat the status its other seats give it, and log the change."""
-    # The registration service imports this module (for the registration window), so its rule for a
+    # The registration modules import this one (for the registration window), so their rule for a
     # registration's status is imported here, when first needed.
-    from events.registrations.service import overall_status
+    from events.registrations.waitlist import overall_status
 
     ids = [seat.registration_id for seat in removed]  # type: ignore[attr-defined]
     kept: dict[int, list[SeatStatus]] = {registration_id: [] for registration_id in ids}

@@ -34,7 +34,7 @@ from events.registrations.models import (
     SeatStatus,
 )
 from events.registrations.schemas import Email
-from events.registrations.waitlist import claim_seat, lock_sessions, release_seat
+from events.registrations.waitlist import claim_seat, lock_sessions, overall_status, release_seat
 from events.staff.models import StaffAccount
 from events.text import normalize_email
 from events.validation import Input, OptionalText, RequiredText
@@ -145,7 +145,7 @@ async def _settle_status(registration_id: int) -> RegistrationStatus:
     if current.status == RegistrationStatus.CANCELLED:
         return current.status
     statuses = await Seat.filter(registration_id=registration_id).values_list("status", flat=True)
-    status = service.overall_status([SeatStatus(value) for value in statuses])  # type: ignore[arg-type]
+    status = overall_status([SeatStatus(value) for value in statuses])  # type: ignore[arg-type]
     if status != current.status:
         await Registration.filter(id=registration_id).update(status=status, updated_at=clock.now())
     return status
@@ -294,7 +294,7 @@ async def restore(registration: Registration, *, staff: StaffAccount | None) -> 
             else:
                 await _wait_at_the_end(registration.id, seat.session.id)
             outcome[seat.session.code] = status
-        overall = service.overall_status(list(outcome.values()))
+        overall = overall_status(list(outcome.values()))
         await Registration.filter(id=registration.id).update(
             status=overall, active_email=email_key, cancelled_at=None, updated_at=moment
         )

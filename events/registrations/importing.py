@@ -36,9 +36,9 @@ from events.registrations.models import (
     SeatStatus,
 )
 from events.registrations.schemas import WalkInInput
-from events.registrations.service import CODE_ATTEMPTS, overall_status, sort_name
+from events.registrations.service import CODE_ATTEMPTS, sort_name
 from events.registrations.sheets import Sheet
-from events.registrations.waitlist import lock_sessions
+from events.registrations.waitlist import lock_sessions, overall_status
 from events.reports.exports import Table, write_csv
 from events.staff.models import StaffAccount
 from events.text import normalize_email

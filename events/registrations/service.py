@@ -19,7 +19,7 @@ from events.questions import service as questions
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.schemas import RegistrationInput
-from events.registrations.waitlist import claim_seat, lock_sessions, release_seat
+from events.registrations.waitlist import lock_sessions, release_seat, take_seats
 from events.text import normalize_email
 
 #: A new code is drawn this many times if it happens to be taken already.
@@ -51,14 +51,6 @@ def sort_name(name: str, reading: str) -> str:
     return (reading or name).casefold()[:200]
 
 
-def overall_status(statuses: list[SeatStatus]) -> RegistrationStatus:
-    if SeatStatus.CONFIRMED in statuses:
-        return RegistrationStatus.CONFIRMED
-    if SeatStatus.WAITLISTED in statuses:
-        return RegistrationStatus.WAITLISTED
-    return RegistrationStatus.CANCELLED
-
-
 async def register(event: Event, data: RegistrationInput) -> Registered:
     """Register one person: each chosen session is confirmed while it has room, else waitlisted.
 
@@ -79,14 +71,16 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     answers = await questions.validate_answers(event, sessions, data.answers, enforce_required=data.answers_required)
 
     async def work() -> Registered:
-        await lock_sessions([session.id for session in chosen])
+        # Two people with one address at the same moment: the unique rule stops the second insert,
+        # and the next attempt's check says so.
         if email_key and await Registration.exists(event=event, active_email=email_key):
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
-        registered = await add_registration(event, data, chosen)
+        registration = await new_registration(event, data)
         if answers:
-            await questions.save_answers(registered.registration, answers)
-        await outbox.queue(registered.registration, MailKind.REGISTERED)
-        return registered
+            await questions.save_answers(registration, answers)
+        await outbox.queue(registration, MailKind.REGISTERED)
+        statuses = await take_seats(registration, [session.id for session in chosen])
+        return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
     for _attempt in range(CODE_ATTEMPTS):
         try:
@@ -100,15 +94,14 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     raise Conflict(_("Could not register just now; please try again."), code="busy")
 
 
-async def add_registration(event: Event, data: RegistrationInput, chosen: list[Session]) -> Registered:
-    """Claim a seat in each chosen session (in id order) and write the registration with its seats.
+async def new_registration(event: Event, data: RegistrationInput) -> Registration:
+    """Write the registration itself, waiting until `take_seats` gives it its seats and status.
 
-    For a transaction that already holds the sessions' locks and has checked the e-mail address;
-    an IntegrityError means the code was taken. (An import writes many people at once instead, with
-    the same rules: `events.registrations.importing`.)
+    An IntegrityError means the code was taken, or the address registered at the same moment.
+    (An import writes many people at once instead, with the same rules:
+    `events.registrations.importing`.)
     """
-    statuses = [await claim_seat(session.id) for session in chosen]
-    registration = await Registration.create(
+    return await Registration.create(
         event=event,
         code=codes.new_code(),
         secret=codes.new_secret(),
@@ -120,15 +113,8 @@ async def add_registration(event: Event, data: RegistrationInput, chosen: list[S
         organization=data.organization,
         category=data.category or DEFAULT_CATEGORY,
         language=data.language,
-        status=overall_status(statuses),
+        status=RegistrationStatus.WAITLISTED,
     )
-    await Seat.bulk_create(
-        [
-            Seat(registration=registration, session=session, status=status)
-            for session, status in zip(chosen, statuses, strict=True)
-        ]
-    )
-    return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
 
 async def by_secret(secret: str) -> Registration:

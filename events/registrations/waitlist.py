@@ -12,7 +12,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 
 from events import clock
-from events.database import execute, supports_row_locks
+from events.database import execute, fetch, supports_row_locks
 from events.mail import outbox
 from events.mail.models import MailKind
 from events.program.models import Session
@@ -25,6 +25,79 @@ async def lock_sessions(session_ids: list[int]) -> None:
         ids = sorted(set(session_ids))
         marks = ", ".join("?" for _ in ids)
         await execute(f'SELECT "id" FROM "session" WHERE "id" IN ({marks}) ORDER BY "id" FOR UPDATE', ids)
+
+
+def overall_status(statuses: list[SeatStatus]) -> RegistrationStatus:
+    """A registration is confirmed when any of its seats is, else waitlisted when any waits."""
+    if SeatStatus.CONFIRMED in statuses:
+        return RegistrationStatus.CONFIRMED
+    if SeatStatus.WAITLISTED in statuses:
+        return RegistrationStatus.WAITLISTED
+    return RegistrationStatus.CANCELLED
+
+
+# PostgreSQL: lock the sessions in id order, claim a confirmed seat in each that has room, write the
+# seats and the registration's status, in one statement. A session changed by a transaction this
+# one waited for is re-read at its newest version before its count is compared (READ COMMITTED).
+TAKE_SEATS = """
+WITH locked AS (
+    SELECT "id" FROM "session" WHERE "id" = ANY($1::int[]) ORDER BY "id" FOR UPDATE
+), claimed AS (
+    UPDATE "session" s SET "confirmed_count" = s."confirmed_count" + 1
+    FROM locked l
+    WHERE s."id" = l."id" AND (s."capacity" IS NULL OR s."confirmed_count" < s."capacity")
+    RETURNING s."id"
+), seats AS (
+    INSERT INTO "seat" ("registration_id", "session_id", "status", "created_at", "updated_at")
+    SELECT $2, l."id", CASE WHEN c."id" IS NULL THEN $4 ELSE $3 END, $5, $5
+    FROM locked l LEFT JOIN claimed c ON c."id" = l."id"
+    ORDER BY l."id"
+    RETURNING "session_id", "status"
+), marked AS (
+    UPDATE "registration"
+    SET "status" = CASE WHEN EXISTS (SELECT 1 FROM seats WHERE "status" = $3) THEN $6 ELSE $7 END, "updated_at" = $5
+    WHERE "id" = $2
+)
+SELECT "session_id", "status" FROM seats
+"""
+
+
+async def take_seats(registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
+    """Give a new registration its seats, in these sessions' order, and set its status from them.
+
+    Last in its transaction: on PostgreSQL the sessions' locks are then held for one statement and
+    the commit, not for every statement of the registration (which, with many people registering
+    at once, queued them behind each other's round trips).
+    """
+    if not session_ids:
+        statuses: list[SeatStatus] = []
+    elif supports_row_locks():
+        rows = await fetch(
+            TAKE_SEATS,
+            [
+                sorted(set(session_ids)),
+                registration.id,
+                str(SeatStatus.CONFIRMED),
+                str(SeatStatus.WAITLISTED),
+                clock.now(),
+                str(RegistrationStatus.CONFIRMED),
+                str(RegistrationStatus.WAITLISTED),
+            ],
+        )
+        taken = {row["session_id"]: SeatStatus(row["status"]) for row in rows}
+        statuses = [taken[session_id] for session_id in session_ids]
+    else:
+        statuses = [await claim_seat(session_id) for session_id in session_ids]
+        await Seat.bulk_create(
+            [
+                Seat(registration_id=registration.id, session_id=session_id, status=status)
+                for session_id, status in zip(session_ids, statuses, strict=True)
+            ]
+        )
+    registration.status = overall_status(statuses)
+    if not supports_row_locks():
+        await Registration.filter(id=registration.id).update(status=registration.status)
+    return statuses
 
 
 async def claim_seat(session_id: int) -> SeatStatus:

@@ -1,9 +1,9 @@
 """Seats and the waiting list: the rules that keep a session from ever being overbooked.
 
 Every function here runs inside a transaction that has locked the sessions it touches
-(`lock_sessions`): on PostgreSQL a `SELECT … FOR UPDATE` in id order, so two transactions never
-wait on each other in a circle; on SQLite the transaction already holds the write lock from
-`BEGIN IMMEDIATE`. Under that lock the count cannot change between reading and writing it, and
+(`lock_sessions`, or `take_seats` itself): on PostgreSQL a `SELECT … FOR UPDATE` in id order, so
+two transactions never wait on each other in a circle; on SQLite the transaction already holds the
+write lock from `BEGIN IMMEDIATE`. Under that lock the count cannot change between reading and writing it, and
 the conditional UPDATE plus the database check on `confirmed_count <= capacity` back it up.
 """
 

@@ -34,7 +34,10 @@ from tortoise import connections
 
 from events import database, i18n
 from events.app import create_app
+from events.program.models import Event
 from events.settings import MailSettings, RateLimit, Settings
+from events.staff.models import Role, StaffAccount
+from events.staff.service import save_staff
 from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +150,30 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has a form with a CSRF token"
     return match.group(1)
+
+
+#: The password the sign-in helpers give the accounts they make.
+STAFF_PASSWORD = "correct horse battery"
+
+
+async def post_sign_in(client: httpx.AsyncClient, email: str, password: str = STAFF_PASSWORD) -> httpx.Response:
+    """Sign in through the staff form, as a person does (CSRF token and all); the form's answer."""
+    page = await client.get("/staff/login")
+    return await client.post(
+        "/staff/login",
+        data={"csrf_token": csrf_token(page.text), "email": email, "password": password, "next": "/staff/"},
+    )
+
+
+async def sign_in(client: httpx.AsyncClient, role: Role = Role.ORGANIZER, event: Event | None = None) -> StaffAccount:
+    """Make `role@example.org` (limited to `event` when given) and sign it in."""
+    account = await save_staff(f"{role}@example.org", role, password=STAFF_PASSWORD)
+    if event is not None:
+        account.event_id = event.id
+        await account.save()
+    answer = await post_sign_in(client, account.email)
+    assert answer.status_code == 303, f"{role} signs in"
+    return account
 
 
 def tsudoi(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -25,7 +25,7 @@ from events.staff.service import (
     save_staff,
 )
 from events.validation import parse
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_sign_in
 from tests.factories import make_event
 
 PASSWORD = "correct horse battery"
@@ -40,11 +40,7 @@ async def organizer(email: str = "organizer@example.org") -> StaffAccount:
 
 
 async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> None:
-    page = await client.get("/staff/login")
-    answer = await client.post(
-        "/staff/login",
-        data={"csrf_token": csrf_token(page.text), "email": email, "password": password, "next": "/staff/"},
-    )
+    answer = await post_sign_in(client, email, password)
     assert answer.status_code == 303, f"{email} signs in"
 
 

@@ -9,9 +9,8 @@ from events.settings import Settings
 from events.staff.audit import AuditEntry
 from events.staff.models import Role
 from events.web.templating import datetime_in
-from tests.conftest import make_app, running
+from tests.conftest import make_app, running, sign_in
 from tests.factories import event_data, staff_token
-from tests.test_report_page import sign_in
 
 
 def auth(token: str) -> dict[str, str]:

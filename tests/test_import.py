@@ -23,7 +23,7 @@ from events.settings import Settings
 from events.staff.models import Role
 from events.staff.service import save_staff
 from events.web import importing as import_pages
-from tests.conftest import csrf_token, tsudoi
+from tests.conftest import csrf_token, post_sign_in, tsudoi
 from tests.factories import event_data, make_event, make_registration
 
 PASSWORD = "correct horse battery"
@@ -275,11 +275,8 @@ async def test_rows_over_capacity_are_waitlisted(db: Settings) -> None:
 
 
 async def sign_in(client: httpx.AsyncClient, email: str) -> str:
-    page = await client.get("/staff/login")
-    await client.post(
-        "/staff/login",
-        data={"csrf_token": csrf_token(page.text), "email": email, "password": PASSWORD, "next": "/staff/"},
-    )
+    """Sign in; the staff area's CSRF token for the forms that follow."""
+    await post_sign_in(client, email, PASSWORD)
     return csrf_token((await client.get("/staff/")).text)
 
 

@@ -33,10 +33,9 @@ from events.registrations.schemas import WalkInInput
 from events.registrations.service import AlreadyRegistered, cancel, register
 from events.settings import Settings
 from events.staff.models import Role
-from tests.conftest import MailServer, csrf_token, running, tsudoi
+from tests.conftest import MailServer, csrf_token, running, sign_in, tsudoi
 from tests.factories import make_event, make_registration
 from tests.test_badges import decoded_qr_texts
-from tests.test_report_page import sign_in
 
 SECRET = "test-secret-key"
 

@@ -24,9 +24,8 @@ from events.registrations.models import Registration, RegistrationStatus
 from events.reports.attendance import attendance
 from events.settings import Settings
 from events.staff.models import Role
-from tests.conftest import csrf_token, tsudoi
+from tests.conftest import csrf_token, sign_in, tsudoi
 from tests.factories import make_event, make_registration
-from tests.test_report_page import sign_in
 
 KEY = "test-secret-key"
 

@@ -24,12 +24,9 @@ from events.reports.attendance import arrivals, attendance
 from events.reports.pdf import render_report
 from events.settings import Settings
 from events.staff.models import Role
-from events.staff.service import save_staff
 from events.validation import parse
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sign_in
 from tests.factories import make_event, make_registration, staff_token
-
-PASSWORD = "correct horse battery"
 
 INTERPRETATION = {
     "code": "interpretation",
@@ -305,16 +302,6 @@ async def test_answer_counts_count_each_option_among_active_registrations(db: Se
 
 
 # Through the app -----------------------------------------------------------------------------
-
-
-async def sign_in(client: httpx.AsyncClient, role: Role = Role.ORGANIZER) -> None:
-    await save_staff(f"{role}@example.org", role, password=PASSWORD)
-    page = await client.get("/staff/login")
-    answer = await client.post(
-        "/staff/login",
-        data={"csrf_token": csrf_token(page.text), "email": f"{role}@example.org", "password": PASSWORD},
-    )
-    assert answer.status_code == 303, f"{role} signs in"
 
 
 def form(page: httpx.Response, **fields: Any) -> dict[str, Any]:

@@ -21,29 +21,13 @@ from events.registrations.service import cancel
 from events.reports import history
 from events.reports.attendance import definition
 from events.staff.models import Role
-from events.staff.service import save_staff
 from events.web.downloads import FILES
-from tests.conftest import csrf_token
+from tests.conftest import sign_in
 from tests.factories import event_data, make_event, make_registration
 
 KEY = "test-secret-key"
-PASSWORD = "correct horse battery"
 BOM = b"\xef\xbb\xbf"
 TOKYO = ZoneInfo("Asia/Tokyo")
-
-
-async def sign_in(client: httpx.AsyncClient, role: Role = Role.ORGANIZER, event: Event | None = None) -> None:
-    """A staff member signs in through the form, as a person does (CSRF token and all)."""
-    account = await save_staff(f"{role}@example.org", role, password=PASSWORD)
-    if event is not None:
-        account.event_id = event.id
-        await account.save()
-    page = await client.get("/staff/login")
-    answer = await client.post(
-        "/staff/login",
-        data={"csrf_token": csrf_token(page.text), "email": account.email, "password": PASSWORD, "next": "/staff/"},
-    )
-    assert answer.status_code == 303, f"{role} signs in"
 
 
 async def came(event: Event, person: Registration, *sessions: str) -> None:

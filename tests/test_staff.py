@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 
 from events.staff.models import Role
 from events.staff.service import save_staff
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_sign_in
 from tests.factories import make_event, make_registration
 
 PASSWORD = "correct horse battery"
@@ -18,14 +18,6 @@ PASSWORD = "correct horse battery"
 async def organizer(app: Starlette) -> str:
     await save_staff("organizer@example.org", Role.ORGANIZER, password=PASSWORD)
     return "organizer@example.org"
-
-
-async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    page = await client.get("/staff/login")
-    return await client.post(
-        "/staff/login",
-        data={"csrf_token": csrf_token(page.text), "email": email, "password": password, "next": "/staff/"},
-    )
 
 
 async def test_the_staff_area_asks_for_sign_in(client: httpx.AsyncClient) -> None:
@@ -41,7 +33,7 @@ async def test_an_organizer_signs_in_and_sees_registrations_with_email(
     await make_registration(event, 1, name="山田 花子", name_reading="やまだ はなこ", email="hanako@example.org")
     await make_registration(event, 2, name="Aoki", email="aoki@example.org")
 
-    signed_in = await sign_in(client, organizer)
+    signed_in = await post_sign_in(client, organizer)
     dashboard = await client.get("/staff/")
     listing = await client.get("/staff/events/workshop?lang=en")
 
@@ -56,7 +48,7 @@ async def test_a_door_account_sees_no_email_addresses(client: httpx.AsyncClient)
     event = await make_event()
     await make_registration(event, 1, email="secret-person@example.org")
 
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
     listing = await client.get("/staff/events/workshop")
 
     assert listing.status_code == 200 and "secret-person@example.org" not in listing.text
@@ -65,15 +57,15 @@ async def test_a_door_account_sees_no_email_addresses(client: httpx.AsyncClient)
 async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
     client: httpx.AsyncClient, organizer: str
 ) -> None:
-    wrong_password = await sign_in(client, organizer, "not the password")
-    unknown_person = await sign_in(client, "nobody@example.org", "whatever it is")
+    wrong_password = await post_sign_in(client, organizer, "not the password")
+    unknown_person = await post_sign_in(client, "nobody@example.org", "whatever it is")
 
     assert wrong_password.status_code == unknown_person.status_code == 401
     assert (await client.get("/staff/")).status_code == 303
 
 
 async def test_signing_out_ends_the_session(client: httpx.AsyncClient, organizer: str) -> None:
-    await sign_in(client, organizer)
+    await post_sign_in(client, organizer)
     dashboard = await client.get("/staff/")
 
     await client.post("/staff/logout", data={"csrf_token": csrf_token(dashboard.text)})
@@ -109,7 +101,7 @@ async def test_an_organizer_prints_badges_and_replaces_a_lost_one_from_the_staff
     event = await make_event()
     lost = await make_registration(event, 1, name="Maria Santos")
     await make_registration(event, 2, name="Aoki")
-    await sign_in(client, organizer)
+    await post_sign_in(client, organizer)
 
     page = await client.get("/staff/events/workshop/badges?lang=en")
     batch = await client.get("/staff/events/workshop/badges.pdf?layout=a4-10up-card&sort=name")
@@ -131,7 +123,7 @@ async def test_an_organizer_prints_badges_and_replaces_a_lost_one_from_the_staff
 async def test_door_staff_cannot_print_badges_from_the_staff_area(client: httpx.AsyncClient) -> None:
     await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
     await make_event()
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
 
     page = await client.get("/staff/events/workshop/badges", headers={"accept": "text/html"})
     pdf = await client.get("/staff/events/workshop/badges.pdf", headers={"accept": "text/html"})
@@ -145,7 +137,7 @@ async def test_the_scanner_endpoint_needs_the_pages_csrf_token_and_shows_no_emai
     person = await make_registration(
         event, 1, name="Maria Santos", email="secret-maria@example.org", organization="Kalayaan"
     )
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
     page = await client.get("/staff/events/workshop/scan?session=day1")
     token = csrf_token_from_data(page.text)
     body = {"scan": person.registration.code, "session": "day1", "device": "door-A"}
@@ -173,7 +165,7 @@ async def test_a_walk_in_is_registered_checked_in_and_offered_a_badge(client: ht
 
     await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
     await make_event()
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
     form_page = await client.get("/staff/events/workshop/walk-in?session=day1&lang=en")
     token = csrf_token(form_page.text)
 
@@ -201,7 +193,7 @@ async def test_a_paper_sheet_prints_sorted_by_reading_and_ticks_are_entered_as_p
     yamada = await make_registration(event, 1, name="山田 花子", name_reading="やまだ はなこ")
     aoki = await make_registration(event, 2, name="青木 健", name_reading="あおき けん")
     await make_registration(event, 3, name="Not Here", sessions=["day2"])
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
 
     sheet = await client.get("/staff/events/workshop/sessions/day1/sign-in-sheet.pdf")
     form_page = await client.get("/staff/events/workshop/sessions/day1/paper?lang=en")
@@ -223,7 +215,7 @@ async def test_a_paper_sheet_prints_sorted_by_reading_and_ticks_are_entered_as_p
 async def test_plus_one_guest_counts_people_who_never_registered(client: httpx.AsyncClient) -> None:
     await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
     await make_event()
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
     page = await client.get("/staff/events/workshop/scan?session=reception")
     headers = {"x-csrf-token": csrf_token_from_data(page.text)}
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import asyncpg
 from tortoise import connections
 
-from events.database import execute
+from events.database import execute, own_connection
 
 log = logging.getLogger("tsudoi.changes")
 
@@ -122,7 +122,7 @@ class Listener:
     async def _listen(self) -> None:
         """Listen on one connection until it is lost (checked every `CHECK_SECONDS`)."""
         global _listening
-        connection = await self._connect()
+        connection = await own_connection(APPLICATION_NAME, timeout=CHECK_SECONDS)
         lost = asyncio.Event()
         up = False
         try:
@@ -142,13 +142,3 @@ class Listener:
                 _listening -= 1
                 self.listening.clear()
             connection.terminate()
-
-    @staticmethod
-    async def _connect() -> asyncpg.Connection:
-        """A connection of its own, with the pool's settings (host, user, TLS …), outside the pool."""
-        client = connections.get("default")
-        pool_only = {"min_size", "max_size", "connection_class", "loop"}
-        options = {name: value for name, value in client._template.items() if name not in pool_only}
-        options.setdefault("timeout", CHECK_SECONDS)
-        options["server_settings"] = {**(options.get("server_settings") or {}), "application_name": APPLICATION_NAME}
-        return await asyncpg.connect(password=client.password, **options)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.executor import MigrationExecutor
@@ -86,20 +88,52 @@ async def disconnect() -> None:
     await Tortoise.close_connections()
 
 
+async def own_connection(application_name: str, timeout: float = 10.0) -> asyncpg.Connection:
+    """PostgreSQL: a connection outside the pool, with the pool's settings (host, user, TLS …), for
+    work that must hold a session of its own: listening for changes, the migration lock."""
+    client = connections.get("default")
+    pool_only = {"min_size", "max_size", "connection_class", "loop"}
+    options = {name: value for name, value in client._template.items() if name not in pool_only}
+    options.setdefault("timeout", timeout)
+    options["server_settings"] = {**(options.get("server_settings") or {}), "application_name": application_name}
+    return await asyncpg.connect(password=client.password, **options)
+
+
+#: The advisory lock that lets one process at a time migrate a PostgreSQL database ("tsudoi").
+MIGRATION_LOCK = 0x747375646F69
+
+
+@asynccontextmanager
+async def _one_migrator_at_a_time(settings: Settings) -> AsyncIterator[None]:
+    """Two machines (or a machine and `tsudoi migrate`) starting together on PostgreSQL: the second
+    waits for the first, then finds nothing left to do, instead of failing half-way on a table the
+    first has just made. SQLite's own write lock already does this for its one file."""
+    if settings.is_sqlite:
+        yield
+        return
+    connection = await own_connection("tsudoi migrate")
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await connection.close()  # the lock goes with the session
+
+
 def _executor(settings: Settings) -> MigrationExecutor:
     return MigrationExecutor(connections.get("default"), tortoise_config(settings)["apps"])
 
 
 async def migrate(settings: Settings, progress: Callable[[str], None] | None = None) -> list[str]:
     """Apply every migration not yet applied; return their names. Never drops data."""
-    executor = _executor(settings)
-    names = _names(await executor.plan())
 
     def report(event: str, app_label: str, name: str) -> None:
         if progress and event == "apply_done":
             progress(f"{app_label}.{name}")
 
-    await executor.migrate(progress=report)
+    async with _one_migrator_at_a_time(settings):
+        executor = _executor(settings)
+        names = _names(await executor.plan())
+        await executor.migrate(progress=report)
     await refresh_statistics()
     return names
 

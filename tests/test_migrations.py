@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from asyncio.subprocess import PIPE, STDOUT
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -174,3 +178,21 @@ async def test_upgrading_an_older_database_keeps_its_data(settings: Settings, tm
         assert [(row["code"], row["title"], row["sequence"]) for row in rows] == [("day1", "Day 1", 0)], (
             "the upgrade kept the rows and gave new columns their defaults"
         )
+
+
+async def test_three_processes_migrating_one_new_postgresql_database_at_once_all_succeed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # Two app machines and an operator's `tsudoi migrate` starting together on a new version.
+    env = {**os.environ, "DATABASE_URL": postgres_url, "TSUDOI_SECRET_KEY": "x"}
+    command = [sys.executable, "-m", "events.cli", "migrate"]
+    processes = [
+        await asyncio.create_subprocess_exec(*command, cwd=tmp_path, env=env, stdout=PIPE, stderr=STDOUT)
+        for _ in range(3)
+    ]
+
+    outputs = [(await process.communicate())[0].decode() for process in processes]
+
+    assert [process.returncode for process in processes] == [0, 0, 0], "\n---\n".join(outputs)
+    assert sum("migration(s) applied" in output for output in outputs) == 1, "one applies, the others wait"
+    assert sum("already current" in output for output in outputs) == 2, outputs

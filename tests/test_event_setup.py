@@ -23,9 +23,9 @@ from events.registrations.models import Registration, RegistrationChange, Regist
 from events.settings import Settings
 from events.staff.models import Role
 from events.staff.service import save_staff
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_sign_in
 from tests.factories import event_data, make_event, make_registration
-from tests.test_staff import PASSWORD, sign_in
+from tests.test_staff import PASSWORD
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -258,7 +258,7 @@ async def test_the_slug_new_is_kept_for_the_staff_pages() -> None:
 async def organizer(app: Starlette, client: httpx.AsyncClient) -> httpx.AsyncClient:
     """The client, signed in as an organizer."""
     await save_staff("organizer@example.org", Role.ORGANIZER, password=PASSWORD)
-    assert (await sign_in(client, "organizer@example.org")).status_code == 303
+    assert (await post_sign_in(client, "organizer@example.org")).status_code == 303
     return client
 
 
@@ -557,7 +557,7 @@ SETUP_PAGES = [
 async def test_a_door_account_gets_403_on_every_set_up_page(app: Starlette, client: httpx.AsyncClient) -> None:
     await make_event()
     await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
     token = csrf_token((await client.get("/staff/events/workshop/scan")).text)
 
     answers = {

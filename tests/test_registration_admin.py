@@ -27,9 +27,9 @@ from events.registrations.models import (
 from events.registrations.waitlist import waitlist_positions
 from events.staff.models import Role, StaffAccount
 from events.staff.service import save_staff
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_sign_in
 from tests.factories import make_event, make_registration
-from tests.test_staff import PASSWORD, sign_in
+from tests.test_staff import PASSWORD
 
 
 @pytest.fixture
@@ -401,7 +401,7 @@ async def test_the_list_shows_fifty_a_page_with_links_to_the_others() -> None:
 @pytest.fixture
 async def signed_in_organizer(app: Starlette, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     await save_staff("organizer@example.org", Role.ORGANIZER, password=PASSWORD)
-    await sign_in(client, "organizer@example.org")
+    await post_sign_in(client, "organizer@example.org")
     yield client
 
 
@@ -432,7 +432,7 @@ async def test_door_accounts_see_the_list_without_emails_or_links_and_get_403_on
     await save_staff("door@example.org", Role.DOOR, password=PASSWORD)
     event = await make_event()
     maria = (await make_registration(event, 1, name="Maria Santos", email="maria@example.org")).registration
-    await sign_in(client, "door@example.org")
+    await post_sign_in(client, "door@example.org")
     listing_page = await client.get("/staff/events/workshop")
     token = csrf_token(listing_page.text)
 

@@ -37,15 +37,17 @@ def overall_status(statuses: list[SeatStatus]) -> RegistrationStatus:
 
 
 # PostgreSQL: lock the sessions in id order, claim a confirmed seat in each that has room, write the
-# seats and the registration's status, in one statement. A session changed by a transaction this
-# one waited for is re-read at its newest version before its count is compared (READ COMMITTED).
+# seats and the registration's status, in one statement. Room is judged on the rows as `locked`
+# returns them: FOR UPDATE waits for a transaction holding the session and then gives its newest
+# version, whereas the statement's own snapshot is from before that wait (READ COMMITTED) and
+# would see a seat just freed by a cancellation as still taken.
 TAKE_SEATS = """
 WITH locked AS (
-    SELECT "id" FROM "session" WHERE "id" = ANY($1::int[]) ORDER BY "id" FOR UPDATE
+    SELECT "id", "confirmed_count", "capacity" FROM "session" WHERE "id" = ANY($1::int[]) ORDER BY "id" FOR UPDATE
 ), claimed AS (
     UPDATE "session" s SET "confirmed_count" = s."confirmed_count" + 1
     FROM locked l
-    WHERE s."id" = l."id" AND (s."capacity" IS NULL OR s."confirmed_count" < s."capacity")
+    WHERE s."id" = l."id" AND (l."capacity" IS NULL OR l."confirmed_count" < l."capacity")
     RETURNING s."id"
 ), seats AS (
     INSERT INTO "seat" ("registration_id", "session_id", "status", "created_at", "updated_at")

@@ -93,8 +93,25 @@ def test_a_payload_verifies_only_for_its_event_code_and_secret() -> None:
     assert altered is not None and not tokens.verify("server key", altered, 7, "secret-one")
 
 
+def test_a_badge_signed_with_its_events_key_verifies_wherever_the_event_is_served() -> None:
+    text = tokens.badge_token("laptop key", 7, "ACEF3479", "secret-one", badge_key="event key")
+    payload = tokens.parse(text)
+    assert text.startswith("TSD2") and len(text) == 28 and payload is not None and payload.version == 2
+
+    assert tokens.verify("network server key", payload, 412, "secret-one", "event key"), (
+        "another server's key and another database id: the event's own key decides"
+    )
+    assert not tokens.verify("laptop key", payload, 7, "secret-one", "another event's key")
+    assert not tokens.verify("laptop key", payload, 7, "secret-two", "event key"), "renewed secret voids it"
+    assert not tokens.verify("laptop key", payload, 7, "secret-one"), "an event without a key takes no TSD2"
+    legacy = tokens.parse(tokens.badge_token("laptop key", 7, "ACEF3479", "secret-one"))
+    assert legacy is not None and legacy.version == 1
+    assert tokens.verify("laptop key", legacy, 7, "secret-one", "event key"), "older TSD1 badges still scan"
+
+
 @pytest.mark.parametrize(
-    "text", ["", "TSD1", "x" * 10_000, "TSD1ACEF3479\x00" + "A" * 15, "ACEF3479", "https://x/y", "1"]
+    "text",
+    ["", "TSD1", "x" * 10_000, "TSD1ACEF3479\x00" + "A" * 15, "TSD3ACEF3479" + "A" * 16, "ACEF3479", "https://x", "1"],
 )
 def test_garbage_is_not_a_payload(text: str) -> None:
     assert tokens.parse(text) is None
@@ -196,6 +213,9 @@ async def test_a_participant_downloads_their_own_badge_and_its_qr_names_them(
     found = await identify(event, scanned, key)
     assert found is not None and found.code == first["code"], "the scanned text identifies this person"
     assert await identify(event, scanned[:-1] + ("A" if scanned[-1] != "A" else "B"), key) is None
+    assert scanned.startswith("TSD2") and event.badge_key, "a new event signs with its own key"
+    moved = await identify(event, scanned, "the key of the server the event moved to")
+    assert moved is not None and moved.code == first["code"], "the badge does not depend on the server's key"
 
 
 async def test_door_staff_cannot_download_badges(client: httpx.AsyncClient, organizer: str) -> None:
@@ -269,12 +289,14 @@ async def test_replacing_the_secret_voids_the_old_badge_and_links(
     assert (await client.get(person["links"]["api"])).status_code == 404, "the old link no longer works"
     assert (await client.get(new_links["api"])).status_code == 200
     [new_qr] = decoded_qr_texts((await client.get(new_links["badge"])).content)
-    from events.registrations.models import Registration
+    from events.badges.service import identify
+    from events.program.service import get_event
 
-    current = await Registration.get(code=person["code"])
+    event = await get_event("workshop")
     key = app.state.settings.secret_key
-    assert tokens.verify(key, tokens.parse(new_qr), current.event_id, current.secret)  # type: ignore[arg-type, attr-defined]
-    assert not tokens.verify(key, tokens.parse(old_qr), current.event_id, current.secret), "the old QR is void"  # type: ignore[arg-type, attr-defined]
+    renewed = await identify(event, new_qr, key)
+    assert renewed is not None and renewed.code == person["code"], "the new QR scans"
+    assert await identify(event, old_qr, key) is None, "the old QR is void"
 
 
 async def test_a_batch_for_a_thousand_registrations_has_a_thousand_badges_in_order(

@@ -54,7 +54,7 @@ def badge_for(event: Event, registration: Registration, sessions: Sequence[str],
         category_label=event.category_label(registration.category),
         sessions=list(sessions),
         code=registration.code,
-        qr_text=tokens.badge_token(secret_key, event.id, registration.code, registration.secret),
+        qr_text=tokens.badge_token(secret_key, event.id, registration.code, registration.secret, event.badge_key),
     )
 
 
@@ -135,6 +135,6 @@ async def identify(event: Event, scanned: str, secret_key: str) -> Registration 
     if payload is None:
         return None
     registration = await Registration.get_or_none(event=event, code=payload.code)
-    if registration is None or not tokens.verify(secret_key, payload, event.id, registration.secret):
+    if registration is None or not tokens.verify(secret_key, payload, event.id, registration.secret, event.badge_key):
         return None
     return registration

@@ -119,7 +119,7 @@ def _genuine(
     """The person, unless the badge's signature is not this server's for them (forged, replaced)."""
     if person is None or payload is None:
         return person
-    return person if tokens.verify(secret_key, payload, event.id, person.secret) else None
+    return person if tokens.verify(secret_key, payload, event.id, person.secret, event.badge_key) else None
 
 
 async def find(event: Event, session: Session, scanned: str, secret_key: str) -> tuple[Person | None, Source]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -33,6 +34,10 @@ def worded(translations: dict[str, dict[str, str]] | None, field: str, language:
     return ((translations or {}).get(language) or {}).get(field) or None
 
 
+def new_badge_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Event(Model):
     """A workshop, forum, symposium or lecture series, held over one or more days in one time zone.
 
@@ -61,6 +66,9 @@ class Event(Model):
     retention_days = fields.IntField(default=180, db_default=180)
     #: When the personal data of its participants was erased (their counts stay).
     purged_at = fields.DatetimeField(null=True)
+    # Empty for events made before it existed: their badges are signed with the server's key (TSD1).
+    #: The key its badges are signed with (TSD2): it moves with the event, so its badges scan anywhere.
+    badge_key = fields.CharField(max_length=64, default=new_badge_key, db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -439,6 +439,42 @@ def cmd_move_to_postgres(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_event(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from events.move import MoveError, move_event
+    from events.settings import from_environ
+
+    source = _settings()
+    if not source.is_sqlite:
+        print("DATABASE_URL must point at the SQLite database the event is in (sqlite:///FILE).", file=sys.stderr)
+        return 2
+    try:
+        target = from_environ({**os.environ, "DATABASE_URL": args.target, "TSUDOI_SECRET_KEY": source.secret_key})
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    def said(table: str, count: int) -> None:
+        print(f"  {table}: {count} row(s)", flush=True)
+
+    try:
+        copied = asyncio.run(move_event(source, target, args.slug, said))
+    except MoveError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"Copied {args.slug} ({sum(copied.values())} rows) into {_where(target)}, with new ids there.")
+    with sqlite3.connect(f"file:{source.sqlite_path}?mode=ro", uri=True) as reader:
+        (badge_key,) = reader.execute('SELECT "badge_key" FROM "event" WHERE "slug" = ?', [args.slug]).fetchone()
+    if not badge_key:
+        print(
+            "Its badges are of the older kind (TSD1), signed for this server and this event's id: they will not "
+            "scan on the target. Send or print them again from there; typed codes and links work as before."
+        )
+    print(f"The event is still in {_where(source)}: check it on the target, then stop using it here.")
+    return 0
+
+
 def _where(settings: Settings) -> str:
     """The database, named without its password."""
     return str(settings.sqlite_path) if settings.is_sqlite else settings.database_url.rsplit("@", 1)[-1]
@@ -544,6 +580,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     move.add_argument("target", metavar="TARGET", help="postgres://user@host:5432/dbname")
     move.set_defaults(func=cmd_move_to_postgres)
+
+    move_one = commands.add_parser(
+        "move-event",
+        help="copy one event into another database that may hold other events",
+        description="Copy the event SLUG of the SQLite database of DATABASE_URL, with its sessions, "
+        "registrations, seats, answers, check-ins, scan log, e-mails and audit entries, into TARGET "
+        "(postgres://… or sqlite:///…), where its rows get new ids; in one transaction, and only if TARGET "
+        "has no event SLUG. Staff accounts stay: check-ins keep their author where TARGET has an account of "
+        "the same e-mail. Badges made since badge keys exist keep scanning; links keep working. The source "
+        "is left as it was.",
+    )
+    move_one.add_argument("slug", metavar="SLUG", help="the event, e.g. workshop-2026")
+    move_one.add_argument("target", metavar="TARGET", help="postgres://user@host:5432/dbname or sqlite:///FILE")
+    move_one.set_defaults(func=cmd_move_event)
 
     mail = commands.add_parser("mail", help="the e-mail outbox", description="The e-mail outbox.")
     mail_commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)

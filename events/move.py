@@ -1,4 +1,5 @@
-"""Moving a whole SQLite database into an empty PostgreSQL one, for a network that outgrows SQLite.
+"""Moving a whole SQLite database into an empty PostgreSQL one, for a network that outgrows SQLite,
+or one event of it into a database that already holds others (`move_event`).
 
 Both ends are brought to the same migration first; then every table is copied, parents before
 children (by their foreign keys), with its ids, and PostgreSQL's id sequences are moved past the
@@ -13,8 +14,10 @@ import sqlite3
 from collections.abc import Callable
 from graphlib import TopologicalSorter
 from pathlib import Path
+from typing import Any
 
 from tortoise import connections
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from events import database
@@ -103,3 +106,125 @@ def _text(value: object) -> str | None:
     if isinstance(value, bytes):
         return "\\x" + value.hex()
     return str(value)
+
+
+# Moving one event into a database that already holds others: its rows get new ids there, and every
+# reference between them follows. Staff accounts stay where they are: a check-in or an audit entry
+# by someone who has an account of the same e-mail address on the target keeps its author, others
+# keep none (the audit entry keeps the address as text anyway).
+
+#: Accounts and their tokens belong to a server, not to an event.
+STAFF_TABLES = frozenset({"staff_account", "api_token"})
+
+
+def _foreign_keys(source: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """(column, parent table) for each foreign key of `table`."""
+    return [(row[3], row[2]) for row in source.execute(f'PRAGMA foreign_key_list("{table}")')]
+
+
+def _event_rows(
+    source: sqlite3.Connection, table: str, slug: str, kept: dict[str, dict[int, int]]
+) -> list[sqlite3.Row] | None:
+    """The rows of `table` that belong to the event, or None when the table holds no event's data."""
+    if table == "event":
+        return list(source.execute('SELECT * FROM "event" WHERE "slug" = ?', [slug]))
+    if table == "audit_entry":
+        return list(source.execute('SELECT * FROM "audit_entry" WHERE "event_slug" = ?', [slug]))
+    links = [(column, parent) for column, parent in _foreign_keys(source, table) if parent in kept]
+    if not links:
+        return None
+    return [
+        row
+        for row in source.execute(f'SELECT * FROM "{table}" ORDER BY "id"')
+        if any(row[column] in kept[parent] for column, parent in links)
+    ]
+
+
+async def move_event(
+    source: Settings, target: Settings, slug: str, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy one event of `source` (SQLite), with everything that belongs to it, into `target`.
+
+    One transaction on the target: a failed move adds nothing. The source is left as it was.
+    """
+    path = source.sqlite_path
+    if path is None or not Path(path).is_file():
+        raise MoveError(f"There is no SQLite database at {path}.")
+    await database.connect(source)
+    try:
+        await database.migrate(source)
+    finally:
+        await database.disconnect()
+    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    reader.row_factory = sqlite3.Row
+    copied: dict[str, int] = {}
+    await database.connect(target)
+    try:
+        await database.migrate(target)
+        if not list(reader.execute('SELECT 1 FROM "event" WHERE "slug" = ?', [slug])):
+            raise MoveError(f"There is no event {slug!r} in {path}.")
+        if await database.fetch('SELECT 1 FROM "event" WHERE "slug" = ?', [slug]):
+            raise MoveError(f"The target already holds an event {slug!r}; nothing was moved.")
+        types = await _column_types(target)
+        accounts_sql = 'SELECT "id", "email" FROM "staff_account"'
+        emails = {row["id"]: row["email"] for row in reader.execute(accounts_sql)}
+        accounts = {row["email"]: row["id"] for row in await database.fetch(accounts_sql, [])}
+        kept: dict[str, dict[int, int]] = {}
+        try:
+            async with in_transaction() as connection:
+                for table in _tables_in_order(reader):
+                    if table in SKIPPED or table in STAFF_TABLES:
+                        continue
+                    rows = _event_rows(reader, table, slug, kept)
+                    if rows is None:
+                        continue
+                    kept[table] = {}
+                    keys = _foreign_keys(reader, table)
+                    for row in rows:
+                        values = {column: row[column] for column in row.keys() if column != "id"}
+                        for column, parent in keys:
+                            if values.get(column) is None:
+                                continue
+                            if parent in kept:
+                                values[column] = kept[parent].get(values[column])
+                            elif parent == "staff_account":
+                                values[column] = accounts.get(emails.get(values[column], ""))
+                        new_id = await _insert(connection, target, table, values, types)
+                        if "id" in row.keys():
+                            kept[table][row["id"]] = new_id
+                    copied[table] = len(rows)
+                    if progress:
+                        progress(table, len(rows))
+        except IntegrityError as exc:
+            raise MoveError(f"The target refused a row ({exc}); nothing was moved.") from exc
+    finally:
+        await database.disconnect()
+        reader.close()
+    return copied
+
+
+async def _column_types(target: Settings) -> dict[tuple[str, str], str]:
+    """PostgreSQL's type of each column, to cast SQLite's text to (SQLite takes values as they are)."""
+    if target.is_sqlite:
+        return {}
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'"
+    )
+    return {(row["table_name"], row["column_name"]): row["data_type"] for row in rows}
+
+
+async def _insert(
+    connection: Any, target: Settings, table: str, values: dict[str, Any], types: dict[tuple[str, str], str]
+) -> int:
+    columns = list(values)
+    names = ", ".join(f'"{column}"' for column in columns)
+    if target.is_sqlite:
+        marks = ", ".join("?" for _ in columns)
+        arguments = [values[column] for column in columns]
+    else:
+        marks = ", ".join(f"${n}::text::{types[(table, column)]}" for n, column in enumerate(columns, 1))
+        arguments = [_text(values[column]) for column in columns]
+    rows = await connection.execute_query_dict(
+        f'INSERT INTO "{table}" ({names}) VALUES ({marks}) RETURNING "id"', arguments
+    )
+    return int(rows[0]["id"])

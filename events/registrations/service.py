@@ -97,6 +97,9 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
 async def new_registration(event: Event, data: RegistrationInput) -> Registration:
     """Write the registration itself, waiting until `take_seats` gives it its seats and status.
 
+    It starts as confirmed, the usual outcome, so that its row is rarely written twice: changing
+    the status rewrites every index of the table (one of them holds the status).
+
     An IntegrityError means the code was taken, or the address registered at the same moment.
     (An import writes many people at once instead, with the same rules:
     `events.registrations.importing`.)
@@ -113,7 +116,7 @@ async def new_registration(event: Event, data: RegistrationInput) -> Registratio
         organization=data.organization,
         category=data.category or DEFAULT_CATEGORY,
         language=data.language,
-        status=RegistrationStatus.WAITLISTED,
+        status=RegistrationStatus.CONFIRMED,
     )
 
 

@@ -55,17 +55,20 @@ WITH locked AS (
     FROM locked l LEFT JOIN claimed c ON c."id" = l."id"
     ORDER BY l."id"
     RETURNING "session_id", "status"
+), outcome AS (
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM seats WHERE "status" = $3) THEN $6 ELSE $7 END AS "status"
 ), marked AS (
-    UPDATE "registration"
-    SET "status" = CASE WHEN EXISTS (SELECT 1 FROM seats WHERE "status" = $3) THEN $6 ELSE $7 END, "updated_at" = $5
-    WHERE "id" = $2
+    UPDATE "registration" r SET "status" = o."status", "updated_at" = $5
+    FROM outcome o
+    WHERE r."id" = $2 AND r."status" <> o."status"
 )
 SELECT "session_id", "status" FROM seats
 """
 
 
 async def take_seats(registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
-    """Give a new registration its seats, in these sessions' order, and set its status from them.
+    """Give a new registration its seats, in these sessions' order, and set its status from them
+    (written only when it differs from the confirmed status a new registration starts with).
 
     Last in its transaction: on PostgreSQL the sessions' locks are then held for one statement and
     the commit, not for every statement of the registration (which, with many people registering
@@ -96,9 +99,11 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
                 for session_id, status in zip(session_ids, statuses, strict=True)
             ]
         )
-    registration.status = overall_status(statuses)
-    if not supports_row_locks():
-        await Registration.filter(id=registration.id).update(status=registration.status)
+    status = overall_status(statuses)
+    written_by_statement = bool(session_ids) and supports_row_locks()
+    if status != registration.status and not written_by_statement:
+        await Registration.filter(id=registration.id).update(status=status)
+    registration.status = status
     return statuses
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 from tortoise import connections
@@ -37,19 +39,70 @@ EVENT = "event"  # key: the event's slug
 CHECK_SECONDS = 10.0
 
 
-class Memory(Protocol):
-    def forget(self, topic: str, key: str) -> None: ...
-
-    def forget_everything(self) -> None: ...
-
-
-_memories: weakref.WeakSet[Any] = weakref.WeakSet()
+_memories: weakref.WeakSet[Recent[Any]] = weakref.WeakSet()
 _listening = 0  # listeners of this process whose connection is up
 
+V = TypeVar("V")
 
-def keep(memory: Memory) -> None:
-    """Register a memory: it forgets what is announced here or heard from other workers."""
-    _memories.add(memory)
+
+class Recent(Generic[V]):
+    """Values read from the database by key, kept `max_age` seconds, forgotten when a change is announced.
+
+    One load at a time per key: when a copy expires under load, the requests that notice it at once
+    wait for one query instead of sending one each. A load that began before an announcement is not
+    kept (it may have read the row as it was), nor is a load that found nothing (None). `forgets`
+    says which kept entries an announcement (topic, key) makes stale.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[str], Awaitable[V]],
+        *,
+        max_age: float,
+        forgets: Callable[[str, str, str, V], bool],
+        size: int = 1000,
+    ) -> None:
+        self.load = load
+        self.max_age = max_age
+        self.forgets = forgets
+        self.size = size
+        self.values: dict[str, tuple[float, V]] = {}
+        self.loading: dict[str, asyncio.Future[V]] = {}
+        self.announced = 0  # announcements so far
+        _memories.add(self)
+
+    async def get(self, key: str) -> V:
+        if not trusted():
+            return await self.load(key)
+        kept = self.values.get(key)
+        if kept is not None and time.monotonic() - kept[0] < self.max_age:
+            return kept[1]
+        loading = self.loading.get(key)
+        if loading is None:
+            loading = self.loading[key] = asyncio.ensure_future(self._load(key))
+        return await asyncio.shield(loading)
+
+    async def _load(self, key: str) -> V:
+        since, announced_before = time.monotonic(), self.announced
+        try:
+            value = await self.load(key)
+        finally:
+            self.loading.pop(key, None)
+        if value is not None and self.announced == announced_before:
+            if len(self.values) >= self.size:
+                self.values.clear()
+            self.values[key] = (since, value)
+        return value
+
+    def forget(self, topic: str, key: str) -> None:
+        self.announced += 1
+        for kept_key, (_since, value) in list(self.values.items()):
+            if self.forgets(topic, key, kept_key, value):
+                self.values.pop(kept_key, None)
+
+    def forget_everything(self) -> None:
+        self.announced += 1
+        self.values.clear()
 
 
 def _on_postgres() -> bool:
@@ -95,7 +148,6 @@ class Listener:
 
     def __init__(self) -> None:
         self.task: asyncio.Task[None] | None = None
-        self.listening = asyncio.Event()
 
     def start(self) -> None:
         if _on_postgres():
@@ -131,7 +183,6 @@ class Listener:
             _forget_everything()  # notices sent while nobody listened are lost: start afresh
             _listening += 1
             up = True
-            self.listening.set()
             while not lost.is_set():
                 try:
                     await asyncio.wait_for(lost.wait(), CHECK_SECONDS)
@@ -140,5 +191,4 @@ class Listener:
         finally:
             if up:
                 _listening -= 1
-                self.listening.clear()
             connection.terminate()

@@ -412,25 +412,36 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_move_to_postgres(args: argparse.Namespace) -> int:
-    from events.move import MoveError, move
+def _move_ends(args: argparse.Namespace, source_is: str) -> tuple[Settings, Settings] | None:
+    """The move commands' two databases: the SQLite one of DATABASE_URL and TARGET (same secret key);
+    None, said on stderr, when either is wrong."""
     from events.settings import from_environ
 
     source = _settings()
     if not source.is_sqlite:
-        print("DATABASE_URL must point at the SQLite database to move (sqlite:///FILE).", file=sys.stderr)
-        return 2
+        print(f"DATABASE_URL must point at the SQLite database {source_is} (sqlite:///FILE).", file=sys.stderr)
+        return None
     try:
         target = from_environ({**os.environ, "DATABASE_URL": args.target, "TSUDOI_SECRET_KEY": source.secret_key})
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return None
+    return source, target
+
+
+def _said_rows(table: str, count: int) -> None:
+    print(f"  {table}: {count} row(s)", flush=True)
+
+
+def cmd_move_to_postgres(args: argparse.Namespace) -> int:
+    from events.move import MoveError, move
+
+    ends = _move_ends(args, "to move")
+    if ends is None:
         return 2
-
-    def said(table: str, count: int) -> None:
-        print(f"  {table}: {count} row(s)", flush=True)
-
+    source, target = ends
     try:
-        copied = asyncio.run(move(source, target, said))
+        copied = asyncio.run(move(source, target, _said_rows))
     except MoveError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -440,33 +451,19 @@ def cmd_move_to_postgres(args: argparse.Namespace) -> int:
 
 
 def cmd_move_event(args: argparse.Namespace) -> int:
-    import sqlite3
-
     from events.move import MoveError, move_event
-    from events.settings import from_environ
 
-    source = _settings()
-    if not source.is_sqlite:
-        print("DATABASE_URL must point at the SQLite database the event is in (sqlite:///FILE).", file=sys.stderr)
+    ends = _move_ends(args, "the event is in")
+    if ends is None:
         return 2
+    source, target = ends
     try:
-        target = from_environ({**os.environ, "DATABASE_URL": args.target, "TSUDOI_SECRET_KEY": source.secret_key})
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-
-    def said(table: str, count: int) -> None:
-        print(f"  {table}: {count} row(s)", flush=True)
-
-    try:
-        copied = asyncio.run(move_event(source, target, args.slug, said))
+        moved = asyncio.run(move_event(source, target, args.slug, _said_rows))
     except MoveError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"Copied {args.slug} ({sum(copied.values())} rows) into {_where(target)}, with new ids there.")
-    with sqlite3.connect(f"file:{source.sqlite_path}?mode=ro", uri=True) as reader:
-        (badge_key,) = reader.execute('SELECT "badge_key" FROM "event" WHERE "slug" = ?', [args.slug]).fetchone()
-    if not badge_key:
+    print(f"Copied {args.slug} ({sum(moved.rows.values())} rows) into {_where(target)}, with new ids there.")
+    if moved.old_badges:
         print(
             "Its badges are of the older kind (TSD1), signed for this server and this event's id: they will not "
             "scan on the target. Send or print them again from there; typed codes and links work as before."

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -32,34 +33,41 @@ class MoveError(Exception):
     """Says what stands in the way, in words for the person at the command line."""
 
 
+def _foreign_keys(source: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """(column, parent table) for each foreign key of `table`."""
+    return [(row[3], row[2]) for row in source.execute(f'PRAGMA foreign_key_list("{table}")')]
+
+
 def _tables_in_order(source: sqlite3.Connection) -> list[str]:
     names = [
         row[0]
         for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         if row[0] not in SKIPPED
     ]
-    graph = {
-        name: {row[2] for row in source.execute(f'PRAGMA foreign_key_list("{name}")') if row[2] != name}
-        for name in names
-    }
+    graph = {name: {parent for _column, parent in _foreign_keys(source, name) if parent != name} for name in names}
     return list(TopologicalSorter(graph).static_order())
+
+
+async def _migrated_source(source: Settings) -> Path:
+    """The SQLite file, brought to the current schema, so both ends have the same tables and columns."""
+    path = source.sqlite_path
+    if path is None or not Path(path).is_file():
+        raise MoveError(f"There is no SQLite database at {path}.")
+    await database.connect(source)
+    try:
+        await database.migrate(source)
+    finally:
+        await database.disconnect()
+    return Path(path)
 
 
 async def move(
     source: Settings, target: Settings, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, int]:
     """Copy every row of `source` (SQLite) into `target` (an empty PostgreSQL database); rows per table."""
-    path = source.sqlite_path
-    if path is None or not Path(path).is_file():
-        raise MoveError(f"There is no SQLite database at {path}.")
     if target.is_sqlite:
         raise MoveError("The target must be a PostgreSQL database (postgres://…).")
-    # The source at the current schema too, so both have the same tables and columns.
-    await database.connect(source)
-    try:
-        await database.migrate(source)
-    finally:
-        await database.disconnect()
+    path = await _migrated_source(source)
     copied: dict[str, int] = {}
     reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     await database.connect(target)
@@ -68,13 +76,7 @@ async def move(
         client = connections.get("default")
         if (await client.execute_query_dict('SELECT count(*) AS n FROM "event"'))[0]["n"]:
             raise MoveError("The target database already holds events; move into an empty database only.")
-        types = {
-            (row["table_name"], row["column_name"]): row["data_type"]
-            for row in await client.execute_query_dict(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = 'public'"
-            )
-        }
+        types = await _column_types(target)
         async with in_transaction() as connection:
             for table in _tables_in_order(reader):
                 cursor = reader.execute(f'SELECT * FROM "{table}"')
@@ -117,20 +119,15 @@ def _text(value: object) -> str | None:
 STAFF_TABLES = frozenset({"staff_account", "api_token"})
 
 
-def _foreign_keys(source: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
-    """(column, parent table) for each foreign key of `table`."""
-    return [(row[3], row[2]) for row in source.execute(f'PRAGMA foreign_key_list("{table}")')]
-
-
 def _event_rows(
-    source: sqlite3.Connection, table: str, slug: str, kept: dict[str, dict[int, int]]
+    source: sqlite3.Connection, table: str, keys: list[tuple[str, str]], slug: str, kept: dict[str, dict[int, int]]
 ) -> list[sqlite3.Row] | None:
     """The rows of `table` that belong to the event, or None when the table holds no event's data."""
     if table == "event":
         return list(source.execute('SELECT * FROM "event" WHERE "slug" = ?', [slug]))
     if table == "audit_entry":
         return list(source.execute('SELECT * FROM "audit_entry" WHERE "event_slug" = ?', [slug]))
-    links = [(column, parent) for column, parent in _foreign_keys(source, table) if parent in kept]
+    links = [(column, parent) for column, parent in keys if parent in kept]
     if not links:
         return None
     return [
@@ -140,28 +137,29 @@ def _event_rows(
     ]
 
 
+@dataclass(frozen=True)
+class MovedEvent:
+    rows: dict[str, int]
+    #: Its badges are signed for the source's server and the event's old id (TSD1): they will not scan.
+    old_badges: bool
+
+
 async def move_event(
     source: Settings, target: Settings, slug: str, progress: Callable[[str, int], None] | None = None
-) -> dict[str, int]:
+) -> MovedEvent:
     """Copy one event of `source` (SQLite), with everything that belongs to it, into `target`.
 
     One transaction on the target: a failed move adds nothing. The source is left as it was.
     """
-    path = source.sqlite_path
-    if path is None or not Path(path).is_file():
-        raise MoveError(f"There is no SQLite database at {path}.")
-    await database.connect(source)
-    try:
-        await database.migrate(source)
-    finally:
-        await database.disconnect()
+    path = await _migrated_source(source)
     reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     reader.row_factory = sqlite3.Row
     copied: dict[str, int] = {}
     await database.connect(target)
     try:
         await database.migrate(target)
-        if not list(reader.execute('SELECT 1 FROM "event" WHERE "slug" = ?', [slug])):
+        event = reader.execute('SELECT "badge_key" FROM "event" WHERE "slug" = ?', [slug]).fetchone()
+        if event is None:
             raise MoveError(f"There is no event {slug!r} in {path}.")
         if await database.fetch('SELECT 1 FROM "event" WHERE "slug" = ?', [slug]):
             raise MoveError(f"The target already holds an event {slug!r}; nothing was moved.")
@@ -175,11 +173,11 @@ async def move_event(
                 for table in _tables_in_order(reader):
                     if table in SKIPPED or table in STAFF_TABLES:
                         continue
-                    rows = _event_rows(reader, table, slug, kept)
+                    keys = _foreign_keys(reader, table)
+                    rows = _event_rows(reader, table, keys, slug, kept)
                     if rows is None:
                         continue
                     kept[table] = {}
-                    keys = _foreign_keys(reader, table)
                     for row in rows:
                         values = {column: row[column] for column in row.keys() if column != "id"}
                         for column, parent in keys:
@@ -189,9 +187,7 @@ async def move_event(
                                 values[column] = kept[parent].get(values[column])
                             elif parent == "staff_account":
                                 values[column] = accounts.get(emails.get(values[column], ""))
-                        new_id = await _insert(connection, target, table, values, types)
-                        if "id" in row.keys():
-                            kept[table][row["id"]] = new_id
+                        kept[table][row["id"]] = await _insert(connection, target, table, values, types)
                     copied[table] = len(rows)
                     if progress:
                         progress(table, len(rows))
@@ -200,7 +196,7 @@ async def move_event(
     finally:
         await database.disconnect()
         reader.close()
-    return copied
+    return MovedEvent(copied, old_badges=not event["badge_key"])
 
 
 async def _column_types(target: Settings) -> dict[tuple[str, str], str]:

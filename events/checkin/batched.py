@@ -57,23 +57,18 @@ LEFT JOIN "seat" s ON s."registration_id" = r."id" AND s."session_id" = i."sessi
 LEFT JOIN "scan_log" l ON l."event_id" = i."event_id" AND l."device" = i."device" AND l."scan_id" = i."scan_id"
 """
 
-PERSON_COLUMNS = ("id", "code", "name", "organization", "category", "status", "secret", "seat_status")
+
+def _columns(items: list[Any], *names: str) -> list[list[Any]]:
+    """The items' numbers in the batch, then one array per attribute: what `unnest` takes apart."""
+    return [list(range(len(items))), *([getattr(item, name) for item in items] for name in names)]
 
 
 async def _look_up(wanted: list[Wanted]) -> list[Found]:
-    rows = await _fetch(
-        LOOKUP_MANY,
-        list(range(len(wanted))),
-        [w.event_id for w in wanted],
-        [w.session_id for w in wanted],
-        [w.code for w in wanted],
-        [w.device for w in wanted],
-        [w.scan_id for w in wanted],
-    )
+    rows = await _fetch(LOOKUP_MANY, *_columns(wanted, "event_id", "session_id", "code", "device", "scan_id"))
     found = [Found(None, False)] * len(wanted)
     for row in rows:
-        person = {column: row[column] for column in PERSON_COLUMNS} if row["id"] is not None else None
-        found[row["n"]] = Found(person, row["prior"] is not None)
+        person = {name: row[name] for name in row.keys() if name not in ("n", "prior")}
+        found[row["n"]] = Found(person if row["id"] is not None else None, row["prior"] is not None)
     return found
 
 
@@ -92,6 +87,22 @@ class Write:
     source: str
     text: str
     count: bool
+
+
+#: The `Write` attributes in `WRITE_MANY`'s order ($2 … $12; $1 numbers the batch).
+WRITE_COLUMNS = (
+    "event_id",
+    "session_id",
+    "registration_id",
+    "device",
+    "scan_id",
+    "staff_id",
+    "result",
+    "moment",
+    "source",
+    "text",
+    "count",
+)
 
 
 @dataclass(frozen=True)
@@ -164,9 +175,6 @@ async def _write(writes: list[Write]) -> list[Written | None]:
     chosen = _once_each(writes)
     batch = [write for write, take in zip(writes, chosen, strict=True) if take]
 
-    def column(name: str) -> list[Any]:
-        return [getattr(write, name) for write in batch]
-
     # A cancellation holds the session's lock and wants the registration's key lock, which this
     # statement's foreign-key checks take in the other order: PostgreSQL aborts one side as a
     # deadlock, and the statement, atomic on its own, is run again.
@@ -174,18 +182,7 @@ async def _write(writes: list[Write]) -> list[Written | None]:
         rows = await retried(
             lambda: _fetch(
                 WRITE_MANY,
-                list(range(len(batch))),
-                column("event_id"),
-                column("session_id"),
-                column("registration_id"),
-                column("device"),
-                column("scan_id"),
-                column("staff_id"),
-                column("result"),
-                column("moment"),
-                column("source"),
-                column("text"),
-                column("count"),
+                *_columns(batch, *WRITE_COLUMNS),
                 clock.now(),
                 str(SeatStatus.CONFIRMED),
             )

@@ -220,15 +220,18 @@ async def check_in(
         if isinstance(client, ImmediateSqliteClient):
             answer: ScanAnswer = await client.group_commit.run(in_thread)
             return answer
+        if session is None:
+            return await write(decide(None, Source.TYPED))
         if batch:
-            assert session is not None and code is not None
+            assert code is not None
             found = await batched.look_up(batched.Wanted(event.id, session.id, code, device, scan_id or None))
             if found.sent_before:
                 return await _replay(event, await ScanLog.get(event_id=event.id, device=device, scan_id=scan_id))
-            person = _genuine(Person(**found.person) if found.person else None, payload, event, secret_key)
-            return await write(decide(person, Source.SCAN if payload else Source.TYPED))
-        person, found_by = (None, Source.TYPED) if session is None else await find(event, session, scanned, secret_key)
-        return await write(decide(person, found_by))
+            person = Person(**found.person) if found.person else None
+        else:
+            person = await _person(event, session, code) if code else None
+        found_by = Source.SCAN if payload else Source.TYPED
+        return await write(decide(_genuine(person, payload, event, secret_key), found_by))
     except IntegrityError:
         if not scan_id:
             raise
@@ -282,8 +285,6 @@ async def _write_batched(args: WriteArgs) -> ScanAnswer:
     )
     if written is None:
         return await atomic(lambda: _write(args))
-    if written.checked_in_at is None:
-        return ScanAnswer(written.result, session, person)
     return ScanAnswer(written.result, session, person, written.checked_in_at, written.device)
 
 

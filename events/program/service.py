@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -68,7 +66,7 @@ async def get_event(slug: str, *, include_hidden: bool = False) -> Event:
     return event
 
 
-class RecentEvents:
+class RecentEvents(changes.Recent[Event]):
     """Events with their sessions, kept for a moment: the registration path reads them on every request.
 
     Seat counts are never taken from here (the registration service counts under a lock), so a
@@ -77,45 +75,11 @@ class RecentEvents:
     """
 
     def __init__(self, max_age: float = 2.0) -> None:
-        self.max_age = max_age
-        self._events: dict[str, tuple[float, Event]] = {}
-        self._loading: dict[str, asyncio.Future[Event]] = {}
-        self._changes = 0  # forgets so far: a load that began before one must not be kept
-        changes.keep(self)
+        super().__init__(get_event, max_age=max_age, forgets=_forgets_event)
 
-    async def get(self, slug: str) -> Event:
-        if not changes.trusted():
-            return await get_event(slug)
-        cached = self._events.get(slug)
-        if cached is not None and time.monotonic() - cached[0] < self.max_age:
-            return cached[1]
-        # One load at a time per event: when the copy expires under load, the 32 requests that
-        # notice it at once wait for one query instead of sending 32.
-        loading = self._loading.get(slug)
-        if loading is None:
-            loading = self._loading[slug] = asyncio.ensure_future(self._load(slug))
-        return await asyncio.shield(loading)
 
-    async def _load(self, slug: str) -> Event:
-        moment, changes_before = time.monotonic(), self._changes
-        try:
-            event = await get_event(slug)
-        finally:
-            self._loading.pop(slug, None)
-        if len(self._events) > 1000:
-            self._events.clear()
-        if self._changes == changes_before:
-            self._events[slug] = (moment, event)
-        return event
-
-    def forget(self, topic: str, key: str) -> None:
-        if topic == changes.EVENT:
-            self._changes += 1
-            self._events.pop(key, None)
-
-    def forget_everything(self) -> None:
-        self._changes += 1
-        self._events.clear()
+def _forgets_event(topic: str, key: str, slug: str, _event: Event) -> bool:
+    return topic == changes.EVENT and key == slug
 
 
 async def upcoming_events(*, today: datetime | None = None) -> list[Event]:

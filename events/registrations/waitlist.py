@@ -74,9 +74,7 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
     the commit, not for every statement of the registration (which, with many people registering
     at once, queued them behind each other's round trips).
     """
-    if not session_ids:
-        statuses: list[SeatStatus] = []
-    elif supports_row_locks():
+    if session_ids and supports_row_locks():
         rows = await fetch(
             TAKE_SEATS,
             [
@@ -91,19 +89,19 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
         )
         taken = {row["session_id"]: SeatStatus(row["status"]) for row in rows}
         statuses = [taken[session_id] for session_id in session_ids]
-    else:
-        statuses = [await claim_seat(session_id) for session_id in session_ids]
-        await Seat.bulk_create(
-            [
-                Seat(registration_id=registration.id, session_id=session_id, status=status)
-                for session_id, status in zip(session_ids, statuses, strict=True)
-            ]
-        )
+        registration.status = overall_status(statuses)  # as the statement wrote it
+        return statuses
+    statuses = [await claim_seat(session_id) for session_id in session_ids]
+    await Seat.bulk_create(
+        [
+            Seat(registration_id=registration.id, session_id=session_id, status=status)
+            for session_id, status in zip(session_ids, statuses, strict=True)
+        ]
+    )
     status = overall_status(statuses)
-    written_by_statement = bool(session_ids) and supports_row_locks()
-    if status != registration.status and not written_by_statement:
+    if status != registration.status:
         await Registration.filter(id=registration.id).update(status=status)
-    registration.status = status
+        registration.status = status
     return statuses
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -101,70 +99,25 @@ async def issue_token(account: StaffAccount, label: str = "") -> str:
 TOKEN_MEMORY_SECONDS = 5.0
 
 
-class RecentTokens:
-    """API tokens' accounts, by the token's hash, kept for `TOKEN_MEMORY_SECONDS`."""
-
-    def __init__(self) -> None:
-        self.accounts: dict[str, tuple[float, StaffAccount]] = {}
-        self.loading: dict[str, asyncio.Future[StaffAccount | None]] = {}
-        self.changes = 0  # forgets so far: a load that began before one must not be kept
-        changes.keep(self)
-
-    def get(self, digest: str) -> StaffAccount | None:
-        remembered = self.accounts.get(digest)
-        if remembered is None or not changes.trusted() or time.monotonic() - remembered[0] >= TOKEN_MEMORY_SECONDS:
-            return None
-        return remembered[1]
-
-    def keep(self, digest: str, account: StaffAccount, since: float, changes_before: int) -> None:
-        if self.changes != changes_before:
-            return
-        if len(self.accounts) > 10_000:
-            self.accounts.clear()
-        self.accounts[digest] = (since, account)
-
-    def forget(self, topic: str, key: str) -> None:
-        if topic == changes.TOKEN:
-            self.changes += 1
-            self.accounts.pop(key, None)
-        elif topic == changes.STAFF:
-            self.changes += 1
-            for digest, (_since, account) in list(self.accounts.items()):
-                if str(account.id) == key:
-                    self.accounts.pop(digest, None)
-
-    def forget_everything(self) -> None:
-        self.changes += 1
-        self.accounts.clear()
+async def _load_token(digest: str) -> StaffAccount | None:
+    row = await ApiToken.get_or_none(token_hash=digest, revoked_at=None).prefetch_related("staff")
+    return row.staff if row is not None and row.staff.is_active else None
 
 
-_recent_tokens = RecentTokens()
+def _forgets_token(topic: str, key: str, digest: str, account: StaffAccount | None) -> bool:
+    """A revoked token, or any token of an account that changed."""
+    if topic == changes.TOKEN:
+        return key == digest
+    return topic == changes.STAFF and account is not None and key == str(account.id)
+
+
+_recent_tokens = changes.Recent(_load_token, max_age=TOKEN_MEMORY_SECONDS, forgets=_forgets_token, size=10_000)
 
 
 async def authenticate_token(token: str) -> StaffAccount | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    digest = _token_hash(token)
-    remembered = _recent_tokens.get(digest)
-    if remembered is not None:
-        return remembered
-    # One look-up at a time per token: a door's many requests in flight share it.
-    loading = _recent_tokens.loading.get(digest)
-    if loading is None:
-        loading = _recent_tokens.loading[digest] = asyncio.ensure_future(_load_token(digest))
-    return await asyncio.shield(loading)
-
-
-async def _load_token(digest: str) -> StaffAccount | None:
-    since, changes_before = time.monotonic(), _recent_tokens.changes
-    try:
-        row = await ApiToken.get_or_none(token_hash=digest, revoked_at=None).prefetch_related("staff")
-    finally:
-        _recent_tokens.loading.pop(digest, None)
-    if row is None or not row.staff.is_active:
-        return None
-    _recent_tokens.keep(digest, row.staff, since, changes_before)
-    return row.staff
+    return await _recent_tokens.get(_token_hash(token))
 
 
 async def revoke_token(token: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
 
@@ -78,10 +79,22 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 
 async def connect(settings: Settings) -> None:
-    """Open the ORM for this process. The context is global so every request task sees it."""
+    """Open the ORM for this process. The context is global so every request task sees it.
+
+    Tortoise keeps each table's INSERT and DELETE statements built for the first database a
+    process used, by connection name only; a process that opens the other engine (`tsudoi
+    move-to-postgres`, `move-event`, their tests) must not reuse SQLite's `?` on PostgreSQL.
+    """
     if settings.sqlite_path is not None:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    global _engine
+    if _engine is not None and _engine != settings.is_sqlite:
+        EXECUTOR_CACHE.clear()
+    _engine = settings.is_sqlite
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+_engine: bool | None = None  # whether the last database connected was SQLite
 
 
 async def disconnect() -> None:

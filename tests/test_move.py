@@ -34,8 +34,7 @@ async def figures_and_people(settings: Settings) -> tuple[dict[str, object], byt
 
 
 async def next_registration_id(settings: Settings) -> int:
-    """The id PostgreSQL gives the next registration. (Read with SQL: the ORM keeps its INSERTs
-    built for the first engine a process used, and this test used SQLite first.)"""
+    """The id PostgreSQL gives the next registration (its sequence, read with SQL)."""
     await database.connect(settings)
     try:
         rows = await database.fetch("SELECT nextval(pg_get_serial_sequence('registration', 'id')) AS id", [])
@@ -136,3 +135,18 @@ async def test_one_event_moves_between_two_sqlite_files(tmp_path: Path) -> None:
 
     assert moved.returncode == 0, moved.stderr
     assert await figures_and_people(office) == before, "the same figures and participants file in the other file"
+
+
+async def test_one_process_writes_through_the_orm_on_sqlite_then_on_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # What the move commands do: the ORM's statements built for SQLite must not be reused on PostgreSQL.
+    for url in (f"sqlite:///{tmp_path / 'first.db'}", postgres_url):
+        settings = Settings(database_url=url, secret_key=KEY)
+        await database.connect(settings)
+        try:
+            await database.migrate(settings)
+            await save_staff("door@example.org", Role.DOOR)
+            await busy_event()
+        finally:
+            await database.disconnect()

@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from events import changes, database
+from events import changes, database, offload
 from events.api import attendance as attendance_api
 from events.api import badges as badges_api
 from events.api import checkins as checkins_api
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         gc.set_threshold(*GC_THRESHOLDS)
+        offload.warm()  # a PDF process starts now, beside the migrations: ready for the first badge
         await database.connect(settings)
         await database.migrate(settings)
         listener = changes.Listener()

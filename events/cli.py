@@ -30,17 +30,6 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]])
         await database.disconnect()
 
 
-def _prepare_badge_fonts() -> None:
-    """Load the badge fonts in the background; the very first run converts them (about two minutes)."""
-    import threading
-
-    from events.badges import fonts
-
-    if not fonts.ready():
-        print("Preparing the badge fonts in the background (first run only, about two minutes).")
-    threading.Thread(target=fonts.families, name="badge-fonts", daemon=True).start()
-
-
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -51,7 +40,6 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             "SQLite is served by one worker process (it has one writer at a time). "
             "Use PostgreSQL (DATABASE_URL=postgres://...) for --workers above 1."
         )
-    _prepare_badge_fonts()
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["TSUDOI_SECRET_KEY"] = settings.secret_key
     uvicorn.run(

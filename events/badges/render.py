@@ -9,6 +9,7 @@ markup-parsing Paragraph), so a name like `<img src=…>` prints as typed.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from reportlab.lib.pagesizes import A4, A6, letter
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
 
-from events.badges import fonts
+from events import fonts
 from events.registrations.codes import display_code
 
 # Binary (Flate only) page streams: smaller files and no time spent on ASCII85.
@@ -66,6 +67,9 @@ class Badge:
     sessions: Sequence[str]
     code: str
     qr_text: str
+    #: The registrant's language: their Hanja print in Korean forms when it is "ko", kanji in
+    #: Japanese forms otherwise.
+    language: str = "ja"
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ def fit_name(name: str, family: fonts.Family, width: float, largest: float, smal
 
 def draw_badge(canvas: Canvas, badge: Badge, x: float, y: float, w: float, h: float) -> None:
     """Draw one badge in the box (x, y, w, h)."""
-    families = fonts.families()
+    families = fonts.families(badge.language)
     regular, bold = families["regular"], families["bold"]
     scale = min(w / (105 * mm), h / (74 * mm)) if w > h else min(w / (105 * mm), h / (148 * mm))
     pad = 6 * mm * max(scale, 0.6)
@@ -274,6 +278,22 @@ def _crop_marks(canvas: Canvas, x: float, y: float, w: float, h: float) -> None:
             canvas.line(cx + dx * gap, cy, cx + dx * (gap + length), cy)
             canvas.line(cx, cy + dy * gap, cx, cy + dy * (gap + length))
     canvas.restoreState()
+
+
+def render_bytes(badges: Sequence[Badge], layout_name: str, *, start: int = 1, title: str = "") -> bytes:
+    """The PDF of `badges` in memory (one person's badge, a reprint): for a worker process."""
+    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as output:
+        render(badges, LAYOUTS[layout_name], output, start=start, title=title)
+        output.seek(0)
+        return output.read()
+
+
+def render_file(badges: Sequence[Badge], layout_name: str, *, start: int = 1, title: str = "") -> tuple[Path, int]:
+    """The PDF of `badges` in a temporary file the caller sends and deletes, and how many it holds."""
+    handle = tempfile.NamedTemporaryFile(prefix="tsudoi-badges-", suffix=".pdf", delete=False)
+    handle.close()
+    count = render(badges, LAYOUTS[layout_name], handle.name, start=start, title=title)
+    return Path(handle.name), count
 
 
 def render(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from events import offload
 from events.badges import tokens
-from events.badges.render import LAYOUTS, Badge, Layout, render
+from events.badges.render import LAYOUTS, Badge, Layout, render_bytes, render_file
 from events.errors import Conflict, InvalidInput
 from events.i18n import format_day
 from events.i18n import gettext as _
@@ -55,6 +54,7 @@ def badge_for(event: Event, registration: Registration, sessions: Sequence[str],
         sessions=list(sessions),
         code=registration.code,
         qr_text=tokens.badge_token(secret_key, event.id, registration.code, registration.secret, event.badge_key),
+        language=str(registration.language),
     )
 
 
@@ -69,14 +69,7 @@ async def participant_badge(registration: Registration, secret_key: str) -> byte
     seats = await Seat.filter(registration=registration, status=SeatStatus.CONFIRMED).prefetch_related("session")
     titles = [seat.session.title for seat in sorted(seats, key=lambda seat: _order(seat.session))]
     badge = badge_for(registration.event, registration, titles, secret_key)
-
-    def build() -> bytes:
-        with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as output:
-            render([badge], LAYOUTS["a6"], output, title=registration.event.title)
-            output.seek(0)
-            return output.read()
-
-    return await asyncio.to_thread(build)
+    return await offload.run(render_bytes, [badge], "a6", title=registration.event.title)
 
 
 async def batch_badges(
@@ -91,7 +84,7 @@ async def batch_badges(
 ) -> tuple[Path, int]:
     """Every confirmed registration's badge (or only those holding `session_code`, or only `codes`).
 
-    The PDF is built in a worker thread into a temporary file, which the caller sends and deletes.
+    The PDF is built in a worker process into a temporary file, which the caller sends and deletes.
     """
     if sort not in SORTS:
         raise InvalidInput({"sort": _("Choose one of: %(codes)s.") % {"codes": ", ".join(SORTS)}})
@@ -118,14 +111,7 @@ async def batch_badges(
         if registration_id in held:
             held[registration_id].append(sessions_by_id[session_id])
     badges = [badge_for(event, r, [s.title for s in sorted(held[r.id], key=_order)], secret_key) for r in registrations]
-
-    def build() -> tuple[Path, int]:
-        handle = tempfile.NamedTemporaryFile(prefix="tsudoi-badges-", suffix=".pdf", delete=False)
-        handle.close()
-        count = render(badges, layout, handle.name, start=start, title=event.title)
-        return Path(handle.name), count
-
-    return await asyncio.to_thread(build)
+    return await offload.run(render_file, badges, layout.name, start=start, title=event.title)
 
 
 async def identify(event: Event, scanned: str, secret_key: str) -> Registration | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from dataclasses import dataclass
 
@@ -10,8 +9,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from events import clock
-from events.badges import fonts
+from events import clock, fonts, offload
 from events.badges.render import INK, MUTED
 from events.checkin import service
 from events.checkin.models import CheckIn, Result, Source
@@ -28,6 +26,7 @@ class SheetRow:
     reading: str
     organization: str
     checked_in: bool
+    language: str = "ja"
 
 
 async def sheet_rows(event: Event, session: Session) -> list[SheetRow]:
@@ -38,14 +37,21 @@ async def sheet_rows(event: Event, session: Session) -> list[SheetRow]:
     checked_in = await CheckIn.filter(session_id=session.id).values_list("registration_id", flat=True)
     inside: set[int] = {int(row_id) for row_id in checked_in}  # type: ignore[call-overload]
     return [
-        SheetRow(person.code, person.name, person.name_reading, person.organization, person.id in inside)
+        SheetRow(
+            person.code,
+            person.name,
+            person.name_reading,
+            person.organization,
+            person.id in inside,
+            str(person.language),
+        )
         for person in people
     ]
 
 
 def render_sheet(event: Event, session: Session, rows: list[SheetRow], labels: dict[str, str]) -> bytes:
     """A4 pages: a row per person with a box to tick; the code lets a tick be entered without doubt."""
-    families = fonts.families()
+    families = fonts.families(event.language)
     regular, bold = families["regular"], families["bold"]
     output = io.BytesIO()
     canvas = Canvas(output, pagesize=A4, pageCompression=1)
@@ -99,8 +105,9 @@ def render_sheet(event: Event, session: Session, rows: list[SheetRow], labels: d
             canvas.line(left + 2 * mm, baseline + 1.5 * mm, left + 3.5 * mm, baseline)
             canvas.line(left + 3.5 * mm, baseline, left + 5.5 * mm, baseline + 3.5 * mm)
         name = row.name + (f"  ({row.reading})" if row.reading else "")
-        text(clipped(name, 10, regular, 90 * mm), left + 12 * mm, baseline, 10, regular)
-        text(clipped(row.organization, 8.5, regular, 55 * mm), left + 105 * mm, baseline, 8.5, regular)
+        own = fonts.families(row.language)["regular"]  # their Hanja in their own language's forms
+        text(clipped(name, 10, own, 90 * mm), left + 12 * mm, baseline, 10, own)
+        text(clipped(row.organization, 8.5, own, 55 * mm), left + 105 * mm, baseline, 8.5, own)
         canvas.setFont("Courier", 9)
         canvas.drawString(right - 25 * mm, baseline, display_code(row.code))
         canvas.setStrokeColor(MUTED)
@@ -115,7 +122,7 @@ def render_sheet(event: Event, session: Session, rows: list[SheetRow], labels: d
 
 async def sign_in_sheet(event: Event, session: Session, labels: dict[str, str]) -> bytes:
     rows = await sheet_rows(event, session)
-    return await asyncio.to_thread(render_sheet, event, session, rows, labels)
+    return await offload.run(render_sheet, event, session, rows, labels)
 
 
 async def enter_sheet(

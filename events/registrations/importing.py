@@ -18,11 +18,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, cast
 
-from anyio import to_thread
 from tortoise.exceptions import IntegrityError
 from tortoise.fields import JSONField
 
-from events import clock
+from events import clock, offload
 from events.database import atomic, execute, execute_many
 from events.errors import Conflict, InvalidInput
 from events.i18n import gettext as _
@@ -456,7 +455,7 @@ async def preview(event: Event, sheet: Sheet) -> Plan:
     """What importing the sheet would do now: each row's outcome, with seats counted as they stand."""
     sessions = list(await Session.filter(event_id=event.id))
     columns = Columns.match(sheet.headers, sessions)
-    checked = await to_thread.run_sync(_check_all, event, columns, sheet)
+    checked = await offload.run(_check_all, event, columns, sheet)
     return Plan(sheet, columns, _settle(checked, sessions, await _Seen.registered(event)))
 
 
@@ -471,7 +470,7 @@ async def carry_out(event: Event, sheet: Sheet, staff: StaffAccount | None = Non
     """
     sessions = list(await Session.filter(event_id=event.id))
     columns = Columns.match(sheet.headers, sessions)
-    checked = await to_thread.run_sync(_check_all, event, columns, sheet)
+    checked = await offload.run(_check_all, event, columns, sheet)
 
     async def work() -> Plan:
         await lock_sessions([session.id for session in sessions])

@@ -36,8 +36,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from events import clock, i18n
-from events.badges import fonts
+from events import clock, fonts, i18n
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.reports.attendance import HEADINGS, Arrivals, definition
@@ -86,7 +85,7 @@ def _render(
     event: Event, figures: dict[str, Any], arrivals: list[Arrivals], language: str, answers: Sequence[QuestionCounts]
 ) -> bytes:
     i18n.set_language(language)
-    report = Report(event, fonts.families())
+    report = Report(event, fonts.families(language))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,

@@ -1,16 +1,15 @@
 """The organizers' downloads (spreadsheets and the PDF report), shared by the API and the staff pages.
 
-Building a file for 10,000 people is CPU work of a few hundred milliseconds; it runs in a worker
-thread so that the door's scans keep their answers meanwhile.
+Building a file for 10,000 people is CPU work of a few hundred milliseconds to seconds; it runs in
+a worker process (`events.offload`) so that the door's scans keep their answers meanwhile.
 """
 
 from __future__ import annotations
 
-from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from events import i18n
+from events import i18n, offload
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.program.models import Event
@@ -44,16 +43,15 @@ async def _build(request: Request, event: Event, name: str) -> tuple[bytes, str]
         arrivals = await attendance.arrivals(event)
         answers = await answer_counts(event)
         language = i18n.current_language()
-        pdf = await to_thread.run_sync(
-            lambda: render_report(event, figures, arrivals, language=language, answers=answers)
-        )
+        pdf = await offload.run(render_report, event, figures, arrivals, language=language, answers=answers)
         return pdf, "application/pdf"
     kind, _dot, form = name.partition(".")
     if kind == "attendance":
         table = tables.attendance_table(event, await attendance.attendance(event))
     else:
         table = await tables.participants_table(event)
+    table.rows = list(table.rows)  # rows made here; a generator cannot go to the worker process
     if form == "xlsx":
-        return await to_thread.run_sync(exports.write_xlsx, table), exports.XLSX_TYPE
+        return await offload.run(exports.write_xlsx, table), exports.XLSX_TYPE
     bom = wants_bom(request)
-    return await to_thread.run_sync(lambda: exports.write_csv(table, bom=bom)), exports.CSV_TYPE
+    return await offload.run(exports.write_csv, table, bom=bom), exports.CSV_TYPE

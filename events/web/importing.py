@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events import changes
+from events import changes, offload
 from events.errors import NotFound
 from events.i18n import gettext as _
 from events.program import service as program
@@ -146,7 +146,7 @@ async def upload(request: Request, account: StaffAccount) -> Response:
             return render(request, "staff/import.html", context, 422)
         filename, content = file.filename[-200:], await file.read()
     try:
-        sheet = await to_thread.run_sync(importing.read, filename, content)
+        sheet = await offload.run(importing.read, filename, content)
     except UnreadableFile as exc:
         return render(request, "staff/import.html", {"event": event, "problem": exc.message}, 422)
     batch = secrets.token_urlsafe(16)

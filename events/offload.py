@@ -42,7 +42,7 @@ PARENT_CHECK_SECONDS = 1.0
 _pool: ProcessPoolExecutor | None = None
 
 
-def _initialize() -> None:
+def _initialize(parent: int) -> None:
     """In each new worker process: step back in priority and load the fonts before the first job.
 
     Ctrl+C at the terminal reaches the whole process group; the server stops its workers itself.
@@ -50,7 +50,6 @@ def _initialize() -> None:
     which skips exit handlers) leaves them orphaned: they notice within a second and end.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
     threading.Thread(target=_end_with, args=(parent,), name="tsudoi-parent-watch", daemon=True).start()
     try:
         os.nice(NICENESS)
@@ -84,7 +83,9 @@ def pool() -> ProcessPoolExecutor:
     if _pool is None:
         # "spawn": a fresh interpreter, not a fork of one with an event loop and threads in it.
         context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context, initializer=_initialize)
+        _pool = ProcessPoolExecutor(
+            max_workers=PROCESSES, mp_context=context, initializer=_initialize, initargs=(os.getpid(),)
+        )
     return _pool
 
 

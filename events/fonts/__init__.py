@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,12 +48,13 @@ _INVISIBLE = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Face:
     """One registered font: its reportlab name and the characters it has."""
 
     name: str
-    characters: frozenset[int]
+    #: Code point → glyph: reportlab's own map, shared rather than copied (a face has up to 27,000).
+    characters: Mapping[int, int]
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def face(script: str, weight: str) -> Face:
     name = f"TsudoiSans{script}-{weight}"
     font = ReportlabFont(name, str(FILES / f"{name}.ttf"))
     pdfmetrics.registerFont(font)
-    return Face(name, frozenset(font.face.charToGlyph))
+    return Face(name, font.face.charToGlyph)
 
 
 @cache

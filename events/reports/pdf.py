@@ -511,7 +511,7 @@ def _face_covering(text: str, family: fonts.Family) -> str:
     """The first face with every character of `text`: a chart label has one font, not runs."""
     needed = {ord(char) for char in text}
     for face in family.faces:
-        if needed <= face.characters:
+        if all(code in face.characters for code in needed):
             return face.name
     return family.faces[-1].name
 

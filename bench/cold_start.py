@@ -94,11 +94,11 @@ async def scans(url: str, token: str, codes: list[str], clients: int, seconds: f
                 start = time.perf_counter()
                 response = await client.post("/api/v1/events/bench/checkins", json=body, headers=headers)
                 latencies.append(time.perf_counter() - start)
-                failures += response.status_code != 200
+                failures += response.status_code not in (200, 201)
 
     await asyncio.gather(*(loop(n) for n in range(clients)))
     if failures:
-        sys.exit(f"{failures} scans were not answered 200: the figures would be of errors")
+        sys.exit(f"{failures} scans were not answered 200 or 201: the figures would be of errors")
     return latencies
 
 

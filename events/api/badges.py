@@ -11,11 +11,10 @@ from starlette.responses import FileResponse, Response
 from events.badges import service
 from events.errors import InvalidInput
 from events.i18n import gettext as _
-from events.program import service as program
 from events.program.models import Event
 from events.registrations import service as registrations
 from events.registrations.codes import normalize_code
-from events.staff.auth import require_event_access, require_token
+from events.staff.auth import api_event
 from events.staff.models import Role
 from events.web.http import NO_STORE, settings_of
 
@@ -35,9 +34,7 @@ def _start(text: str | None) -> int:
 
 
 async def event_badges(request: Request) -> Response:
-    account = await require_token(request, Role.ORGANIZER)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    _account, event = await api_event(request, Role.ORGANIZER)
     return await batch_response(request, event)
 
 

@@ -12,7 +12,7 @@ from events.program import service
 from events.program.models import Event
 from events.program.schemas import EventInput, EventPatch
 from events.questions.service import questions_of
-from events.staff.auth import require_token
+from events.staff.auth import api_event, api_network
 from events.staff.models import Role
 from events.validation import parse
 from events.web.http import json_response, read_json
@@ -23,7 +23,7 @@ async def list_events(request: Request) -> JSONResponse:
 
 
 async def create_event(request: Request) -> JSONResponse:
-    await require_token(request, Role.ORGANIZER)
+    await api_network(request, Role.ORGANIZER)
     data = parse(EventInput, await read_json(request))
     event = await service.create_event(data)
     return json_response(await _detail(event), status_code=201)
@@ -35,9 +35,9 @@ async def get_event(request: Request) -> JSONResponse:
 
 
 async def update_event(request: Request) -> JSONResponse:
-    await require_token(request, Role.ORGANIZER)
+    _account, event = await api_event(request, Role.ORGANIZER)
     patch = parse(EventPatch, await read_json(request))
-    event = await service.update_event(request.path_params["slug"], patch)
+    event = await service.update_event(event.slug, patch)
     return json_response(await _detail(event))
 
 

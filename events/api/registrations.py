@@ -8,12 +8,11 @@ from starlette.responses import JSONResponse, Response
 from events.api.presenters import links, registration_json
 from events.errors import InvalidInput
 from events.i18n import gettext as _
-from events.program import service as program
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
 from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import waitlist_positions
-from events.staff.auth import bearer_account, require_event_access, require_role, require_token
+from events.staff.auth import api_event, bearer_account
 from events.staff.models import Role
 from events.validation import parse
 from events.web.http import NO_STORE, base_url, client_address, json_response, read_json
@@ -64,10 +63,7 @@ async def calendar(request: Request) -> Response:
 
 
 async def list_for_staff(request: Request) -> JSONResponse:
-    account = await require_token(request)
-    require_role(account, Role.ORGANIZER, Role.DOOR)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    account, event = await api_event(request, Role.ORGANIZER, Role.DOOR)
     query = request.query_params.get("q", "")
     if len(query) > 200:
         raise InvalidInput({"q": _("At most %(count)s characters.") % {"count": 200}})
@@ -90,9 +86,7 @@ async def list_for_staff(request: Request) -> JSONResponse:
 
 async def replace_secret(request: Request) -> JSONResponse:
     """A lost badge or a leaked link: new links and a new QR code; the old ones stop working."""
-    account = await require_token(request, Role.ORGANIZER)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    _account, event = await api_event(request, Role.ORGANIZER)
     registration = await service.by_code(event, request.path_params["code"])
     await service.replace_secret(registration)
     return json_response({"code": registration.code, "links": links(base_url(request), registration)}, private=True)

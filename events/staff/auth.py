@@ -6,6 +6,7 @@ from starlette.requests import Request
 
 from events.errors import Forbidden, Unauthenticated
 from events.i18n import gettext as _
+from events.program import service as program
 from events.program.models import Event
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_token
@@ -43,9 +44,38 @@ def require_role(account: StaffAccount, *roles: Role) -> StaffAccount:
 
 
 def require_event_access(account: StaffAccount, event: Event) -> None:
-    """A door account limited to one event reaches nothing of another."""
+    """An account kept to one event (door or organizer) reaches nothing of another."""
     if account.event_id is not None and account.event_id != event.id:  # type: ignore[attr-defined]
         raise Forbidden(_("Your account may not do this."))
+
+
+def require_network(account: StaffAccount, *roles: Role) -> StaffAccount:
+    """What reaches across events (a new event, staff accounts, the network's reports and trail)
+    is for accounts of the whole network: never for an account kept to one event."""
+    require_role(account, *roles)
+    if account.event_id is not None:  # type: ignore[attr-defined]
+        raise Forbidden(_("Your account may not do this."))
+    return account
+
+
+async def event_for(account: StaffAccount, slug: str, *roles: Role) -> Event:
+    """The event `slug` (drafts too) for an account with one of `roles` that may reach it: the one
+    check every staff route that acts on an event goes through, pages and API alike."""
+    require_role(account, *roles)
+    event = await program.get_event(slug, include_hidden=True)
+    require_event_access(account, event)
+    return event
+
+
+async def api_event(request: Request, *roles: Role) -> tuple[StaffAccount, Event]:
+    """The bearer token's account and the path's event, when that account may act on it."""
+    account = await require_token(request)
+    return account, await event_for(account, request.path_params["slug"], *roles)
+
+
+async def api_network(request: Request, *roles: Role) -> StaffAccount:
+    """The bearer token's account, when it may act across events."""
+    return require_network(await require_token(request), *roles)
 
 
 async def session_account(request: Request) -> StaffAccount | None:

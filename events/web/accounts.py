@@ -11,17 +11,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff import service as staff
-from events.staff.models import StaffAccount
+from events.staff.auth import require_network
+from events.staff.models import Role, StaffAccount
 from events.staff.schemas import AccountInput
 from events.validation import parse
 from events.web import csrf
 from events.web.http import settings_of
 from events.web.routing import route
-from events.web.staff import organizer_only, signed_in
+from events.web.staff import signed_in
 from events.web.templating import render
 
 FIELDS = ("email", "name", "role", "event")
@@ -29,9 +30,7 @@ FIELDS = ("email", "name", "role", "event")
 
 def manager_only(account: StaffAccount) -> None:
     """Accounts reach every event, so only an organizer who is not limited to one event manages them."""
-    organizer_only(account)
-    if account.event_id is not None:  # type: ignore[attr-defined]
-        raise Forbidden(_("Your account may not do this."))
+    require_network(account, Role.ORGANIZER)
 
 
 def _account_id(request: Request) -> int:

@@ -26,18 +26,16 @@ from starlette.responses import RedirectResponse, Response
 from events import changes, offload
 from events.errors import NotFound
 from events.i18n import gettext as _
-from events.program import service as program
 from events.program.models import Event
 from events.registrations import importing
 from events.registrations.importing import Plan, RowOutcome
 from events.registrations.sheets import Sheet, UnreadableFile
 from events.reports.exports import CSV_TYPE
-from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.web import csrf
 from events.web.http import NO_STORE
 from events.web.routing import route
-from events.web.staff import organizer_only, signed_in
+from events.web.staff import organizer_event, signed_in
 from events.web.templating import render
 
 #: Per user of the machine: the tables hold names and e-mail addresses.
@@ -122,10 +120,7 @@ async def _load(request: Request, event: Event, account: StaffAccount) -> tuple[
 
 
 async def _event(request: Request, account: StaffAccount) -> Event:
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
-    return event
+    return await organizer_event(request, account)
 
 
 @signed_in

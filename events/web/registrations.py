@@ -21,13 +21,12 @@ from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.mail.models import OutboxMessage
-from events.program import service as program
 from events.program.models import Event
 from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationChange, SeatStatus
 from events.registrations.waitlist import waitlist_positions
-from events.staff.auth import require_event_access
+from events.staff.auth import event_for
 from events.staff.models import Role, StaffAccount
 from events.validation import parse
 from events.web import csrf
@@ -48,8 +47,7 @@ def _page_number(text: str | None) -> int:
 @signed_in
 async def registration_list(request: Request, account: StaffAccount) -> Response:
     """The event's staff page: its sessions' counts, the tools, and the list of registrations."""
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    event = await event_for(account, request.path_params["slug"], Role.ORGANIZER, Role.DOOR)
     organizer = account.role == Role.ORGANIZER
     query = request.query_params.get("q", "")[:200]
     order = listing.normalize_sort(request.query_params.get("sort", listing.DEFAULT_SORT))
@@ -157,9 +155,7 @@ def describe(change: RegistrationChange, event: Event) -> dict[str, Any]:
 
 
 async def _person(request: Request, account: StaffAccount) -> tuple[Event, Registration]:
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    event = await event_for(account, request.path_params["slug"], Role.ORGANIZER)
     return event, await registrations.by_code(event, request.path_params["code"])
 
 

@@ -15,12 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from events import i18n
-from events.errors import Forbidden, NotFound
+from events.errors import NotFound
 from events.i18n import gettext as _
 from events.program.models import Event, SessionKind
 from events.questions.service import answer_counts
 from events.reports import attendance, exports, history
-from events.staff.models import StaffAccount
+from events.staff.auth import require_network
+from events.staff.models import Role, StaffAccount
 from events.web.charts import arrival_chart, session_bars
 from events.web.downloads import FILES, download, wants_bom
 from events.web.http import NO_STORE
@@ -64,9 +65,7 @@ KIND_LABELS: dict[str, Callable[[], str]] = {
 
 def _network_organizer(account: StaffAccount) -> None:
     """The comparison shows every event: not for an account limited to one of them."""
-    organizer_only(account)
-    if account.event_id is not None:  # type: ignore[attr-defined]
-        raise Forbidden(_("Your account may not do this."))
+    require_network(account, Role.ORGANIZER)
 
 
 @signed_in

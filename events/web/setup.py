@@ -20,17 +20,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events import clock, i18n
-from events.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.i18n import ngettext
 from events.program import service as program
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session, SessionKind
 from events.program.schemas import EventCopy, EventDetails, EventPatch, SessionInput
-from events.staff.models import StaffAccount
+from events.staff.auth import require_network
+from events.staff.models import Role, StaffAccount
 from events.validation import field_errors
 from events.web import csrf
 from events.web.routing import route
-from events.web.staff import organizer_event, organizer_only, signed_in
+from events.web.staff import organizer_event, signed_in
 from events.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
@@ -207,9 +208,7 @@ async def form_of(request: Request) -> FormData:
 
 def may_create_events(account: StaffAccount) -> None:
     """New events are for organizers of the whole network, not for an account kept to one event."""
-    organizer_only(account)
-    if account.event_id is not None:  # type: ignore[attr-defined]
-        raise Forbidden(_("Your account may not do this."))
+    require_network(account, Role.ORGANIZER)
 
 
 def session_of(event: Event, code: str) -> Session:

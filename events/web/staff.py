@@ -13,12 +13,11 @@ from events.api.presenters import links
 from events.badges.render import LAYOUTS
 from events.errors import NotFound, RateLimited
 from events.i18n import gettext as _
-from events.program import service as program
 from events.program.models import Event
 from events.registrations import admin
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus
-from events.staff.auth import require_event_access, require_role, session_account, sign_in, sign_out
+from events.staff.auth import event_for, require_role, session_account, sign_in, sign_out
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
 from events.web import csrf
@@ -94,10 +93,7 @@ def organizer_only(account: StaffAccount) -> None:
 
 async def organizer_event(request: Request, account: StaffAccount) -> Event:
     """The event of the path, for an organizer who may manage it (403 for anyone else)."""
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
-    return event
+    return await event_for(account, request.path_params["slug"], Role.ORGANIZER)
 
 
 @signed_in
@@ -110,20 +106,16 @@ async def badges_page(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def badges_pdf(request: Request, account: StaffAccount) -> Response:
-    organizer_only(account)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    event = await organizer_event(request, account)
     return await batch_response(request, event)
 
 
 @signed_in
 async def replace_secret(request: Request, account: StaffAccount) -> Response:
     """A lost badge: new links and QR code for one person, shown so the organizer can pass them on."""
-    organizer_only(account)
     form = await request.form()
     csrf.check(request, form)
-    event = await program.get_event(request.path_params["slug"], include_hidden=True)
-    require_event_access(account, event)
+    event = await organizer_event(request, account)
     confirmed = await Registration.filter(event=event, status=RegistrationStatus.CONFIRMED).count()
     context: dict[str, object] = {"event": event, "layouts": LAYOUTS, "confirmed": confirmed, "problem": None}
     try:

@@ -13,12 +13,17 @@ from typing import Any
 from events import __version__, database
 from events.settings import ConfigError, Settings, from_environ
 
-DEMO_DATABASE = "sqlite:///tsudoi-demo.db"
+DEMO_DATABASE = "sqlite://tsudoi-demo.db"
 
 
 def _settings(database_url: str | None = None) -> Settings:
-    settings = from_environ({**os.environ, "DATABASE_URL": database_url} if database_url else None)
-    return settings.with_secret()
+    return _database_settings(database_url).with_secret()
+
+
+def _database_settings(database_url: str | None = None) -> Settings:
+    """Settings for commands that sign nothing (backup, restore): no secret key asked for or made,
+    so a cron job with only DATABASE_URL can run them."""
+    return from_environ({**os.environ, "DATABASE_URL": database_url} if database_url else None)
 
 
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
@@ -366,7 +371,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     from events.backup import BackupError, backup
 
-    settings = _settings()
+    settings = _database_settings()
     try:
         size = backup(settings, Path(args.file))
     except BackupError as exc:
@@ -381,7 +386,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     from events.backup import BackupError, restore
 
-    settings = _settings()
+    settings = _database_settings()
     if not args.yes:
         print(
             f"This replaces everything in {_where(settings)} with {args.file}. Stop `tsudoi serve` first, "
@@ -407,7 +412,10 @@ def _move_ends(args: argparse.Namespace, source_is: str) -> tuple[Settings, Sett
 
     source = _settings()
     if not source.is_sqlite:
-        print(f"DATABASE_URL must point at the SQLite database {source_is} (sqlite:///FILE).", file=sys.stderr)
+        print(
+            f"DATABASE_URL must point at the SQLite database {source_is} (sqlite://FILE or sqlite:///ABSOLUTE/FILE).",
+            file=sys.stderr,
+        )
         return None
     try:
         target = from_environ({**os.environ, "DATABASE_URL": args.target, "TSUDOI_SECRET_KEY": source.secret_key})
@@ -506,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tsudoi-demo.db in the current directory unless DATABASE_URL or --database says otherwise.",
     )
     _listen_options(demo)
-    demo.add_argument("--database", help="database URL for the demo (default: sqlite:///tsudoi-demo.db)")
+    demo.add_argument("--database", help="database URL for the demo (default: sqlite://tsudoi-demo.db, in this folder)")
     demo.add_argument("--no-serve", action="store_true", help="create the sample data and stop")
     demo.set_defaults(func=cmd_demo)
 
@@ -571,13 +579,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy one event into another database that may hold other events",
         description="Copy the event SLUG of the SQLite database of DATABASE_URL, with its sessions, "
         "registrations, seats, answers, check-ins, scan log, e-mails and audit entries, into TARGET "
-        "(postgres://… or sqlite:///…), where its rows get new ids; in one transaction, and only if TARGET "
+        "(postgres://… or sqlite://…), where its rows get new ids; in one transaction, and only if TARGET "
         "has no event SLUG. Staff accounts stay: check-ins keep their author where TARGET has an account of "
         "the same e-mail. Badges made since badge keys exist keep scanning; links keep working. The source "
         "is left as it was.",
     )
     move_one.add_argument("slug", metavar="SLUG", help="the event, e.g. workshop-2026")
-    move_one.add_argument("target", metavar="TARGET", help="postgres://user@host:5432/dbname or sqlite:///FILE")
+    move_one.add_argument(
+        "target", metavar="TARGET", help="postgres://user@host:5432/dbname, sqlite://FILE or sqlite:///ABSOLUTE/FILE"
+    )
     move_one.set_defaults(func=cmd_move_event)
 
     mail = commands.add_parser("mail", help="the e-mail outbox", description="The e-mail outbox.")

@@ -19,7 +19,8 @@ from typing import Any
 
 # Path segments after these prefixes are secrets (the participant's links).
 _SECRET_PATH = re.compile(r"(/(?:manage|api/v1/registrations)/)[^/?\s\"]+")
-_QUERY_SECRET = re.compile(r"((?:token|secret|scan|code)=)[^&\s\"]+", re.IGNORECASE)
+# Query values that are secrets, or a name or address someone searched for (`q`).
+_QUERY_SECRET = re.compile(r"((?:token|secret|scan|code|(?<=[?&])(?:q|email|name))=)[^&\s\"]+", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _request_id: ContextVar[str] = ContextVar("tsudoi_request_id", default="-")

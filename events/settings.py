@@ -78,7 +78,7 @@ class MailSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    database_url: str = f"sqlite://{DEFAULT_SQLITE_FILE}"
     secret_key: str = ""
     base_url: str | None = None
     registration_rate: RateLimit = field(default_factory=lambda: RateLimit(30, 60))
@@ -103,19 +103,22 @@ class Settings:
 
     @property
     def sqlite_path(self) -> Path | None:
-        """The SQLite file, or None for PostgreSQL or an in-memory database."""
+        """The SQLite file, or None for PostgreSQL or an in-memory database.
+
+        As the contract and Tortoise read it: `sqlite:///abs/path.db` (three slashes) is the absolute
+        path /abs/path.db, `sqlite://name.db` (two) is name.db in the working directory, and
+        `sqlite:////abs/path.db` (four) is accepted for the absolute path as well.
+        """
         if not self.is_sqlite:
             return None
         rest = self.database_url[len("sqlite:") :]
-        if rest.startswith("///"):
-            path = rest[3:]
-        elif rest.startswith("//"):
-            path = rest[2:]
-        else:
-            path = rest
-        if path in {"", ":memory:"}:
+        if rest.startswith("//"):
+            rest = rest[2:]
+        if rest in {"", ":memory:", "/:memory:"}:
             return None
-        return Path(path)
+        if rest.startswith("//"):
+            rest = rest[1:]
+        return Path(rest)
 
     @property
     def secure_cookies(self) -> bool:
@@ -154,14 +157,33 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _refuse_old_relative_form(database_url: str) -> None:
+    """`sqlite:///tsudoi.db` once meant tsudoi.db in the working directory; it now means /tsudoi.db
+    (the contract's reading). Rather than start an empty database there, say what to write."""
+    path = Settings(database_url=database_url).sqlite_path
+    if path is None or not database_url.startswith("sqlite:///") or database_url.startswith("sqlite:////"):
+        return
+    relative = Path(str(path).lstrip("/"))
+    if not path.exists() and relative.exists():
+        raise ConfigError(
+            f"DATABASE_URL={database_url!r} names the absolute path {path}, which does not exist, but "
+            f"{relative} is in this folder. For a file in the working directory write "
+            f"sqlite://{relative} (two slashes); for an absolute path, sqlite://{Path.cwd() / relative}."
+        )
+
+
 def from_environ(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables (see the README's configuration table)."""
     env = os.environ if env is None else env
-    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite://{DEFAULT_SQLITE_FILE}"
     if database_url.startswith("postgresql://"):
         database_url = "postgres://" + database_url[len("postgresql://") :]
     if not (database_url.startswith("sqlite:") or database_url.startswith("postgres://")):
-        raise ConfigError(f"DATABASE_URL={database_url!r} is neither sqlite:///FILE nor postgres://USER@HOST:PORT/DB.")
+        raise ConfigError(
+            f"DATABASE_URL={database_url!r} is neither sqlite://FILE, sqlite:///ABSOLUTE/FILE "
+            "nor postgres://USER@HOST:PORT/DB."
+        )
+    _refuse_old_relative_form(database_url)
     base_url = (env.get("TSUDOI_BASE_URL") or "").strip().rstrip("/") or None
     if base_url and not re.match(r"https?://[^/\s]+(/\S*)?$", base_url):
         raise ConfigError(f"TSUDOI_BASE_URL={base_url!r} must be an absolute http(s) URL.")

@@ -13,11 +13,10 @@ from tests.conftest import tsudoi
 from tests.factories import make_registration
 from tests.test_privacy import busy_event, every_row
 
-KEY = "test-secret-key"
-
 
 def run(*args: str, settings: Settings, cwd: Path) -> tuple[int, str, str]:
-    result = tsudoi(*args, cwd=cwd, env={"DATABASE_URL": settings.database_url, "TSUDOI_SECRET_KEY": KEY})
+    """As a cron job runs it: DATABASE_URL and no secret key (a backup signs nothing)."""
+    result = tsudoi(*args, cwd=cwd, env={"DATABASE_URL": settings.database_url, "TSUDOI_SECRET_KEY": ""})
     return result.returncode, result.stdout, result.stderr
 
 

@@ -19,6 +19,9 @@ def test_secrets_in_paths_are_redacted() -> None:
     assert redact("/manage/AbCdEfGhIjKlMnOpQrStUvWxYz012345?registered=1") == "/manage/[redacted]?registered=1"
     assert redact("/api/v1/registrations/AbCdEf_-123/cancel") == "/api/v1/registrations/[redacted]/cancel"
     assert redact("/events/workshop") == "/events/workshop"
+    searched = "/api/v1/events/w/registrations?q=%E5%B1%B1%E7%94%B0&sort=name"
+    assert redact(searched) == "/api/v1/events/w/registrations?q=[redacted]&sort=name", "a searched name"
+    assert redact("/x?freq=3") == "/x?freq=3", "only the parameter named q"
 
 
 def test_the_access_log_record_is_rewritten() -> None:
@@ -51,11 +54,15 @@ def test_the_real_access_log_never_shows_a_secret_a_name_or_an_email(
     httpx.get(links["api"])
     httpx.post(links["api"] + "/cancel")
     secret = links["api"].rsplit("/", 1)[1]
+    # A door volunteer looks for a lost badge by name (the API and the scanner page's search).
+    for name in ("Canary", "山田"):
+        httpx.get(f"{server.url}/api/v1/events/workshop/registrations", params={"q": name}, headers=headers)
+        httpx.get(f"{server.url}/staff/events/workshop/scan/search", params={"q": name})
 
     log = server.stop()
 
     assert "/manage/[redacted]" in log, "the access log is on and redacts"
-    for canary in (secret, "Canary", "canary-person", token):
+    for canary in (secret, "Canary", "canary-person", token, "山田", "%E5%B1%B1"):
         assert canary not in log, f"{canary!r} leaked into the server log"
 
 

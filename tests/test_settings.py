@@ -33,8 +33,34 @@ def test_a_nonsense_rate_names_the_variable() -> None:
 def test_defaults_are_sqlite_in_the_working_directory_and_thirty_a_minute() -> None:
     settings = from_environ({})
 
-    assert settings.database_url == "sqlite:///tsudoi.db" and settings.sqlite_path == Path("tsudoi.db")
+    assert settings.database_url == "sqlite://tsudoi.db" and settings.sqlite_path == Path("tsudoi.db")
     assert settings.registration_rate == RateLimit(30, 60)
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///tmp/x/tsudoi.db", Path("/tmp/x/tsudoi.db")),  # the contract's form: absolute
+        ("sqlite:////tmp/x/tsudoi.db", Path("/tmp/x/tsudoi.db")),  # four slashes, as before
+        ("sqlite://tsudoi.db", Path("tsudoi.db")),  # two: the working directory
+        ("sqlite://data/tsudoi.db", Path("data/tsudoi.db")),
+        ("sqlite://:memory:", None),
+    ],
+)
+def test_sqlite_urls_are_read_as_the_contract_and_tortoise_read_them(url: str, path: Path | None) -> None:
+    assert from_environ({"DATABASE_URL": url}).sqlite_path == path
+
+
+def test_the_old_relative_form_is_refused_rather_than_starting_an_empty_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sqlite:///tsudoi.db` meant ./tsudoi.db before; a server started that way must not quietly
+    make a new /tsudoi.db and leave the real data behind."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "network-2026.db").write_bytes(b"")
+    with pytest.raises(ConfigError, match="sqlite://network-2026.db"):
+        from_environ({"DATABASE_URL": "sqlite:///network-2026.db"})
+    assert from_environ({"DATABASE_URL": "sqlite://network-2026.db"}).sqlite_path == Path("network-2026.db")
 
 
 def test_postgresql_urls_are_accepted_in_both_spellings() -> None:

@@ -260,6 +260,8 @@ def _body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+#: /healthz and /readyz: a status and what the load balancer may want to see.
+_HEALTH: dict[str, Any] = {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
 SECRET = {
     "name": "secret",
     "in": "path",
@@ -534,6 +536,31 @@ def paths() -> dict[str, Any]:
                     **_errors(404),
                 },
             },
+        },
+        "/events/{slug}/calendar.ics": {
+            "parameters": [SLUG],
+            "get": {
+                "operationId": "getEventCalendar",
+                "summary": "The event's feed: one VEVENT per session, in the event's time zone (also as webcal://)",
+                "responses": {
+                    "200": {"description": "iCalendar (RFC 5545)", "content": {"text/calendar": {}}},
+                    **_errors(404),
+                },
+            },
+        },
+        "/healthz": {
+            "get": {
+                "operationId": "getHealth",
+                "summary": "The process is up; `worker` names the worker process that answered",
+                "responses": {"200": _json(_HEALTH, "Up")},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "operationId": "getReadiness",
+                "summary": "The database answers and every migration is applied (503 otherwise)",
+                "responses": {"200": _json(_HEALTH, "Ready"), "503": _json(_HEALTH, "Not ready")},
+            }
         },
         "/api/v1/tokens": {
             "post": {

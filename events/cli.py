@@ -110,10 +110,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
-    from events import changes
     from events.program.models import Event
     from events.staff.models import Role
-    from events.staff.service import issue_token, new_password, save_staff
+    from events.staff.service import issue_token, keep_to_event, new_password, save_staff
 
     settings = _settings()
     password = args.password
@@ -127,9 +126,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
             event = await Event.get_or_none(slug=args.event)
             if event is None:
                 raise ConfigError(f"There is no event {args.event!r}.")
-            account.event = event
-            await account.save()
-            await changes.announce(changes.STAFF, account.id)
+            await keep_to_event(account, event)
         print(f"Staff account {account.email}: role {account.role}" + (f", event {args.event}" if args.event else ""))
         if generated:
             print(f"Password: {password}")

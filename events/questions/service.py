@@ -21,6 +21,7 @@ from events.database import atomic, execute_many, fetch
 from events.errors import InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.i18n import ngettext
+from events.program.announce import event_changed
 from events.program.models import Event, Session
 from events.questions.models import Answer, Question, QuestionKind
 from events.questions.schemas import (
@@ -114,9 +115,11 @@ async def add_question(event: Event, data: QuestionInput) -> Question:
         )
 
     try:
-        return await atomic(work)
+        question = await atomic(work)
     except IntegrityError:
         raise _code_taken(data.code) from None
+    await event_changed(event)
+    return question
 
 
 async def edit_question(event: Event, code: str, data: QuestionInput) -> Question:
@@ -136,9 +139,11 @@ async def edit_question(event: Event, code: str, data: QuestionInput) -> Questio
         return question
 
     try:
-        return await atomic(work)
+        question = await atomic(work)
     except IntegrityError:
         raise _code_taken(data.code) from None
+    await event_changed(event)
+    return question
 
 
 async def _check_answers_still_fit(question: Question, data: QuestionInput) -> None:
@@ -178,12 +183,14 @@ async def move_question(event: Event, code: str, step: int) -> None:
                 await Question.filter(id=question.id).update(position=position)
 
     await atomic(work)
+    await event_changed(event)
 
 
 async def remove_question(event: Event, code: str) -> None:
     """Remove a question and every answer given to it."""
     question = await get_question(event, code)
     await question.delete()
+    await event_changed(event)
 
 
 async def answered_count(question: Question) -> int:

@@ -22,6 +22,7 @@ from events.checkin.models import CheckIn
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
+from events.program.announce import event_changed
 from events.program.models import Event, Session
 from events.questions.models import Answer, Question
 from events.registrations import service
@@ -230,6 +231,7 @@ async def move_seat(
         return promoted
 
     promoted = await atomic(work)
+    await event_changed(registration.event_id)  # type: ignore[attr-defined]
     await registration.refresh_from_db()
     return promoted
 
@@ -260,6 +262,7 @@ async def cancel(registration: Registration, *, staff: StaffAccount | None) -> l
         return promoted
 
     promoted = await atomic(work)
+    await event_changed(registration.event_id)  # type: ignore[attr-defined]
     await registration.refresh_from_db()
     return promoted
 
@@ -307,6 +310,7 @@ async def restore(registration: Registration, *, staff: StaffAccount | None) -> 
     except IntegrityError:
         # Someone registered with the same address between our check and our write.
         raise _email_in_use() from None
+    await event_changed(registration.event_id)  # type: ignore[attr-defined]
     await registration.refresh_from_db()
     return outcome
 

@@ -25,6 +25,7 @@ from events import clock, offload
 from events.database import atomic, execute, execute_many
 from events.errors import Conflict, InvalidInput
 from events.i18n import gettext as _
+from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.registrations import codes, sheets
 from events.registrations.models import (
@@ -500,9 +501,11 @@ async def carry_out(event: Event, sheet: Sheet, staff: StaffAccount | None = Non
 
     for _attempt in range(CODE_ATTEMPTS):
         try:
-            return await atomic(work)
+            plan = await atomic(work)
         except IntegrityError:
             continue  # a new code was taken already: decide again and draw others
+        await event_changed(event)
+        return plan
     raise Conflict(_("Could not import just now; please try again."), code="busy")
 
 

@@ -13,6 +13,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.mail import outbox
 from events.mail.models import MailKind
+from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
 from events.questions import service as questions
@@ -197,5 +198,6 @@ async def cancel(registration: Registration) -> list[int]:
 
     promoted = await atomic(work)
     outbox.wake()
+    await event_changed(registration.event_id)  # type: ignore[attr-defined]
     await registration.refresh_from_db()
     return promoted

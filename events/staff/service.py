@@ -66,6 +66,13 @@ async def save_staff(email: str, role: Role, *, password: str | None = None, nam
     return account
 
 
+async def keep_to_event(account: StaffAccount, event: Event | None) -> None:
+    """Keep the account to one event (None: every event); every worker forgets what it knew of it."""
+    account.event = event
+    await account.save()
+    await changes.announce(changes.STAFF, account.id)
+
+
 async def authenticate_password(email: str, password: str) -> StaffAccount | None:
     account = await StaffAccount.get_or_none(email=email.strip().lower(), is_active=True)
     stored = account.password_hash if account and account.password_hash else _DUMMY_HASH

@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events import changes, offload
+from events import offload
 from events.errors import NotFound
 from events.i18n import gettext as _
 from events.program.models import Event
@@ -186,7 +186,6 @@ async def confirm(request: Request, account: StaffAccount) -> Response:
         except BaseException:
             await to_thread.run_sync(_unclaim, batch)
             raise
-        await changes.announce(changes.EVENT, event.slug)
         stored["result"] = [row.to_json() for row in plan.rows]
         await to_thread.run_sync(_save, batch, stored)
     return RedirectResponse(request.url_for("staff_import_batch", slug=event.slug, batch=batch), 303)

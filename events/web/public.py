@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events import changes, i18n
+from events import i18n
 from events.api.presenters import links
 from events.calendars import Entry, calendar
 from events.errors import Conflict, InvalidInput, RateLimited
@@ -183,7 +183,6 @@ async def erase(request: Request) -> Response:
     registration = await service.by_secret(request.path_params["secret"])
     csrf.check(request, await request.form())
     await privacy.erase_own(registration)
-    await changes.announce(changes.EVENT, registration.event.slug)
     return RedirectResponse(request.url_for("erased"), status_code=303, headers=NO_STORE)
 
 

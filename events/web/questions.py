@@ -9,7 +9,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events import changes
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.program.models import Event
@@ -123,7 +122,6 @@ async def create(request: Request, account: StaffAccount) -> Response:
         question = await service.add_question(event, _question_input(values))
     except InvalidInput as exc:
         return _form_page(request, event, values, errors=_field_errors(exc.fields))
-    await changes.announce(changes.EVENT, event.slug)
     return RedirectResponse(_list_url(request, event, saved=question.code), status_code=303)
 
 
@@ -155,7 +153,6 @@ async def save(request: Request, account: StaffAccount) -> Response:
         edited = await service.edit_question(event, question.code, _question_input(values))
     except InvalidInput as exc:
         return _form_page(request, event, values, question=question, errors=_field_errors(exc.fields))
-    await changes.announce(changes.EVENT, event.slug)
     return RedirectResponse(_list_url(request, event, saved=edited.code), status_code=303)
 
 
@@ -170,7 +167,6 @@ async def move_question(request: Request, account: StaffAccount) -> Response:
         raise InvalidInput({"direction": _("Choose one of: %(codes)s.") % {"codes": "up, down"}})
     code = request.path_params["code"]
     await service.move_question(event, code, -1 if direction == "up" else 1)
-    await changes.announce(changes.EVENT, event.slug)
     return RedirectResponse(_list_url(request, event) + f"#q-{code}", status_code=303)
 
 
@@ -189,7 +185,6 @@ async def remove(request: Request, account: StaffAccount) -> Response:
     csrf.check(request, await request.form())
     question = await service.get_question(event, request.path_params["code"])
     await service.remove_question(event, question.code)
-    await changes.announce(changes.EVENT, event.slug)
     return RedirectResponse(_list_url(request, event, removed=question.code), status_code=303)
 
 

@@ -15,7 +15,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events import changes
 from events.api.presenters import links
 from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGE_NAMES
@@ -267,7 +266,6 @@ async def move_seat(request: Request, account: StaffAccount) -> Response:
     except (Conflict, InvalidInput) as exc:
         status = 422 if isinstance(exc, InvalidInput) else exc.status_code
         return await _detail(request, event, registration, status, seat_problem={session: exc.message})
-    await changes.announce(changes.EVENT, event.slug)
     return _back(request, event, registration, admin.Action.SEAT_MOVED)
 
 
@@ -284,7 +282,6 @@ async def cancel(request: Request, account: StaffAccount) -> Response:
         await admin.cancel(registration, staff=account)
     except Conflict as exc:
         return await _detail(request, event, registration, exc.status_code, problem=exc.message)
-    await changes.announce(changes.EVENT, event.slug)
     return _back(request, event, registration, admin.Action.CANCELLED)
 
 
@@ -298,7 +295,6 @@ async def restore(request: Request, account: StaffAccount) -> Response:
         await admin.restore(registration, staff=account)
     except Conflict as exc:
         return await _detail(request, event, registration, exc.status_code, problem=exc.message)
-    await changes.announce(changes.EVENT, event.slug)
     return _back(request, event, registration, admin.Action.RESTORED)
 
 
@@ -336,7 +332,6 @@ async def erase(request: Request, account: StaffAccount) -> Response:
         problem = _("Tick the box to confirm the erasure.")
         return await _detail(request, event, registration, 422, erase_problem=problem)
     await privacy.erase_own(registration)
-    await changes.announce(changes.EVENT, event.slug)
     return _back(request, event, registration, "erased")
 
 

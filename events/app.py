@@ -30,8 +30,8 @@ from events.web import accounts, audit, door, mail, public, questions, registrat
 from events.web import importing as importing_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
+from events.web.pages import Pages
 from events.web.routing import route
-from events.web.templating import Pages
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SESSION_COOKIE = "tsudoi_session"

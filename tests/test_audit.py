@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from events.settings import Settings
 from events.staff.audit import AuditEntry
 from events.staff.models import Role
-from events.web.templating import datetime_in
+from events.templating import datetime_in
 from tests.conftest import make_app, running, sign_in
 from tests.factories import event_data, staff_token
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from events.checkin import service as checkin
+from events.http.downloads import FILES
 from events.program.models import Event
 from events.program.schemas import EventInput
 from events.program.service import create_event, get_event
@@ -21,7 +22,6 @@ from events.registrations.service import cancel
 from events.reports import history
 from events.reports.attendance import definition
 from events.staff.models import Role
-from events.web.downloads import FILES
 from tests.conftest import sign_in
 from tests.factories import event_data, make_event, make_registration
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from events.http.common import json_response
 from events.reports.attendance import attendance as figures
 from events.staff.auth import api_event
 from events.staff.models import Role
-from events.web.http import json_response
 
 
 async def attendance(request: Request) -> JSONResponse:

@@ -7,7 +7,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from events.api.presenters import event_detail, event_summary
+from events.http.common import json_response, read_json
+from events.http.presenters import event_detail, event_summary
 from events.program import service
 from events.program.models import Event
 from events.program.schemas import EventInput, EventPatch
@@ -15,7 +16,6 @@ from events.questions.service import questions_of
 from events.staff.auth import api_event, api_network
 from events.staff.models import Role
 from events.validation import parse
-from events.web.http import json_response, read_json
 
 
 async def list_events(request: Request) -> JSONResponse:

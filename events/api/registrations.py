@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from events.api.presenters import links, registration_json
 from events.errors import InvalidInput
+from events.http.common import NO_STORE, base_url, client_address, json_response, read_json
+from events.http.presenters import links, registration_json
 from events.i18n import gettext as _
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
@@ -15,7 +16,6 @@ from events.registrations.waitlist import waitlist_positions
 from events.staff.auth import api_event, bearer_account
 from events.staff.models import Role
 from events.validation import parse
-from events.web.http import NO_STORE, base_url, client_address, json_response, read_json
 
 
 async def register(request: Request) -> JSONResponse:

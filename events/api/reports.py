@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from events.http.downloads import FILES, download
 from events.staff.auth import api_event
 from events.staff.models import Role
-from events.web.downloads import FILES, download
 
 
 def _endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:

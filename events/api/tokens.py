@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events.errors import Unauthenticated
+from events.http.common import client_address, json_response, read_json
 from events.i18n import gettext as _
 from events.staff import service
 from events.staff.auth import require_token
 from events.validation import Input, parse
-from events.web.http import client_address, json_response, read_json
 
 
 class TokenRequest(Input):

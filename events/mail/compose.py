@@ -21,7 +21,7 @@ from events.mail.models import MailKind, OutboxMessage
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
 from events.registrations.service import participant_calendar, seats_of
 from events.registrations.waitlist import waitlist_positions
-from events.web.templating import build_environment
+from events.templating import build_environment
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events.errors import Conflict, InvalidInput, NotFound
+from events.http.common import settings_of
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff import service as staff
@@ -20,10 +21,9 @@ from events.staff.models import Role, StaffAccount
 from events.staff.schemas import AccountInput
 from events.validation import parse
 from events.web import csrf
-from events.web.http import settings_of
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import signed_in
-from events.web.templating import render
 
 FIELDS = ("email", "name", "role", "event")
 

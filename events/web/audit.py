@@ -7,12 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from events.http.common import settings_of
 from events.staff import audit
 from events.staff.models import StaffAccount
-from events.web.http import settings_of
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_only, signed_in
-from events.web.templating import render
 
 
 class AuditTrail:

@@ -7,11 +7,12 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from events.api.checkins import answer_json, scan_request
-from events.api.presenters import links
 from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events.http.common import base_url, read_json, settings_of
+from events.http.presenters import links
+from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.program.models import Event, Session
 from events.registrations import listing
@@ -23,10 +24,9 @@ from events.staff.auth import require_event_access
 from events.staff.models import StaffAccount
 from events.validation import parse
 from events.web import csrf
-from events.web.http import base_url, read_json, settings_of
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import signed_in
-from events.web.templating import render
 
 
 async def _door_event(request: Request, account: StaffAccount) -> Event:

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from events.database import DatabaseBusy
 from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
 from events.i18n import gettext as _
-from events.web.templating import render
+from events.web.pages import render
 
 log = logging.getLogger("tsudoi.errors")
 

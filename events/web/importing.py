@@ -25,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 
 from events import offload
 from events.errors import NotFound
+from events.http.common import NO_STORE
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.registrations import importing
@@ -33,10 +34,9 @@ from events.registrations.sheets import Sheet, UnreadableFile
 from events.reports.exports import CSV_TYPE
 from events.staff.models import StaffAccount
 from events.web import csrf
-from events.web.http import NO_STORE
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, signed_in
-from events.web.templating import render
 
 #: Per user of the machine: the tables hold names and e-mail addresses.
 UPLOADS_DIR = Path(tempfile.gettempdir()) / f"tsudoi-imports-{os.getuid()}"

@@ -8,15 +8,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events.errors import InvalidInput, NotFound
+from events.http.common import settings_of
 from events.i18n import gettext as _
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.staff.models import StaffAccount
 from events.web import csrf
-from events.web.http import settings_of
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, signed_in
-from events.web.templating import render
 
 #: The newest messages shown at once; the filter by state narrows it.
 PAGE_SIZE = 200

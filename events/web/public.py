@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events import i18n
-from events.api.presenters import links
 from events.calendars import Entry, calendar
 from events.errors import Conflict, InvalidInput, RateLimited
+from events.http.common import NO_STORE, base_url, client_address
+from events.http.presenters import links
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
@@ -24,9 +25,8 @@ from events.registrations.schemas import RegistrationInput
 from events.registrations.waitlist import waitlist_positions
 from events.validation import parse
 from events.web import csrf
-from events.web.http import NO_STORE, base_url, client_address
+from events.web.pages import render
 from events.web.routing import route
-from events.web.templating import render
 
 FORM_FIELDS = ("name", "name_reading", "email", "organization", "category")
 #: A yes/no question's radio buttons, as the service takes the answer (anything else is refused there).

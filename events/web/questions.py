@@ -18,9 +18,9 @@ from events.questions.schemas import QuestionInput
 from events.staff.models import StaffAccount
 from events.validation import parse
 from events.web import csrf
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, signed_in
-from events.web.templating import render
 
 KIND_LABELS: dict[QuestionKind, Callable[[], str]] = {
     QuestionKind.SHORT_TEXT: lambda: _("Short text (one line)"),

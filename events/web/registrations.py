@@ -15,8 +15,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events.api.presenters import links
 from events.errors import Conflict, InvalidInput
+from events.http.common import base_url
+from events.http.presenters import links
 from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.mail.models import OutboxMessage
@@ -30,10 +31,9 @@ from events.staff.models import Role, StaffAccount
 from events.validation import parse
 from events.web import csrf
 from events.web import mail as mail_pages
-from events.web.http import base_url
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_only, signed_in
-from events.web.templating import render
 
 
 def _page_number(text: str | None) -> int:

@@ -16,6 +16,8 @@ from starlette.responses import Response
 
 from events import i18n
 from events.errors import NotFound
+from events.http.common import NO_STORE
+from events.http.downloads import FILES, download, wants_bom
 from events.i18n import gettext as _
 from events.program.models import Event, SessionKind
 from events.questions.service import answer_counts
@@ -23,11 +25,9 @@ from events.reports import attendance, exports, history
 from events.staff.auth import require_network
 from events.staff.models import Role, StaffAccount
 from events.web.charts import arrival_chart, session_bars
-from events.web.downloads import FILES, download, wants_bom
-from events.web.http import NO_STORE
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, organizer_only, signed_in
-from events.web.templating import render
 
 #: How a check-in was taken: its heading and the line that says what it means.
 SOURCES: dict[str, tuple[Callable[[], str], Callable[[], str]]] = {

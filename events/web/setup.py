@@ -30,9 +30,9 @@ from events.staff.auth import require_network
 from events.staff.models import Role, StaffAccount
 from events.validation import field_errors
 from events.web import csrf
+from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, signed_in
-from events.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -8,10 +8,11 @@ from functools import wraps
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from events.api.badges import batch_response
-from events.api.presenters import links
 from events.badges.render import LAYOUTS
 from events.errors import NotFound, RateLimited
+from events.http.badges import batch_response
+from events.http.common import NO_STORE, base_url, client_address
+from events.http.presenters import links
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.registrations import admin
@@ -21,9 +22,8 @@ from events.staff.auth import event_for, require_role, session_account, sign_in,
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
 from events.web import csrf
-from events.web.http import NO_STORE, base_url, client_address
+from events.web.pages import render
 from events.web.routing import route
-from events.web.templating import render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

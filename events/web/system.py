@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from events import changes, database
-from events.web.http import settings_of
+from events.http.common import settings_of
 from events.web.routing import route
 
 

@@ -1,4 +1,4 @@
-"""Jinja2 pages: the environment, gettext for every string, dates shown the reader's way."""
+"""Jinja2 for pages and e-mails: the environment, gettext for every string, dates shown the reader's way."""
 
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ from babel.dates import format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
 
 from events import clock, i18n
 from events.program.models import Event, Session
 from events.registrations.codes import display_code
-from events.web import csrf
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
 
 def _locale() -> str:
@@ -97,30 +95,3 @@ def build_environment() -> Environment:
         language_names=i18n.LANGUAGE_NAMES,
     )
     return environment
-
-
-class Pages:
-    """Renders a template with what every page needs: the request, its language, a CSRF token."""
-
-    def __init__(self) -> None:
-        self.environment = build_environment()
-
-    def render(
-        self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
-    ) -> HTMLResponse:
-        page = self.environment.get_template(name)
-        values = {
-            "request": request,
-            "lang": i18n.current_language(),
-            "csrf_token": csrf.token(request),
-            "staff": request.scope.get("staff_account"),
-            "languages": i18n.STAFF_LANGUAGES if request.url.path.startswith("/staff") else i18n.LANGUAGES,
-            **(context or {}),
-        }
-        return HTMLResponse(page.render(values), status_code=status_code)
-
-
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """Render a page with the app's `Pages`."""
-    pages: Pages = request.app.state.pages
-    return pages.render(request, name, context, status_code)

@@ -11,11 +11,11 @@ from starlette.responses import Response
 
 from events import i18n, offload
 from events.errors import InvalidInput
+from events.http.common import NO_STORE
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.questions.service import answer_counts
 from events.reports import attendance, exports, tables
-from events.web.http import NO_STORE
 
 FILES = ("attendance.csv", "attendance.xlsx", "participants.csv", "participants.xlsx", "report.pdf")
 

@@ -1,0 +1,72 @@
+"""A door scan read from a request and its answer in the contract's shape: the API's and the
+scanner page's alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from events import clock
+from events.checkin import service
+from events.checkin.models import Result
+from events.checkin.schemas import ScanInput
+from events.errors import InvalidInput
+from events.http.common import read_json, settings_of
+from events.i18n import gettext as _
+from events.program.models import Event
+from events.staff.models import StaffAccount
+from events.validation import parse
+
+MESSAGES = {
+    Result.OK: lambda: _("Checked in."),
+    Result.ALREADY_CHECKED_IN: lambda: _("Already checked in."),
+    Result.NOT_REGISTERED: lambda: _("Not registered for this session."),
+    Result.WAITLISTED: lambda: _("Only on the waiting list for this session."),
+    Result.CANCELLED: lambda: _("This registration was cancelled."),
+    Result.UNKNOWN: lambda: _("Unknown badge or code for this event."),
+    Result.INVALID: lambda: _("There is no session of that code."),
+}
+
+
+def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
+    """The contract's shape: `result` always; session, time and the person for what was counted."""
+    body: dict[str, Any] = {"result": str(answer.result), "message": MESSAGES[answer.result]()}
+    if answer.status_code >= 400:
+        body["error"] = str(answer.result)
+    if answer.session is not None:
+        body["session"] = answer.session.code
+    if answer.checked_in_at is not None:
+        body["checked_in_at"] = clock.isoformat(answer.checked_in_at, event.timezone)
+    if answer.result == Result.ALREADY_CHECKED_IN:
+        body["device"] = answer.device
+    if answer.person is not None:
+        person = answer.person
+        body["registration"] = {
+            "code": person.code,
+            "name": person.name,
+            "organization": person.organization,
+            "category": person.category,
+            "category_label": event.category_label(person.category),
+        }
+    return body
+
+
+async def scan_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
+    """Read a scan from the request body and check it in; a malformed body answers `invalid` (422)."""
+    try:
+        data = parse(ScanInput, await read_json(request))
+    except InvalidInput as exc:
+        body = {"result": "invalid", "error": "invalid", "message": exc.message, "fields": exc.fields}
+        return JSONResponse(body, status_code=422, headers={"Cache-Control": "no-store"})
+    return await service.check_in(
+        event,
+        data.scan,
+        data.session,
+        secret_key=settings_of(request).secret_key,
+        device=data.device,
+        scan_id=data.scan_id,
+        scanned_at=data.scanned_at,
+        staff=account,
+    )

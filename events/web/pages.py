@@ -1,0 +1,39 @@
+"""Rendering a page: the shared template environment, with what every page needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from events import i18n
+from events.templating import build_environment
+from events.web import csrf
+
+
+class Pages:
+    """Renders a template with what every page needs: the request, its language, a CSRF token."""
+
+    def __init__(self) -> None:
+        self.environment = build_environment()
+
+    def render(
+        self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    ) -> HTMLResponse:
+        page = self.environment.get_template(name)
+        values = {
+            "request": request,
+            "lang": i18n.current_language(),
+            "csrf_token": csrf.token(request),
+            "staff": request.scope.get("staff_account"),
+            "languages": i18n.STAFF_LANGUAGES if request.url.path.startswith("/staff") else i18n.LANGUAGES,
+            **(context or {}),
+        }
+        return HTMLResponse(page.render(values), status_code=status_code)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with the app's `Pages`."""
+    pages: Pages = request.app.state.pages
+    return pages.render(request, name, context, status_code)

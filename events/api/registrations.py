@@ -7,8 +7,9 @@ from starlette.responses import JSONResponse, Response
 
 from events.errors import InvalidInput
 from events.http.common import NO_STORE, base_url, client_address, json_response, read_json
-from events.http.presenters import links, registration_json
+from events.http.presenters import registration_json
 from events.i18n import gettext as _
+from events.links import participant_links
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
 from events.registrations.schemas import RegistrationInput
@@ -30,7 +31,7 @@ async def register(request: Request) -> JSONResponse:
         "code": registration.code,
         "status": str(registration.status),
         "sessions": [{"code": session.code, "status": str(status)} for session, status in result.seats],
-        "links": links(base_url(request), registration),
+        "links": participant_links(base_url(request), registration.secret),
     }
     return json_response(body, status_code=201, private=True)
 
@@ -41,7 +42,7 @@ async def show(request: Request) -> JSONResponse:
     positions = await waitlist_positions(registration)
     body = registration_json(registration, seats, registration.event.timezone, include_email=True, positions=positions)
     body["event"] = registration.event.slug
-    body["links"] = links(base_url(request), registration)
+    body["links"] = participant_links(base_url(request), registration.secret)
     return json_response(body, private=True)
 
 
@@ -89,4 +90,6 @@ async def replace_secret(request: Request) -> JSONResponse:
     _account, event = await api_event(request, Role.ORGANIZER)
     registration = await service.by_code(event, request.path_params["code"])
     await service.replace_secret(registration)
-    return json_response({"code": registration.code, "links": links(base_url(request), registration)}, private=True)
+    return json_response(
+        {"code": registration.code, "links": participant_links(base_url(request), registration.secret)}, private=True
+    )

@@ -70,16 +70,6 @@ def event_detail(event: Event, questions: Sequence[Question] = ()) -> dict[str, 
     }
 
 
-def links(base_url: str, registration: Registration) -> dict[str, str]:
-    api = f"{base_url}/api/v1/registrations/{registration.secret}"
-    return {
-        "manage": f"{base_url}/manage/{registration.secret}",
-        "api": api,
-        "badge": f"{api}/badge.pdf",
-        "calendar": f"{api}/calendar.ics",
-    }
-
-
 def seat_json(seat: Seat, timezone: str, position: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "code": seat.session.code,

@@ -17,6 +17,7 @@ from jinja2 import Environment, select_autoescape
 from events import clock, i18n
 from events.badges.service import participant_badge
 from events.i18n import gettext as _
+from events.links import participant_links
 from events.mail.models import MailKind, OutboxMessage
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
 from events.registrations.service import participant_calendar, seats_of
@@ -84,7 +85,7 @@ async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Co
             "seats": seats,
             "positions": await waitlist_positions(registration),
             "has_badge": has_badge,
-            "manage_url": f"{message.base_url}/manage/{registration.secret}",
+            "manage_url": participant_links(message.base_url, registration.secret)["manage"],
         }
         subject = subject_for(message.kind, context)
         context["subject"] = subject

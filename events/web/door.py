@@ -11,9 +11,9 @@ from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.http.common import base_url, read_json, settings_of
-from events.http.presenters import links
 from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
+from events.links import participant_links
 from events.program.models import Event, Session
 from events.registrations import listing
 from events.registrations.models import SeatStatus
@@ -194,7 +194,7 @@ async def walk_in(request: Request, account: StaffAccount) -> Response:
     context["done"] = {
         "registration": registration,
         "answer": answer,
-        "badge": links(base_url(request), registration)["badge"],
+        "badge": participant_links(base_url(request), registration.secret)["badge"],
     }
     context["values"] = {"category": "participant"}
     return render(request, "staff/walk_in.html", context)

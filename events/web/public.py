@@ -14,8 +14,8 @@ from events import i18n
 from events.calendars import Entry, calendar
 from events.errors import Conflict, InvalidInput, RateLimited
 from events.http.common import NO_STORE, base_url, client_address
-from events.http.presenters import links
 from events.i18n import gettext as _
+from events.links import event_calendar_links, participant_links
 from events.program import service as program
 from events.program.models import Event
 from events.questions.models import Question, QuestionKind
@@ -62,7 +62,7 @@ def _event_page(
         "problem": problem,
         "questions": [question for question in questions if question.session_id is None],  # type: ignore[attr-defined]
         "session_questions": tied,
-        "calendar": calendar_links(base_url(request), event.slug),
+        "calendar": event_calendar_links(base_url(request), event.slug),
     }
     return render(request, "event.html", context, status_code=status_code)
 
@@ -146,7 +146,7 @@ async def manage(request: Request) -> Response:
         "positions": await waitlist_positions(registration),
         "just_registered": request.query_params.get("registered") == "1",
         "just_cancelled": request.query_params.get("cancelled") == "1",
-        "calendar_url": links(base_url(request), registration)["calendar"],
+        "calendar_url": participant_links(base_url(request), registration.secret)["calendar"],
     }
     response = render(request, "manage.html", context)
     response.headers.update(NO_STORE)
@@ -188,13 +188,6 @@ async def erase(request: Request) -> Response:
 
 async def erased(request: Request) -> Response:
     return render(request, "erased.html")
-
-
-def calendar_links(base: str, slug: str) -> dict[str, str]:
-    """The event's feed to download once, and the same address as `webcal://`, the scheme that makes
-    calendar apps subscribe, so they fetch it again and follow changed times."""
-    feed = f"{base}/events/{slug}/calendar.ics"
-    return {"download": feed, "subscribe": "webcal://" + feed.split("://", 1)[1]}
 
 
 async def event_calendar(request: Request) -> Response:

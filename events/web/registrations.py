@@ -17,9 +17,9 @@ from starlette.responses import RedirectResponse, Response
 
 from events.errors import Conflict, InvalidInput
 from events.http.common import base_url
-from events.http.presenters import links
 from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
+from events.links import participant_links
 from events.mail.models import OutboxMessage
 from events.program.models import Event
 from events.registrations import admin, listing, privacy
@@ -305,7 +305,9 @@ async def replace_secret(request: Request, account: StaffAccount) -> Response:
     await _checked_form(request)
     event, registration = await _person(request, account)
     await admin.replace_secret(registration, staff=account)
-    return await _detail(request, event, registration, replaced=links(base_url(request), registration))
+    return await _detail(
+        request, event, registration, replaced=participant_links(base_url(request), registration.secret)
+    )
 
 
 @signed_in

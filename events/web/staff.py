@@ -12,8 +12,8 @@ from events.badges.render import LAYOUTS
 from events.errors import NotFound, RateLimited
 from events.http.badges import batch_response
 from events.http.common import NO_STORE, base_url, client_address
-from events.http.presenters import links
 from events.i18n import gettext as _
+from events.links import participant_links
 from events.program.models import Event
 from events.registrations import admin
 from events.registrations import service as registrations
@@ -123,7 +123,7 @@ async def replace_secret(request: Request, account: StaffAccount) -> Response:
     except NotFound as exc:
         return render(request, "staff/badges.html", {**context, "replaced": None, "problem": exc.message}, 404)
     await admin.replace_secret(registration, staff=account)
-    replaced = {"registration": registration, "links": links(base_url(request), registration)}
+    replaced = {"registration": registration, "links": participant_links(base_url(request), registration.secret)}
     return render(request, "staff/badges.html", {**context, "replaced": replaced})
 
 

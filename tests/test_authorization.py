@@ -336,3 +336,64 @@ async def test_an_organizer_kept_to_an_event_may_use_its_pages(
     organizer = await _two_events(client)
     answer = await _kept_answer(client, method, path, Role.ORGANIZER, "workshop", organizer)
     assert answer != 403, f"{method} {path} on its own event, as an organizer kept to it"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(key for key in MATRIX if not _is_page(key[1])))
+async def test_a_bad_token_is_refused_wherever_a_token_is_read(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    """A revoked or made-up token never passes for anonymous on a staff route: 401, as with none."""
+    organizer = {"Authorization": f"Bearer {await staff_token(Role.ORGANIZER)}"}
+    await client.post("/api/v1/events", json=event_data(), headers=organizer)
+    registered = await client.post(
+        "/api/v1/events/workshop/registrations",
+        json={"name": "A", "email": "bad-token@example.org", "sessions": ["day1"]},
+        headers=organizer,
+    )
+    url = (
+        path.replace("{slug}", "workshop")
+        .replace("{secret}", registered.json()["links"]["api"].rsplit("/", 1)[1])
+        .replace("{code}", registered.json()["code"])
+        .replace("{registration_code}", registered.json()["code"])
+        .replace("{session_code}", "day1")
+    )
+    response = await client.request(method, url, json={}, headers={"Authorization": "Bearer not-a-real-token"})
+    anonymous = MATRIX[(method, path)][0]
+    if anonymous == 401:
+        assert response.status_code == 401, f"{method} {path} with a bad token: {response.status_code}"
+    else:
+        assert response.status_code in (anonymous, 401), f"{method} {path}: a bad token gets nothing more"
+
+
+#: The staff pages a door volunteer uses: the start page, the event's page and live counts, the
+#: scanner, the paper sheets and the walk-in desk. Every other staff page is the organizers'.
+DOOR_PAGES = {
+    ("GET", "/staff/"),
+    ("GET", "/staff/events/{slug}"),
+    ("GET", "/staff/events/{slug}/attendance.json"),
+    ("GET", "/staff/events/{slug}/live"),
+    ("GET", "/staff/events/{slug}/scan"),
+    ("GET", "/staff/events/{slug}/scan/search"),
+    ("POST", "/staff/events/{slug}/scan"),
+    ("POST", "/staff/events/{slug}/scan/guest"),
+    ("POST", "/staff/events/{slug}/scan/undo"),
+    ("GET", "/staff/events/{slug}/sessions/{session}/paper"),
+    ("POST", "/staff/events/{slug}/sessions/{session}/paper"),
+    ("GET", "/staff/events/{slug}/sessions/{session}/sign-in-sheet.pdf"),
+    ("GET", "/staff/events/{slug}/walk-in"),
+    ("POST", "/staff/events/{slug}/walk-in"),
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(key for key in MATRIX if _is_page(key[1]) and key not in STAFF_PAGE_EXCEPTIONS)
+)
+async def test_a_signed_in_door_volunteer_reaches_the_door_pages_only(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    organizer = await _two_events(client)
+    answer = await _kept_answer(client, method, path, Role.DOOR, "workshop", organizer)
+    if (method, path) in DOOR_PAGES:
+        assert answer != 403, f"{method} {path} is a door page: got {answer}"
+    else:
+        assert answer == 403, f"{method} {path} is for organizers: a door volunteer got {answer}"

@@ -18,8 +18,8 @@ from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
 from events.program.schemas import EventCopy, EventDetails, EventInput, EventPatch, SessionInput, SessionPatch
 from events.questions.models import Question
-from events.registrations.models import Registration, RegistrationChange, RegistrationStatus, Seat, SeatStatus
-from events.registrations.waitlist import fill_from_waitlist, lock_sessions
+from events.registrations.models import RegistrationChange, Seat, SeatStatus
+from events.registrations.waitlist import fill_from_waitlist, lock_sessions, settle_statuses
 from events.staff.models import StaffAccount
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)
@@ -352,29 +352,17 @@ async def remove_session(slug: str, code: str, *, staff: StaffAccount | None = N
 
 async def _settle_registrations(removed: list[Seat], staff: StaffAccount | None, details: dict[str, str]) -> None:
     """Give each registration that lost a seat the status its other seats give it, and log the change."""
-    # The registration modules import this one (for the registration window), so their rule for a
-    # registration's status is imported here, when first needed.
-    from events.registrations.waitlist import overall_status
-
-    ids = [seat.registration_id for seat in removed]  # type: ignore[attr-defined]
-    kept: dict[int, list[SeatStatus]] = {registration_id: [] for registration_id in ids}
-    for seat in await Seat.filter(registration_id__in=ids):
-        kept[seat.registration_id].append(seat.status)  # type: ignore[attr-defined]
     lost = {seat.registration_id: seat.status for seat in removed}  # type: ignore[attr-defined]
-    moved: dict[RegistrationStatus, list[int]] = {}
-    log = []
-    for registration in await Registration.filter(id__in=ids):
-        status = overall_status(kept[registration.id])
-        if status != registration.status:
-            moved.setdefault(status, []).append(registration.id)
-        change = {**details, "seat": str(lost[registration.id]), "status": [str(registration.status), str(status)]}
-        log.append(RegistrationChange(registration=registration, staff=staff, action="session_removed", details=change))
-    moment = clock.now()
-    for status, registration_ids in moved.items():
-        changes: dict[str, object] = {"status": status, "updated_at": moment}
-        if status == RegistrationStatus.CANCELLED:
-            changes.update(active_email=None, cancelled_at=moment)
-        await Registration.filter(id__in=registration_ids).update(**changes)
+    settled = await settle_statuses(lost)
+    log = [
+        RegistrationChange(
+            registration_id=registration_id,
+            staff=staff,
+            action="session_removed",
+            details={**details, "seat": str(lost[registration_id]), "status": [str(before), str(after)]},
+        )
+        for registration_id, (before, after) in settled.items()
+    ]
     await RegistrationChange.bulk_create(log)
 
 

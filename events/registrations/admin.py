@@ -35,7 +35,7 @@ from events.registrations.models import (
     SeatStatus,
 )
 from events.registrations.schemas import Email
-from events.registrations.waitlist import claim_seat, lock_sessions, overall_status, release_seat
+from events.registrations.waitlist import claim_seat, lock_sessions, overall_status, release_seat, settle_statuses
 from events.staff.models import StaffAccount
 from events.text import normalize_email
 from events.validation import Input, OptionalText, RequiredText
@@ -142,14 +142,7 @@ async def _session_of(registration: Registration, session_code: str) -> Session:
 
 async def _settle_status(registration_id: int) -> RegistrationStatus:
     """The registration's status from its seats (confirmed if any seat is), unless it is cancelled."""
-    current = await Registration.get(id=registration_id)
-    if current.status == RegistrationStatus.CANCELLED:
-        return current.status
-    statuses = await Seat.filter(registration_id=registration_id).values_list("status", flat=True)
-    status = overall_status([SeatStatus(value) for value in statuses])  # type: ignore[arg-type]
-    if status != current.status:
-        await Registration.filter(id=registration_id).update(status=status, updated_at=clock.now())
-    return status
+    return (await settle_statuses([registration_id]))[registration_id][1]
 
 
 async def _wait_at_the_end(registration_id: int, session_id: int) -> None:

@@ -9,6 +9,8 @@ the conditional UPDATE plus the database check on `confirmed_count <= capacity` 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tortoise.expressions import F
 
 from events import clock
@@ -34,6 +36,34 @@ def overall_status(statuses: list[SeatStatus]) -> RegistrationStatus:
     if SeatStatus.WAITLISTED in statuses:
         return RegistrationStatus.WAITLISTED
     return RegistrationStatus.CANCELLED
+
+
+async def settle_statuses(
+    registration_ids: Iterable[int],
+) -> dict[int, tuple[RegistrationStatus, RegistrationStatus]]:
+    """Give each registration the status its seats now give it, after seats moved or went away
+    (a staff move, a removed session): the one place that writes a status from the seats. One left
+    with no seat is cancelled like any other cancellation (its e-mail address free again, the
+    moment noted); one already cancelled stays so. Returns each registration's (before, after)."""
+    ids = sorted(set(registration_ids))
+    seats: dict[int, list[SeatStatus]] = {registration_id: [] for registration_id in ids}
+    for registration_id, status in await Seat.filter(registration_id__in=ids).values_list("registration_id", "status"):
+        seats[int(registration_id)].append(SeatStatus(status))
+    settled: dict[int, tuple[RegistrationStatus, RegistrationStatus]] = {}
+    moved: dict[RegistrationStatus, list[int]] = {}
+    for registration_id, status in await Registration.filter(id__in=ids).values_list("id", "status"):
+        before = RegistrationStatus(status)
+        after = before if before == RegistrationStatus.CANCELLED else overall_status(seats[int(registration_id)])
+        settled[int(registration_id)] = (before, after)
+        if after != before:
+            moved.setdefault(after, []).append(int(registration_id))
+    moment = clock.now()
+    for status, moving in moved.items():
+        changes: dict[str, object] = {"status": status, "updated_at": moment}
+        if status == RegistrationStatus.CANCELLED:
+            changes.update(active_email=None, cancelled_at=moment)
+        await Registration.filter(id__in=moving).update(**changes)
+    return settled
 
 
 # PostgreSQL: lock the sessions in id order, claim a confirmed seat in each that has room, write the

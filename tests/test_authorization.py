@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from events.staff.models import Role
 from tests.conftest import csrf_token
 from tests.factories import event_data, staff_token
+from tests.test_accounts import ACCOUNT_PAGES
 
 ANONYMOUS, DOOR, ORGANIZER = "anonymous", "door", "organizer"
 
@@ -130,6 +131,25 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
 }
 
 
+def _url(path: str, slug: str, registered: dict[str, Any], account_id: int = 1) -> str:
+    """The route's path with real values: the event, a registration's secret and code, day 1."""
+    values = {
+        "{slug}": slug,
+        "{secret}": registered["links"]["api"].rsplit("/", 1)[1],
+        "{code}": registered["code"],
+        "{registration_code}": registered["code"],
+        "{session_code}": "day1",
+        "{session}": "day1",
+        "{message_id:int}": "1",
+        "{id}": str(account_id),
+        "{batch}": "x" * 22,
+        "{name}": "attendance.csv",
+    }
+    for name, value in values.items():
+        path = path.replace(name, value)
+    return path
+
+
 def _routes(app: Starlette) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
 
@@ -170,16 +190,7 @@ async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, m
             json={"name": "A", "email": f"{caller}-{len(answers)}@example.org", "sessions": ["day1"]},
             headers=callers[ORGANIZER],
         )
-        secret = registered.json()["links"]["api"].rsplit("/", 1)[1]
-        url = (
-            path.replace("{slug}", "workshop")
-            .replace("{secret}", secret)
-            .replace("{code}", registered.json()["code"])
-            .replace("{registration_code}", registered.json()["code"])
-            .replace("{session_code}", "day1")
-            .replace("{session}", "day1")
-            .replace("{message_id:int}", "1")
-        )
+        url = _url(path, "workshop", registered.json())
         body = {"title": "Renamed"} if method == "PATCH" else {}
         response = await client.request(method, url, json=body, headers=callers[caller])
         answers.append((caller, response.status_code, expected))
@@ -206,13 +217,7 @@ ACROSS_EVENTS = {
     ("POST", "/staff/events/{slug}/copy"),
     ("GET", "/staff/reports"),
     ("GET", "/staff/reports/events.csv"),
-    ("GET", "/staff/accounts"),
-    ("GET", "/staff/accounts/new"),
-    ("POST", "/staff/accounts/new"),
-    ("GET", "/staff/accounts/{id}/remove"),
-    ("POST", "/staff/accounts/{id}/remove"),
-    ("GET", "/staff/accounts/{id}/password"),
-    ("POST", "/staff/accounts/{id}/password"),
+    *ACCOUNT_PAGES,
 }
 
 
@@ -267,18 +272,7 @@ async def _kept_answer(
     )
     headers = await _kept_caller(client, role, event_a.id, _is_page(path))
     other = await StaffAccount.filter(email__not_in=[f"kept-{role}@example.org"]).first()
-    url = (
-        path.replace("{slug}", slug)
-        .replace("{secret}", registered.json()["links"]["api"].rsplit("/", 1)[1])
-        .replace("{code}", registered.json()["code"])
-        .replace("{registration_code}", registered.json()["code"])
-        .replace("{session_code}", "day1")
-        .replace("{session}", "day1")
-        .replace("{message_id:int}", "1")
-        .replace("{id}", str(other.id if other else 1))
-        .replace("{batch}", "x" * 22)
-        .replace("{name}", "attendance.csv")
-    )
+    url = _url(path, slug, registered.json(), account_id=other.id if other else 1)
     if _is_page(path):
         token_page = await client.get("/staff/")
         token = csrf_token(token_page.text) if 'name="csrf_token"' in token_page.text else ""
@@ -350,13 +344,7 @@ async def test_a_bad_token_is_refused_wherever_a_token_is_read(
         json={"name": "A", "email": "bad-token@example.org", "sessions": ["day1"]},
         headers=organizer,
     )
-    url = (
-        path.replace("{slug}", "workshop")
-        .replace("{secret}", registered.json()["links"]["api"].rsplit("/", 1)[1])
-        .replace("{code}", registered.json()["code"])
-        .replace("{registration_code}", registered.json()["code"])
-        .replace("{session_code}", "day1")
-    )
+    url = _url(path, "workshop", registered.json())
     response = await client.request(method, url, json={}, headers={"Authorization": "Bearer not-a-real-token"})
     anonymous = MATRIX[(method, path)][0]
     if anonymous == 401:

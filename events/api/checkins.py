@@ -12,14 +12,13 @@ from events.errors import NotFound
 from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.program.models import Event
-from events.staff.auth import require_event_access, require_token
+from events.staff.auth import api_event
 from events.staff.models import Role
 
 
 async def _event_for_door(request: Request) -> tuple[Event, Any]:
-    account = await require_token(request, Role.ORGANIZER, Role.DOOR)
-    event: Event = await request.app.state.recent_events.get(request.path_params["slug"])
-    require_event_access(account, event)
+    load = request.app.state.recent_events.get
+    account, event = await api_event(request, Role.ORGANIZER, Role.DOOR, load=load)
     return event, account
 
 

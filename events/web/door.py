@@ -20,8 +20,8 @@ from events.registrations.models import SeatStatus
 from events.registrations.schemas import WalkInInput
 from events.registrations.service import register
 from events.reports.attendance import attendance
-from events.staff.auth import require_event_access
-from events.staff.models import StaffAccount
+from events.staff.auth import event_for
+from events.staff.models import Role, StaffAccount
 from events.validation import parse
 from events.web import csrf
 from events.web.pages import render
@@ -30,9 +30,8 @@ from events.web.staff import signed_in
 
 
 async def _door_event(request: Request, account: StaffAccount) -> Event:
-    event: Event = await request.app.state.recent_events.get(request.path_params["slug"])
-    require_event_access(account, event)
-    return event
+    load = request.app.state.recent_events.get
+    return await event_for(account, request.path_params["slug"], Role.ORGANIZER, Role.DOOR, load=load)
 
 
 def _check_csrf_header(request: Request) -> None:

@@ -27,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import ParamSpec, TypeVar
 
+from events import i18n
+
 logger = logging.getLogger("events.offload")
 
 P = ParamSpec("P")
@@ -72,8 +74,6 @@ def _ready() -> int:
 
 def _call(language: str, function: Callable[..., T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:
     """In the worker: the job, in the language of the request that asked for it."""
-    from events import i18n
-
     with i18n.language(language):
         return function(*args, **kwargs)
 
@@ -100,8 +100,6 @@ async def run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
     A pool whose process died (killed for memory, say) is replaced and the work tried once more.
     """
-    from events import i18n
-
     global _pool
     loop = asyncio.get_running_loop()
     call = partial(_call, i18n.current_language(), function, args, kwargs)
@@ -113,14 +111,6 @@ async def run(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)
         return await loop.run_in_executor(pool(), call)
-
-
-def shutdown() -> None:
-    """Stop the worker processes (they are started again on the next use)."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=True)
-        _pool = None
 
 
 def processes() -> list[int]:

@@ -37,6 +37,19 @@ async def test_the_job_runs_in_the_callers_language_and_its_errors_come_back() -
     assert english.value.message != japanese.value.message, "the message is in each caller's language"
 
 
+def _dies_the_first_time(marker: str) -> str:
+    """In a worker: end the process abruptly (as the kernel's OOM killer would) unless `marker` exists."""
+    if not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(1)
+    return "done"
+
+
+async def test_a_worker_that_dies_is_replaced_and_the_job_tried_again(tmp_path: Path) -> None:
+    assert await offload.run(_dies_the_first_time, str(tmp_path / "died")) == "done"
+    assert await offload.run(os.getpid) in offload.processes(), "the new pool serves what follows"
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():

@@ -5,13 +5,22 @@ from __future__ import annotations
 import os
 import platform
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+
+from events import database
+from events.registrations.models import Registration
+from events.registrations.schemas import RegistrationInput
+from events.registrations.service import register
+from events.settings import Settings
+from tests.factories import make_event
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,6 +80,33 @@ class Server:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=20)
         self.log.close()
+
+
+async def fill(settings: Settings, count: int, person: Callable[[int], RegistrationInput]) -> list[Registration]:
+    """A new event `bench` (sessions without a capacity) and `count` registrations, `person(n)` each,
+    made through the registration service as the API makes them."""
+    await database.connect(settings)
+    try:
+        await database.migrate(settings)
+        event = await make_event("bench", capacity=None)
+        await event.fetch_related("sessions")
+        return [(await register(event, person(n))).registration for n in range(count)]
+    finally:
+        await database.disconnect()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def memory_mb(pid: int, field: str) -> float:
+    """A process's memory figure from /proc (VmRSS now, VmHWM its peak), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -19,42 +19,20 @@ from pathlib import Path
 
 import httpx
 
-from bench._server import Server, machine, summary, tsudoi
-from events import database
+from bench._server import Server, fill, machine, memory_mb, summary, tsudoi
 from events.registrations.schemas import RegistrationInput
-from events.registrations.service import register
 from events.settings import Settings
-from tests.factories import make_event
 
 NAMES = ["山田 花子", "김민지", "Maria dela Cruz", "Nguyễn Thị Lan", "王小明", "João Conceição"]
 
 
-async def fill(settings: Settings, count: int) -> str:
-    await database.connect(settings)
-    try:
-        await database.migrate(settings)
-        event = await make_event("bench", capacity=None)
-        await event.fetch_related("sessions")
-        first_secret = ""
-        for n in range(count):
-            data = RegistrationInput(
-                name=f"{NAMES[n % len(NAMES)]} {n}",
-                email=f"p{n}@example.org",
-                organization="移住者と連帯する会",
-                sessions=["day1", "day2", "reception"][: 1 + n % 3],
-            )
-            result = await register(event, data)
-            first_secret = first_secret or result.registration.secret
-        return first_secret
-    finally:
-        await database.disconnect()
-
-
-def peak_memory_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def person(n: int) -> RegistrationInput:
+    return RegistrationInput(
+        name=f"{NAMES[n % len(NAMES)]} {n}",
+        email=f"p{n}@example.org",
+        organization="移住者と連帯する会",
+        sessions=["day1", "day2", "reception"][: 1 + n % 3],
+    )
 
 
 async def batch(url: str, token: str, query: str) -> tuple[float, int, list[float]]:
@@ -93,7 +71,7 @@ def main() -> None:
         workdir = Path(folder)
         url = f"sqlite:///{workdir}/bench.db"
         env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench"}
-        secret = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people))
+        secret = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people, person))[0].secret
         token = tsudoi(
             "staff", "add", "bench@example.org", "--role", "organizer", "--token", env=env, cwd=workdir
         ).split()[-1]
@@ -114,7 +92,7 @@ def main() -> None:
                 f"batch of {args.people:,} badges (a4-8up): {seconds:.2f} s, {size / 1e6:.1f} MB; "
                 f"/healthz meanwhile: {summary(polls)}"
             )
-            print(f"server peak memory (VmHWM): {peak_memory_mb(server.process.pid):.0f} MB")
+            print(f"server peak memory (VmHWM): {memory_mb(server.process.pid, 'VmHWM'):.0f} MB")
         finally:
             server.stop()
 

@@ -21,28 +21,13 @@ from pathlib import Path
 
 import httpx
 
-from bench._server import Server, machine, summary, tsudoi
-from events import database
+from bench._server import Server, fill, machine, summary, tsudoi
 from events.registrations.schemas import RegistrationInput
-from events.registrations.service import register
 from events.settings import Settings
-from tests.factories import make_event
 
 
-async def fill(settings: Settings, count: int) -> list[str]:
-    await database.connect(settings)
-    try:
-        await database.migrate(settings)
-        event = await make_event("bench", capacity=None)
-        await event.fetch_related("sessions")
-        return [
-            (
-                await register(event, RegistrationInput(name=f"P {n}", email=f"p{n}@example.org", sessions=["day1"]))
-            ).registration.code
-            for n in range(count)
-        ]
-    finally:
-        await database.disconnect()
+def person(n: int) -> RegistrationInput:
+    return RegistrationInput(name=f"P {n}", email=f"p{n}@example.org", sessions=["day1"])
 
 
 def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int, scan_ids: bool) -> None:
@@ -105,7 +90,8 @@ def main() -> None:
         workdir = Path(folder)
         url = args.database_url or f"sqlite:///{workdir}/bench.db"
         env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench", "TSUDOI_SQLITE_SYNCHRONOUS": args.synchronous}
-        codes = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people))
+        people = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people, person))
+        codes = [registration.code for registration in people]
         codes_file = workdir / "codes.txt"
         codes_file.write_text("\n".join(codes) + "\n")
         token = tsudoi("staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir).split()[

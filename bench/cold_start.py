@@ -26,47 +26,15 @@ from pathlib import Path
 
 import httpx
 
-from bench._server import machine, percentile, summary, tsudoi
-from events import database
+from bench._server import fill, free_port, machine, memory_mb, percentile, summary, tsudoi
 from events.registrations.schemas import RegistrationInput
-from events.registrations.service import register
 from events.settings import Settings
-from tests.factories import make_event
+
+NAMES = ["角田 直子", "김민준", "Nguyễn Thị Hoa", "山﨑 髙橋", "Maria dela Cruz"]
 
 
-async def fill(settings: Settings, count: int) -> list[str]:
-    await database.connect(settings)
-    try:
-        await database.migrate(settings)
-        event = await make_event("bench", capacity=None)
-        await event.fetch_related("sessions")
-        names = ["角田 直子", "김민준", "Nguyễn Thị Hoa", "山﨑 髙橋", "Maria dela Cruz"]
-        return [
-            (
-                await register(
-                    event,
-                    RegistrationInput(
-                        name=f"{names[n % len(names)]} {n}", email=f"p{n}@example.org", sessions=["day1", "day2"]
-                    ),
-                )
-            ).registration.code
-            for n in range(count)
-        ]
-    finally:
-        await database.disconnect()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def memory_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def person(n: int) -> RegistrationInput:
+    return RegistrationInput(name=f"{NAMES[n % len(NAMES)]} {n}", email=f"p{n}@example.org", sessions=["day1", "day2"])
 
 
 def children(pid: int) -> list[int]:
@@ -172,7 +140,8 @@ def main() -> None:
         url = f"sqlite:///{workdir}/bench.db"
         env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench", "HOME": str(home), "TSUDOI_REGISTRATION_RATE": "0"}
         served = {**env, "PYTHONPATH": str(args.source.resolve())} if args.source else env
-        codes = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people))
+        people = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), args.people, person))
+        codes = [registration.code for registration in people]
         token = tsudoi("staff", "add", "bench@example.org", "--role", "organizer", "--token", env=env, cwd=workdir)
         token = token.split()[-1]
         port = free_port()

@@ -9,6 +9,7 @@ markup-parsing Paragraph), so a name like `<img src=…>` prints as typed.
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -282,10 +283,9 @@ def _crop_marks(canvas: Canvas, x: float, y: float, w: float, h: float) -> None:
 
 def render_bytes(badges: Sequence[Badge], layout_name: str, *, start: int = 1, title: str = "") -> bytes:
     """The PDF of `badges` in memory (one person's badge, a reprint): for a worker process."""
-    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as output:
-        render(badges, LAYOUTS[layout_name], output, start=start, title=title)
-        output.seek(0)
-        return output.read()
+    output = io.BytesIO()
+    render(badges, LAYOUTS[layout_name], output, start=start, title=title)
+    return output.getvalue()
 
 
 def render_file(badges: Sequence[Badge], layout_name: str, *, start: int = 1, title: str = "") -> tuple[Path, int]:

@@ -16,7 +16,6 @@ from events import clock
 from events.checkin.models import CheckIn, ScanLog
 from events.database import atomic
 from events.mail.models import OutboxMessage
-from events.program.announce import event_changed
 from events.program.models import Event
 from events.questions.models import Answer, QuestionKind
 from events.registrations import codes
@@ -67,7 +66,6 @@ async def erase_own(registration: Registration) -> None:
     if registration.status != RegistrationStatus.CANCELLED:
         await cancel(registration)
     await erase([registration.id])
-    await event_changed(registration.event_id)  # type: ignore[attr-defined]
 
 
 async def purge_event(event: Event) -> int:

@@ -16,21 +16,15 @@ from events.http.common import settings_of
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff import service as staff
-from events.staff.auth import require_network
-from events.staff.models import Role, StaffAccount
+from events.staff.models import StaffAccount
 from events.staff.schemas import AccountInput
 from events.validation import parse
 from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
-from events.web.staff import signed_in
+from events.web.staff import network_organizer, signed_in
 
 FIELDS = ("email", "name", "role", "event")
-
-
-def manager_only(account: StaffAccount) -> None:
-    """Accounts reach every event, so only an organizer who is not limited to one event manages them."""
-    require_network(account, Role.ORGANIZER)
 
 
 def _account_id(request: Request) -> int:
@@ -42,7 +36,7 @@ def _account_id(request: Request) -> int:
 
 @signed_in
 async def accounts_page(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     accounts = await staff.list_accounts()
     removed = next((a for a in accounts if str(a.id) == request.query_params.get("removed") and not a.is_active), None)
     context = {"accounts": accounts, "account": account, "removed": removed, "timezone": settings_of(request).timezone}
@@ -59,13 +53,13 @@ async def _invite_page(
 
 @signed_in
 async def invite_form(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     return await _invite_page(request, {"email": "", "name": "", "role": "door", "event": ""})
 
 
 @signed_in
 async def invite(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     form = await request.form()
     csrf.check(request, form)
     values = {name: str(form.get(name) or "")[:300] for name in FIELDS}
@@ -86,13 +80,13 @@ def _confirm_page(request: Request, target: StaffAccount, action: str, problem: 
 
 @signed_in
 async def remove_form(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     return _confirm_page(request, await staff.account_by_id(_account_id(request)), "remove")
 
 
 @signed_in
 async def remove(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     csrf.check(request, await request.form())
     account_id = _account_id(request)
     try:
@@ -105,13 +99,13 @@ async def remove(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def password_form(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     return _confirm_page(request, await staff.account_by_id(_account_id(request)), "password")
 
 
 @signed_in
 async def reset_password(request: Request, account: StaffAccount) -> Response:
-    manager_only(account)
+    network_organizer(account)
     csrf.check(request, await request.form())
     account_id = _account_id(request)
     try:

@@ -119,20 +119,16 @@ async def _load(request: Request, event: Event, account: StaffAccount) -> tuple[
 # The pages
 
 
-async def _event(request: Request, account: StaffAccount) -> Event:
-    return await organizer_event(request, account)
-
-
 @signed_in
 async def upload_form(request: Request, account: StaffAccount) -> Response:
-    event = await _event(request, account)
+    event = await organizer_event(request, account)
     return render(request, "staff/import.html", {"event": event, "problem": None})
 
 
 @signed_in
 async def upload(request: Request, account: StaffAccount) -> Response:
     """Read the file and keep its table; the preview is the next page (so reloading it sends nothing again)."""
-    event = await _event(request, account)
+    event = await organizer_event(request, account)
     async with request.form(max_files=1, max_fields=5) as form:
         csrf.check(request, form)
         file = form.get("file")
@@ -155,7 +151,7 @@ async def upload(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def show(request: Request, account: StaffAccount) -> Response:
     """The preview of an upload, or, once confirmed, what became of each row."""
-    event = await _event(request, account)
+    event = await organizer_event(request, account)
     batch, stored = await _load(request, event, account)
     sheet = Sheet.from_json(stored["sheet"])
     context: dict[str, Any] = {"event": event, "sheet": sheet, "batch": batch}
@@ -177,7 +173,7 @@ async def show(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def confirm(request: Request, account: StaffAccount) -> Response:
     """Write every importable row at once; a second confirmation of the same upload does nothing."""
-    event = await _event(request, account)
+    event = await organizer_event(request, account)
     csrf.check(request, await request.form())
     batch, stored = await _load(request, event, account)
     if stored["result"] is None and await to_thread.run_sync(_claim, batch):
@@ -194,7 +190,7 @@ async def confirm(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def skipped_rows(request: Request, account: StaffAccount) -> Response:
     """The rows not imported (or, before the confirmation, those that would not be) as CSV, to correct."""
-    event = await _event(request, account)
+    event = await organizer_event(request, account)
     _batch, stored = await _load(request, event, account)
     sheet = Sheet.from_json(stored["sheet"])
     if stored["result"] is not None:

@@ -33,7 +33,7 @@ from events.web import csrf
 from events.web import mail as mail_pages
 from events.web.pages import render
 from events.web.routing import route
-from events.web.staff import organizer_only, signed_in
+from events.web.staff import organizer_event, organizer_only, signed_in
 
 
 def _page_number(text: str | None) -> int:
@@ -154,7 +154,7 @@ def describe(change: RegistrationChange, event: Event) -> dict[str, Any]:
 
 
 async def _person(request: Request, account: StaffAccount) -> tuple[Event, Registration]:
-    event = await event_for(account, request.path_params["slug"], Role.ORGANIZER)
+    event = await organizer_event(request, account)
     return event, await registrations.by_code(event, request.path_params["code"])
 
 

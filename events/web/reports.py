@@ -22,12 +22,11 @@ from events.i18n import gettext as _
 from events.program.models import Event, SessionKind
 from events.questions.service import answer_counts
 from events.reports import attendance, exports, history
-from events.staff.auth import require_network
-from events.staff.models import Role, StaffAccount
+from events.staff.models import StaffAccount
 from events.web.charts import arrival_chart, session_bars
 from events.web.pages import render
 from events.web.routing import route
-from events.web.staff import organizer_event, organizer_only, signed_in
+from events.web.staff import network_organizer, organizer_event, organizer_only, signed_in
 
 #: How a check-in was taken: its heading and the line that says what it means.
 SOURCES: dict[str, tuple[Callable[[], str], Callable[[], str]]] = {
@@ -63,11 +62,6 @@ KIND_LABELS: dict[str, Callable[[], str]] = {
 }
 
 
-def _network_organizer(account: StaffAccount) -> None:
-    """The comparison shows every event: not for an account limited to one of them."""
-    require_network(account, Role.ORGANIZER)
-
-
 @signed_in
 async def report_page(request: Request, account: StaffAccount) -> Response:
     event = await organizer_event(request, account)
@@ -90,7 +84,7 @@ async def download_file(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def history_page(request: Request, account: StaffAccount) -> Response:
-    _network_organizer(account)
+    network_organizer(account)
     rows = await history.compare_events()
     kinds = [(kind, KIND_LABELS[kind]()) for kind in history.kinds_in(rows)]
     dates = {row.slug: short_dates(row.starts_on, row.ends_on) for row in rows}
@@ -100,7 +94,7 @@ async def history_page(request: Request, account: StaffAccount) -> Response:
 
 @signed_in
 async def history_csv(request: Request, account: StaffAccount) -> Response:
-    _network_organizer(account)
+    network_organizer(account)
     bom = wants_bom(request)
     table = history.history_table(await history.compare_events())
     content = exports.write_csv(table, bom=bom)  # one line per event: no need for a worker thread

@@ -26,13 +26,12 @@ from events.i18n import ngettext
 from events.program import service as program
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session, SessionKind
 from events.program.schemas import EventCopy, EventDetails, EventPatch, SessionInput
-from events.staff.auth import require_network
-from events.staff.models import Role, StaffAccount
+from events.staff.models import StaffAccount
 from events.validation import field_errors
 from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
-from events.web.staff import organizer_event, signed_in
+from events.web.staff import network_organizer, organizer_event, signed_in
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -206,11 +205,6 @@ async def form_of(request: Request) -> FormData:
     return form
 
 
-def may_create_events(account: StaffAccount) -> None:
-    """New events are for organizers of the whole network, not for an account kept to one event."""
-    require_network(account, Role.ORGANIZER)
-
-
 def session_of(event: Event, code: str) -> Session:
     session = next((session for session in event.sessions if session.code == code), None)
     if session is None:
@@ -338,14 +332,14 @@ async def event_page(
 
 @signed_in
 async def new_event_form(request: Request, account: StaffAccount) -> Response:
-    may_create_events(account)
+    network_organizer(account)
     values = {"timezone": "Asia/Tokyo", "categories": [{"code": DEFAULT_CATEGORY, "label": _("Participant")}]}
     return await event_page(request, None, values)
 
 
 @signed_in
 async def create_event(request: Request, account: StaffAccount) -> Response:
-    may_create_events(account)
+    network_organizer(account)
     reading = read_event(await form_of(request), slug=None)
     details = reading.validate(EventDetails)
     if details is not None:
@@ -415,14 +409,14 @@ def copy_page(
 
 @signed_in
 async def copy_form(request: Request, account: StaffAccount) -> Response:
-    may_create_events(account)
+    network_organizer(account)
     event = await organizer_event(request, account)
     return copy_page(request, event, {"slug": "", "title": event.title, "starts_on": ""}, {})
 
 
 @signed_in
 async def copy(request: Request, account: StaffAccount) -> Response:
-    may_create_events(account)
+    network_organizer(account)
     event = await organizer_event(request, account)
     reading = FormReading(await form_of(request))
     reading.data["slug"] = reading.raw("slug").strip()

@@ -18,7 +18,7 @@ from events.program.models import Event
 from events.registrations import admin
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus
-from events.staff.auth import event_for, require_role, session_account, sign_in, sign_out
+from events.staff.auth import event_for, require_network, require_role, session_account, sign_in, sign_out
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
 from events.web import csrf
@@ -89,6 +89,12 @@ async def dashboard(request: Request, account: StaffAccount) -> Response:
 
 def organizer_only(account: StaffAccount) -> None:
     require_role(account, Role.ORGANIZER)
+
+
+def network_organizer(account: StaffAccount) -> None:
+    """Pages that reach across events (new events, accounts, the network's reports): an organizer
+    who is not kept to one event."""
+    require_network(account, Role.ORGANIZER)
 
 
 async def organizer_event(request: Request, account: StaffAccount) -> Event:

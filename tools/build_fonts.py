@@ -167,7 +167,7 @@ def subset_options() -> subset.Options:
     return options
 
 
-def cjk_faces(source: Path, weight: str, out: Path) -> dict[str, int]:
+def cjk_faces(source: Path, weight: str, out: Path) -> None:
     upstream = TTFont(source)
     cmap = dict(upstream.getBestCmap())
     cmap.update({alias: cmap[target] for alias, target in ALIASES.items() if alias not in cmap})
@@ -180,7 +180,6 @@ def cjk_faces(source: Path, weight: str, out: Path) -> dict[str, int]:
     # The font's own forms for the rest, and for Japanese characters whose Japanese form is not
     # their default: a Korean reader gets the default (= Korean) form of those from here.
     zh = (codepoints - ja - hangul) | {c for c in ja - ko if cmap[c] in jan}
-    counts = {}
     for face, chars, language in (("JA", ja, "JAN "), ("KO", ko, "KOR "), ("ZH", zh, None)):
         font = TTFont(source)
         forms = locl_substitutions(font, language) if language else {}
@@ -196,9 +195,7 @@ def cjk_faces(source: Path, weight: str, out: Path) -> dict[str, int]:
         rename(font, f"Tsudoi Sans {face}", weight)
         target = out / f"TsudoiSans{face}-{weight}.ttf"
         font.save(target)
-        counts[target.name] = len(chars)
         print(f"  {target.name}: {len(chars)} characters, {target.stat().st_size / 1e6:.1f} MB", flush=True)
-    return counts
 
 
 def latin_face(source: Path, weight: str, out: Path) -> None:

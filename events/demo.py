@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from events.i18n import Language
 from events.program.models import Event
 from events.program.schemas import EventInput
 from events.program.service import create_event
-from events.registrations.models import Language
 from events.registrations.schemas import RegistrationInput
 from events.registrations.service import AlreadyRegistered, register
 from events.staff.models import Role

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -24,7 +25,17 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LANGUAGES = ("ja", "en", "ko", "tl")
+
+class Language(StrEnum):
+    """The languages a participant is served in (and their messages and badges written in)."""
+
+    JA = "ja"
+    EN = "en"
+    KO = "ko"
+    TL = "tl"
+
+
+LANGUAGES = tuple(str(language) for language in Language)
 #: The staff area is in Japanese and English; Korean or Tagalog readers get English there.
 STAFF_LANGUAGES = ("ja", "en")
 STAFF_FALLBACK = "en"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, WithJsonSchema
 
 from events.errors import InvalidInput
@@ -88,3 +89,18 @@ OptionalText = Annotated[
     AfterValidator(_line(200, False)),
     WithJsonSchema({"type": "string", "maxLength": 200, "pattern": f"^{_ALLOWED}*$"}),
 ]
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254:
+        raise ValueError(_("An e-mail address has at most 254 characters."))
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        # Not the library's reason: it is English only, and the participant may read Tagalog.
+        raise ValueError(_("Not a valid e-mail address. Please check it for typing mistakes.")) from None
+    return checked.normalized
+
+
+Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]

@@ -11,8 +11,9 @@ import pytest
 from starlette.applications import Starlette
 
 from events.badges import tokens
-from events.checkin import service
+from events.checkin import service, stores
 from events.checkin.models import CheckIn, Result, ScanLog
+from events.checkin.rules import Decision
 from events.program.models import Event
 from events.program.service import get_event
 from events.registrations.service import cancel
@@ -249,8 +250,9 @@ async def test_a_seat_cancelled_between_look_up_and_count_is_answered_as_it_is_n
     assert found is not None and found.seat_status == "confirmed"
 
     await cancel(person)
-    decided = service.WriteArgs(event, day1, found, Result.OK, datetime.now(UTC), "door-A", None, None, source, "")
-    answer = await service.write(decided)
+    stale = Decision(event, day1, found, Result.OK, datetime.now(UTC), "door-A", None, None, source, "")
+    scan = stores.Scan(event.id, day1, person.code, "door-A", None)
+    answer = await stores.door_store().scan(scan, lambda _fresh: stale)  # decided on the seat as first read
 
     assert answer.result == Result.CANCELLED, "the seat as it is now, not as it was read"
     assert await CheckIn.filter(registration=person).count() == 0

@@ -24,7 +24,7 @@ from events.registrations.models import (
     Seat,
     SeatStatus,
 )
-from events.registrations.waitlist import waitlist_positions
+from events.registrations.seats import waitlist_positions
 from events.staff.models import Role, StaffAccount
 from events.staff.service import save_staff
 from tests.conftest import csrf_token, post_sign_in

@@ -12,8 +12,8 @@ from events import clock
 from events.errors import InvalidInput
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+from events.registrations.seats import waitlist_positions
 from events.registrations.service import AlreadyRegistered, RegistrationClosed, cancel, register
-from events.registrations.waitlist import waitlist_positions
 from tests.factories import make_event, make_registration, person
 
 pytestmark = pytest.mark.usefixtures("db")

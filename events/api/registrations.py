@@ -13,7 +13,7 @@ from events.links import participant_links
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
 from events.registrations.schemas import RegistrationInput
-from events.registrations.waitlist import waitlist_positions
+from events.registrations.seats import waitlist_positions
 from events.staff.auth import api_event, bearer_account
 from events.staff.models import Role
 from events.validation import parse

@@ -204,18 +204,11 @@ async def _fetch(sql: str, *values: Any) -> list[Any]:
         return list(await connection.fetch(sql, *values))
 
 
-def applies() -> bool:
-    """True on PostgreSQL outside a transaction (inside one, a scan's statements must stay in it)."""
-    return isinstance(connections.get("default"), PostgresClient)
-
-
-async def look_up(wanted: Wanted) -> Found:
-    client: PostgresClient = connections.get("default")
+async def look_up(client: PostgresClient, wanted: Wanted) -> Found:
     found: Found = await client.batcher(_look_up).submit(wanted)
     return found
 
 
-async def write(decided: Write) -> Written | None:
-    client: PostgresClient = connections.get("default")
+async def write(client: PostgresClient, decided: Write) -> Written | None:
     written: Written | None = await client.batcher(_write).submit(decided)
     return written

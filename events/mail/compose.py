@@ -20,8 +20,8 @@ from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import MailKind, OutboxMessage
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
+from events.registrations.seats import waitlist_positions
 from events.registrations.service import participant_calendar, seats_of
-from events.registrations.waitlist import waitlist_positions
 from events.templating import build_environment
 
 

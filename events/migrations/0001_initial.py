@@ -6,9 +6,10 @@ from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
+from events.i18n import Language
 from events.migrations._checks import add_checks
 from events.program.models import EventStatus, SessionKind
-from events.registrations.models import Language, RegistrationStatus, SeatStatus
+from events.registrations.models import RegistrationStatus, SeatStatus
 from events.staff.models import Role
 
 

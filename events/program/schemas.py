@@ -17,9 +17,9 @@ from pydantic import (
     field_validator,
 )
 
+from events.i18n import Language
 from events.i18n import gettext as _
 from events.program.models import SessionKind
-from events.registrations.models import Language
 from events.validation import Input, OptionalText, RequiredText
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")

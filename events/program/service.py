@@ -19,7 +19,7 @@ from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
 from events.program.schemas import EventCopy, EventDetails, EventInput, EventPatch, SessionInput, SessionPatch
 from events.questions.models import Question
 from events.registrations.models import RegistrationChange, Seat, SeatStatus
-from events.registrations.waitlist import fill_from_waitlist, lock_sessions, settle_statuses
+from events.registrations.seats import fill_from_waitlist, lock_sessions, settle_statuses
 from events.staff.models import StaffAccount
 
 VISIBLE = (EventStatus.PUBLISHED, EventStatus.CLOSED)

@@ -3,7 +3,7 @@
 Each change runs in one transaction together with its `RegistrationChange` row, so a change and
 its log entry are kept or lost together. Seat changes lock the sessions they touch first, in id
 order, and count seats with `claim_seat`/`release_seat`, exactly as registering and cancelling
-do (`events.registrations.waitlist`), so no move can ever put a session over its capacity.
+do (`events.registrations.seats`), so no move can ever put a session over its capacity.
 
 The log's `details` say what changed: `{"name": ["old", "new"]}` for an edit,
 `{"session": "day1", "from": "waitlisted", "to": "confirmed"}` for a seat, and so on.
@@ -21,24 +21,23 @@ from events import clock
 from events.checkin.models import CheckIn
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
+from events.i18n import Language
 from events.i18n import gettext as _
 from events.program.announce import event_changed
 from events.program.models import Event, Session
 from events.questions.models import Answer, Question
 from events.registrations import service
 from events.registrations.models import (
-    Language,
     Registration,
     RegistrationChange,
     RegistrationStatus,
     Seat,
     SeatStatus,
 )
-from events.registrations.schemas import Email
-from events.registrations.waitlist import claim_seat, lock_sessions, overall_status, release_seat, settle_statuses
+from events.registrations.seats import claim_seat, lock_sessions, overall_status, release_seat, settle_statuses
 from events.staff.models import StaffAccount
 from events.text import normalize_email
-from events.validation import Input, OptionalText, RequiredText
+from events.validation import Email, Input, OptionalText, RequiredText
 
 
 class Action:

@@ -22,23 +22,23 @@ from tortoise.exceptions import IntegrityError
 from tortoise.fields import JSONField
 
 from events import clock, offload
-from events.database import atomic, execute, execute_many
+from events.database import atomic, execute_many
 from events.errors import Conflict, InvalidInput
+from events.i18n import Language
 from events.i18n import gettext as _
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.registrations import codes, sheets
 from events.registrations.models import (
-    Language,
     Registration,
     RegistrationChange,
     RegistrationStatus,
     SeatStatus,
 )
 from events.registrations.schemas import WalkInInput
-from events.registrations.service import CODE_ATTEMPTS, sort_name
+from events.registrations.seats import claim_seats, lock_sessions, overall_status, plan_seats, room_in
+from events.registrations.service import CODE_ATTEMPTS, build_registration
 from events.registrations.sheets import Sheet
-from events.registrations.waitlist import lock_sessions, overall_status
 from events.reports.exports import Table, write_csv
 from events.staff.models import StaffAccount
 from events.text import normalize_email
@@ -407,9 +407,9 @@ def _settle(checked: list[RowOutcome], sessions: list[Session], seen: _Seen) -> 
 
     Whoever is registered already is reported so, whatever else the row says. A row counts as the
     first of its person only once it is importable, so a corrected copy further down still is. Seats
-    go as `claim_seat` gives them, in the file's order: confirmed while the session has room.
+    go by `plan_seats`, in the file's order: confirmed while the session has room.
     """
-    room = {s.id: None if s.capacity is None else max(s.capacity - s.confirmed_count, 0) for s in sessions}
+    room = room_in(sessions)
     by_code = {session.code: session for session in sessions}
     rows: list[RowOutcome] = []
     for row in checked:
@@ -424,15 +424,8 @@ def _settle(checked: list[RowOutcome], sessions: list[Session], seen: _Seen) -> 
         if email_key := normalize_email(data.email):
             seen.emails[email_key] = row.number
         seen.people.setdefault(_person(data.name, data.organization), row.number)
-        seats = []
-        for session in sorted((by_code[code] for code in data.sessions), key=lambda session: session.id):
-            left = room[session.id]
-            if left == 0:
-                seats.append((session, SeatStatus.WAITLISTED))
-                continue
-            if left is not None:
-                room[session.id] = left - 1
-            seats.append((session, SeatStatus.CONFIRMED))
+        chosen = sorted((by_code[code] for code in data.sessions), key=lambda session: session.id)
+        seats = list(zip(chosen, plan_seats(room, [session.id for session in chosen]), strict=True))
         rows.append(_with_seats(row, seats))
     return rows
 
@@ -514,17 +507,11 @@ def _outline(sessions: list[Session]) -> list[tuple[int, str, str]]:
 
 
 async def _count_confirmed_seats(rows: list[RowOutcome]) -> None:
-    """Add the rows' confirmed seats to their sessions' counts, refusing (as `claim_seat` does) to pass
-    a capacity: under the locks it cannot happen, and the database's check backs this up."""
+    """Add the rows' confirmed seats to their sessions' counts: under the locks, as planned, there is
+    room for them, so a session without it means the plan is stale."""
     confirmed = Counter(session.id for row in rows for session, status in row.seats if status == SeatStatus.CONFIRMED)
-    for session_id, count in sorted(confirmed.items()):
-        updated = await execute(
-            'UPDATE "session" SET "confirmed_count" = "confirmed_count" + ? '
-            'WHERE "id" = ? AND ("capacity" IS NULL OR "confirmed_count" + ? <= "capacity")',
-            [count, session_id, count],
-        )
-        if not updated:
-            raise Conflict(_("The sessions changed during the import; please try again."), code="busy")
+    if await claim_seats(confirmed):
+        raise Conflict(_("The sessions changed during the import; please try again."), code="busy")
 
 
 async def _create_registrations(event: Event, rows: list[RowOutcome]) -> list[Registration]:
@@ -535,22 +522,8 @@ async def _create_registrations(event: Event, rows: list[RowOutcome]) -> list[Re
     registrations = []
     for row, code in zip(rows, drawn, strict=True):
         assert row.data is not None
-        registrations.append(
-            Registration(
-                event=event,
-                code=code,
-                secret=codes.new_secret(),
-                name=row.data.name,
-                name_reading=row.data.name_reading,
-                sort_name=sort_name(row.data.name, row.data.name_reading),
-                email=row.data.email,
-                active_email=normalize_email(row.data.email) or None,
-                organization=row.data.organization,
-                category=row.data.category or DEFAULT_CATEGORY,
-                language=row.data.language,
-                status=overall_status([status for _session, status in row.seats]),
-            )
-        )
+        status = overall_status([status for _session, status in row.seats])
+        registrations.append(build_registration(event, row.data, status, code))
     await Registration.bulk_create(registrations, batch_size=BATCH)
     ids: dict[str, int] = {}
     for start in range(0, len(registrations), BATCH):

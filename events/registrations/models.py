@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from events.i18n import Language
+
 if TYPE_CHECKING:
     from events.program.models import Event, Session
     from events.staff.models import StaffAccount
@@ -23,13 +25,6 @@ class SeatStatus(StrEnum):
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
-
-
-class Language(StrEnum):
-    JA = "ja"
-    EN = "en"
-    KO = "ko"
-    TL = "tl"
 
 
 class Registration(Model):

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
-from events.i18n import gettext as _
+from events.i18n import Language
 from events.questions.schemas import MAX_ANSWERS, answers_schema
-from events.registrations.models import Language
-from events.validation import Input, OptionalText, RequiredText
-
-
-def _email(value: str) -> str:
-    value = value.strip()
-    if len(value) > 254:
-        raise ValueError(_("An e-mail address has at most 254 characters."))
-    try:
-        checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        # Not the library's reason: it is English only, and the participant may read Tagalog.
-        raise ValueError(_("Not a valid e-mail address. Please check it for typing mistakes.")) from None
-    return checked.normalized
-
-
-Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email", "maxLength": 254})]
+from events.validation import Email, Input, OptionalText, RequiredText
 
 
 class RegistrationInput(Input):

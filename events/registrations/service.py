@@ -20,7 +20,7 @@ from events.questions import service as questions
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.schemas import RegistrationInput
-from events.registrations.waitlist import lock_sessions, release_seat, take_seats
+from events.registrations.seats import lock_sessions, release_seat, settle_statuses, take_seats
 from events.text import normalize_email
 
 #: A new code is drawn this many times if it happens to be taken already.
@@ -102,12 +102,21 @@ async def new_registration(event: Event, data: RegistrationInput) -> Registratio
     the status rewrites every index of the table (one of them holds the status).
 
     An IntegrityError means the code was taken, or the address registered at the same moment.
-    (An import writes many people at once instead, with the same rules:
-    `events.registrations.importing`.)
     """
-    return await Registration.create(
+    registration = build_registration(event, data)
+    await registration.save()
+    return registration
+
+
+def build_registration(
+    event: Event, data: RegistrationInput, status: RegistrationStatus = RegistrationStatus.CONFIRMED, code: str = ""
+) -> Registration:
+    """The registration of this person, not yet written: the one place that turns what a person
+    gave into a registration's fields, for the form, the API, the desk and an import (which writes
+    many at once, `events.registrations.importing`). A new code is drawn unless one is given."""
+    return Registration(
         event=event,
-        code=codes.new_code(),
+        code=code or codes.new_code(),
         secret=codes.new_secret(),
         name=data.name,
         name_reading=data.name_reading,
@@ -117,7 +126,7 @@ async def new_registration(event: Event, data: RegistrationInput) -> Registratio
         organization=data.organization,
         category=data.category or DEFAULT_CATEGORY,
         language=data.language,
-        status=RegistrationStatus.CONFIRMED,
+        status=status,
     )
 
 
@@ -186,9 +195,7 @@ async def cancel(registration: Registration) -> list[int]:
             return []
         moment = clock.now()
         await Seat.filter(registration_id=registration.id).update(status=SeatStatus.CANCELLED, updated_at=moment)
-        await Registration.filter(id=registration.id).update(
-            status=RegistrationStatus.CANCELLED, active_email=None, cancelled_at=moment, updated_at=moment
-        )
+        await settle_statuses([registration.id])  # no seat left: cancelled, its e-mail address free again
         await outbox.queue(current, MailKind.CANCELLED)
         promoted: list[int] = []
         for seat in sorted(seats, key=lambda seat: seat.session_id):  # type: ignore[attr-defined]

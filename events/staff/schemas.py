@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from events.registrations.schemas import Email
 from events.staff.models import Role
-from events.validation import Input, OptionalText
+from events.validation import Email, Input, OptionalText
 
 
 class AccountInput(Input):

@@ -15,9 +15,9 @@ from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import Event
-from events.registrations.schemas import Email
 from events.staff.models import ApiToken, Role, StaffAccount
 from events.staff.schemas import AccountInput
+from events.validation import Email
 
 TOKEN_PREFIX = "tsd_"
 _hasher = PasswordHasher()

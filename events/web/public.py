@@ -22,7 +22,7 @@ from events.questions.models import Question, QuestionKind
 from events.questions.service import questions_of, validate_answers
 from events.registrations import privacy, service
 from events.registrations.schemas import RegistrationInput
-from events.registrations.waitlist import waitlist_positions
+from events.registrations.seats import waitlist_positions
 from events.validation import parse
 from events.web import csrf
 from events.web.pages import render

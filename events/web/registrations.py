@@ -25,7 +25,7 @@ from events.program.models import Event
 from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationChange, SeatStatus
-from events.registrations.waitlist import waitlist_positions
+from events.registrations.seats import waitlist_positions
 from events.staff.auth import event_for
 from events.staff.models import Role, StaffAccount
 from events.validation import parse

@@ -1,4 +1,10 @@
-"""Seats and the waiting list: the rules that keep a session from ever being overbooked.
+"""Seats and statuses: the rules that keep a session from ever being overbooked, in one place.
+
+A seat is confirmed while its session has room and waits otherwise (`plan_seats` says so for rows
+not yet written, `claim_seats` counts them in the database, `take_seats` does both for one new
+registration); a registration is confirmed when any seat is, else waitlisted when any waits
+(`overall_status`), and `settle_statuses` is the one writer of a status from the seats. Registering,
+importing, staff edits and removing a session all go through these.
 
 Every function here runs inside a transaction that has locked the sessions it touches
 (`lock_sessions`, or `take_seats` itself): on PostgreSQL a `SELECT … FOR UPDATE` in id order, so
@@ -9,7 +15,7 @@ the conditional UPDATE plus the database check on `confirmed_count <= capacity` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from tortoise.expressions import F
 
@@ -137,12 +143,44 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
 
 async def claim_seat(session_id: int) -> SeatStatus:
     """Count one more confirmed seat if the session has room; otherwise the seat waits."""
-    updated = await execute(
-        'UPDATE "session" SET "confirmed_count" = "confirmed_count" + 1 '
-        'WHERE "id" = ? AND ("capacity" IS NULL OR "confirmed_count" < "capacity")',
-        [session_id],
-    )
-    return SeatStatus.CONFIRMED if updated else SeatStatus.WAITLISTED
+    full = await claim_seats({session_id: 1})
+    return SeatStatus.WAITLISTED if full else SeatStatus.CONFIRMED
+
+
+async def claim_seats(counts: Mapping[int, int]) -> set[int]:
+    """Count this many more confirmed seats in each session, all or none per session, never past its
+    capacity (the database's check backs this up). Returns the sessions that had no room for them."""
+    full: set[int] = set()
+    for session_id, count in sorted(counts.items()):
+        updated = await execute(
+            'UPDATE "session" SET "confirmed_count" = "confirmed_count" + ? '
+            'WHERE "id" = ? AND ("capacity" IS NULL OR "confirmed_count" + ? <= "capacity")',
+            [count, session_id, count],
+        )
+        if not updated:
+            full.add(session_id)
+    return full
+
+
+def plan_seats(room: dict[int, int | None], session_ids: Iterable[int]) -> list[SeatStatus]:
+    """Seats for rows not yet written, by the rule `claim_seat` counts by: confirmed while the session
+    has room (None: no limit), else waiting. Takes what it confirms out of `room`, so the rows of a
+    file are given seats in their order, as people registering one after another would be."""
+    statuses = []
+    for session_id in session_ids:
+        left = room[session_id]
+        if left is not None and left <= 0:
+            statuses.append(SeatStatus.WAITLISTED)
+            continue
+        if left is not None:
+            room[session_id] = left - 1
+        statuses.append(SeatStatus.CONFIRMED)
+    return statuses
+
+
+def room_in(sessions: Iterable[Session]) -> dict[int, int | None]:
+    """Each session's free seats as counted now (None: no limit), for `plan_seats`."""
+    return {s.id: None if s.capacity is None else max(s.capacity - s.confirmed_count, 0) for s in sessions}
 
 
 async def release_seat(session_id: int) -> list[int]:

@@ -104,7 +104,8 @@ async def test_a_worker_that_lost_its_listening_connection_reads_the_database_in
             assert (await client.get(path, headers=headers)).status_code == 200, "remembered, as designed"
 
             killed = await database.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = $1 AND datname = current_database()",  # not another run's server
                 APPLICATION_NAME,
             )
             assert killed == 1, "the worker's listening connection"

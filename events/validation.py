@@ -6,6 +6,7 @@ field, so the JSON API and the HTML forms report the same problems in the same w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -42,19 +43,65 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 def _message(error: Any) -> str:
-    kind = error["type"]
+    """The problem in the reader's language: a validation library's own words (English only, and
+    written for programmers) never reach a page or an API answer."""
+    kind = str(error["type"])
     context = error.get("ctx") or {}
-    if kind == "missing":
+    if kind in ("value_error", "assertion_error") and "error" in context:
+        return str(context["error"])  # raised by our own validators, in the reader's language already
+    if kind == "string_too_short" and context.get("min_length") == 1:
         return _("This field is required.")
-    if kind == "value_error":
-        return str(context.get("error", error["msg"]))
-    if kind == "string_too_long":
-        return _("At most %(count)s characters.") % {"count": context.get("max_length")}
-    if kind == "string_too_short":
-        return _("This field is required.") if context.get("min_length") == 1 else str(error["msg"])
-    if kind in {"string_type", "int_type", "list_type", "bool_type", "int_parsing", "dict_type"}:
-        return _("Wrong type: %(detail)s.") % {"detail": str(error["msg"]).lower()}
-    return str(error["msg"]).rstrip(".") + "."
+    if kind == "too_short" and context.get("min_length") == 1:
+        return _("Choose at least one.")
+    if kind in _LIMITS:
+        limit = next(
+            (context[key] for key in ("max_length", "min_length", "ge", "le", "gt", "lt") if key in context), ""
+        )
+        return _LIMITS[kind]() % {"count": limit}
+    if kind in ("enum", "literal_error"):
+        expected = str(context.get("expected", "")).replace(" or ", ", ").replace("'", "")  # "'a', 'b' or 'c'"
+        return _("Choose one of: %(codes)s.") % {"codes": expected}
+    for prefix, message in _KINDS:
+        if kind.startswith(prefix):
+            return message()
+    return _("This value is not valid.")
+
+
+_LIMIT_KEYS = ("max_length", "min_length", "ge", "le", "gt", "lt")
+#: Messages for a limit, given as `count` (lazy: they are translated when the error is read).
+_LIMITS: dict[str, Callable[[], str]] = {
+    "string_too_long": lambda: _("At most %(count)s characters."),
+    "string_too_short": lambda: _("At least %(count)s characters."),
+    "too_long": lambda: _("At most %(count)s items."),
+    "too_short": lambda: _("At least %(count)s items."),
+    "greater_than_equal": lambda: _("At least %(count)s."),
+    "less_than_equal": lambda: _("At most %(count)s."),
+    "greater_than": lambda: _("More than %(count)s."),
+    "less_than": lambda: _("Less than %(count)s."),
+}
+#: Messages for the other kinds of problem, by the start of the kind's name, the first match winning.
+_KINDS: tuple[tuple[str, Callable[[], str]], ...] = (
+    ("missing", lambda: _("This field is required.")),
+    ("string_pattern", lambda: _("Not in the expected form.")),
+    ("string", lambda: _("Expected text.")),
+    ("int", lambda: _("Expected a whole number.")),
+    ("float", lambda: _("Expected a number.")),
+    ("decimal", lambda: _("Expected a number.")),
+    ("bool", lambda: _("Expected true or false.")),
+    ("list", lambda: _("Expected a list.")),
+    ("tuple", lambda: _("Expected a list.")),
+    ("set", lambda: _("Expected a list.")),
+    ("iterable", lambda: _("Expected a list.")),
+    ("dict", lambda: _("Expected an object.")),
+    ("model", lambda: _("Expected an object.")),
+    ("mapping", lambda: _("Expected an object.")),
+    ("date_", lambda: _("Expected a date, such as 2026-11-21.")),
+    ("datetime", lambda: _("Expected a date and time with its offset, such as 2026-11-21T10:00:00+09:00.")),
+    ("timezone", lambda: _("Expected a date and time with its offset, such as 2026-11-21T10:00:00+09:00.")),
+    ("time", lambda: _("Expected a time, such as 10:00.")),
+    ("url", lambda: _("Expected a web address.")),
+    ("json", lambda: _("Not valid JSON.")),
+)
 
 
 def _line(max_length: int, required: bool) -> Any:

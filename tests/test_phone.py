@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from events.settings import Settings
 from tests.conftest import organizer_token
@@ -70,3 +73,13 @@ def test_a_participant_registers_on_a_360_pixel_phone(
         "Array.from(document.querySelectorAll('a.button, button')).map(e => e.getBoundingClientRect().height)"
     )
     assert all(height >= 44 for height in tap_targets), f"buttons are big enough to tap: {tap_targets}"
+    shown = page.locator(".own-badge .qr svg")
+    box = shown.bounding_box()
+    assert box is not None and 200 <= box["width"] <= 360, f"the QR code fills the phone's width: {box}"
+    [read] = zxingcpp.read_barcodes(Image.open(io.BytesIO(shown.screenshot())), formats=zxingcpp.BarcodeFormat.QRCode)
+    door = httpx.post(
+        f"{server.url}/api/v1/events/workshop/checkins",
+        json={"scan": read.text, "session": "day1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert door.json()["result"] == "ok", f"the code on the phone's screen checks Maria in: {door.text}"

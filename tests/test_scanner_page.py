@@ -47,6 +47,7 @@ def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
 
     sign_in(page, server.url, password)
     page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+    undo_before_any_scan = page.is_visible("#undo-last")
     page.keyboard.type(code.lower())  # the focused field takes a handheld scanner's keystrokes
     page.keyboard.press("Enter")
     page.wait_for_selector("#answer.answer-ok")
@@ -60,10 +61,42 @@ def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
     assert "OK" in first and "Maria Santos" in first and "Kalayaan" in first
     assert "Already checked in" in second and "door-A" in second
     assert page.inner_text("#count-checked-in") == "1"
+    assert not undo_before_any_scan, "nothing to undo before the first check-in"
     page.wait_for_selector("#answer", state="hidden")
     page.click("#undo-last")
     page.wait_for_selector('#count-checked-in:text-is("0")')
+    undone = page.inner_text("#answer")
+    assert "Check-in undone" in undone and "Maria Santos" in undone, f"the undo says what it took back: {undone}"
+    assert not page.is_visible("#undo-last"), "one undo for one check-in"
     assert page.inner_text("#device-name") == "door-A", "the device name is asked once and remembered"
+
+
+@pytest.mark.usefixtures("db")
+def test_a_check_in_from_a_name_search_is_counted_as_found_by_name(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    password = door_account(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
+    body = {"name": "Maria Santos", "organization": "Kalayaan", "email": "m@example.org", "sessions": ["day1"]}
+    httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body)
+    page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)  # type: ignore[attr-defined]
+    page.on("dialog", lambda dialog: dialog.accept("door-A"))
+
+    sign_in(page, server.url, password)
+    page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+    page.fill("#search-input", "Santos")
+    page.click("#search-results button")
+    page.wait_for_selector("#answer.answer-ok")
+    report = httpx.get(f"{server.url}/api/v1/events/workshop/attendance", headers=headers).json()
+
+    day1 = next(session for session in report["sessions"] if session["code"] == "day1")
+    assert day1["by_source"]["search"] == 1 and day1["by_source"]["typed"] == 0, day1["by_source"]
 
 
 @pytest.mark.usefixtures("db")

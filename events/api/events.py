@@ -31,7 +31,7 @@ async def create_event(request: Request) -> JSONResponse:
 
 async def get_event(request: Request) -> JSONResponse:
     event = await service.get_event(request.path_params["slug"])
-    return json_response(await _detail(event))
+    return json_response(await _detail(event, for_staff=False))
 
 
 async def update_event(request: Request) -> JSONResponse:
@@ -41,6 +41,7 @@ async def update_event(request: Request) -> JSONResponse:
     return json_response(await _detail(event))
 
 
-async def _detail(event: Event) -> dict[str, Any]:
-    """The event as the API shows it, with the questions its registration form asks."""
-    return event_detail(event, await questions_of(event))
+async def _detail(event: Event, *, for_staff: bool = True) -> dict[str, Any]:
+    """The event as the API shows it, with the questions its registration form asks (and to the
+    public, only the categories it may choose)."""
+    return event_detail(event, await questions_of(event), for_staff=for_staff)

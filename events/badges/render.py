@@ -13,6 +13,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import IO
 
@@ -120,6 +121,32 @@ def qr_modules(text: str) -> list[list[bool]]:
     code.add_data(text)
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
+
+
+def qr_svg(text: str, label: str) -> str:
+    """The QR code as an SVG for a page: a phone shows it at the door when nobody printed the badge.
+    One path of dark runs on a white square with the four-module quiet zone a scanner needs; the
+    size follows the page's CSS. Small (a badge's code is 25 modules square), so it is drawn inline."""
+    modules = qr_modules(text)
+    count = len(modules)
+    quiet = 4
+    runs = []
+    for row_index, row in enumerate(modules):
+        column = 0
+        while column < count:
+            if row[column]:
+                start = column
+                while column < count and row[column]:
+                    column += 1
+                runs.append(f"M{start + quiet} {row_index + quiet}h{column - start}v1h-{column - start}z")
+            else:
+                column += 1
+    side = count + 2 * quiet
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" role="img" aria-label="{escape(label)}" '
+        f'shape-rendering="crispEdges"><rect width="{side}" height="{side}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
 
 
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from events import offload
 from events.badges import tokens
-from events.badges.render import LAYOUTS, Badge, Layout, render_bytes, render_file
+from events.badges.render import LAYOUTS, Badge, Layout, qr_svg, render_bytes, render_file
 from events.errors import Conflict, InvalidInput
 from events.i18n import format_day
 from events.i18n import gettext as _
@@ -77,7 +77,7 @@ def badge_for(
         reading=registration.name_reading,
         organization=registration.organization,
         category=registration.category,
-        category_label=event.category_label(registration.category),
+        category_label=event.category_label(registration.category, str(registration.language)),
         sessions=list(sessions),
         code=registration.code,
         qr_text=tokens.badge_token(secret_key, event.id, registration.code, registration.secret, event.badge_key),
@@ -87,6 +87,15 @@ def badge_for(
 
 def _order(session: Session) -> tuple[int, datetime]:
     return session.position, session.starts_at
+
+
+def badge_qr(registration: Registration, secret_key: str) -> str | None:
+    """The QR code of a confirmed registration's badge as an SVG for its own page (None until confirmed)."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return None
+    event = registration.event
+    text = tokens.badge_token(secret_key, event.id, registration.code, registration.secret, event.badge_key)
+    return qr_svg(text, _("Your badge's QR code"))
 
 
 async def participant_badge(registration: Registration, secret_key: str) -> bytes:

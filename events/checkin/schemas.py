@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from events.program.schemas import AwareDatetime
@@ -21,4 +23,8 @@ class ScanInput(Input):
     )
     scanned_at: AwareDatetime | None = Field(
         default=None, description="When the scan happened (for scans queued offline); kept within the event's days"
+    )
+    found_by: Literal["search"] | None = Field(
+        default=None,
+        description='"search" when the code was picked from a name search (a lost badge), so reports count it so',
     )

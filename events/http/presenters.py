@@ -54,7 +54,7 @@ def question_json(question: Question, session_codes: Mapping[int, str]) -> dict[
     }
 
 
-def event_detail(event: Event, questions: Sequence[Question] = ()) -> dict[str, Any]:
+def event_detail(event: Event, questions: Sequence[Question] = (), *, for_staff: bool = True) -> dict[str, Any]:
     session_codes = {session.id: session.code for session in event.sessions}
     return {
         **event_summary(event),
@@ -64,7 +64,7 @@ def event_detail(event: Event, questions: Sequence[Question] = ()) -> dict[str, 
         "status": str(event.status),
         "registration_opens_at": clock.isoformat(event.registration_opens_at, event.timezone),
         "registration_closes_at": clock.isoformat(event.registration_closes_at, event.timezone),
-        "categories": event.categories,
+        "categories": event.categories if for_staff else event.public_categories,
         "sessions": [session_json(session, event.timezone) for session in event.sessions],
         "questions": [question_json(question, session_codes) for question in questions],
     }

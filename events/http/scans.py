@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 
 from events import clock
 from events.checkin import service
-from events.checkin.models import Result
+from events.checkin.models import Result, Source
 from events.checkin.schemas import ScanInput
 from events.errors import InvalidInput
 from events.http.common import read_json, settings_of
@@ -69,4 +69,5 @@ async def scan_request(request: Request, event: Event, account: StaffAccount) ->
         scan_id=data.scan_id,
         scanned_at=data.scanned_at,
         staff=account,
+        source=Source.SEARCH if data.found_by == "search" else None,
     )

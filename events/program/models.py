@@ -5,11 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
+from events import i18n
+from events.i18n import gettext as _
+
 DEFAULT_CATEGORY = "participant"
+#: The default category's label as the app makes it (shown translated; an organizer's own label is shown as written).
+DEFAULT_CATEGORY_LABEL = "Participant"
 
 
 class EventStatus(StrEnum):
@@ -41,7 +47,8 @@ def new_badge_key() -> str:
 class Event(Model):
     """A workshop, forum, symposium or lecture series, held over one or more days in one time zone.
 
-    `categories` is the ordered list of participant categories, each `{"code", "label"}`;
+    `categories` is the ordered list of participant categories, each `{"code", "label"}` and
+    `"staff_only": true` for one the public form does not offer;
     `participant` is always among them so that a registration without a category has one.
     """
 
@@ -56,7 +63,7 @@ class Event(Model):
     city = fields.CharField(max_length=100, default="")
     registration_opens_at = fields.DatetimeField(null=True)
     registration_closes_at = fields.DatetimeField(null=True)
-    categories: list[dict[str, str]] = fields.JSONField(default=list)
+    categories: list[dict[str, Any]] = fields.JSONField(default=list)
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.PUBLISHED)
     #: The language `title` and `description` are written in: what a page falls back to.
     language = fields.CharField(max_length=2, default="ja", db_default="ja")
@@ -98,11 +105,21 @@ class Event(Model):
         """The first day on which `tsudoi purge` erases this event's personal data."""
         return self.ends_on + timedelta(days=self.retention_days)
 
-    def category_label(self, code: str) -> str:
+    def category_label(self, code: str, language: str | None = None) -> str:
+        """The category's label; the default category, left as it is made, in the reader's language."""
         for category in self.categories:
             if category["code"] == code:
-                return str(category.get("label") or code)
+                label = str(category.get("label") or code)
+                if code == DEFAULT_CATEGORY and label == DEFAULT_CATEGORY_LABEL:
+                    with i18n.language(language or i18n.current_language()):
+                        return _("Participant")
+                return label
         return code
+
+    @property
+    def public_categories(self) -> list[dict[str, Any]]:
+        """The categories anyone may choose when registering (not the staff-only ones)."""
+        return [category for category in self.categories if not category.get("staff_only")]
 
 
 class Session(Model):

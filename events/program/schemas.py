@@ -19,7 +19,7 @@ from pydantic import (
 
 from events.i18n import Language
 from events.i18n import gettext as _
-from events.program.models import SessionKind
+from events.program.models import DEFAULT_CATEGORY, SessionKind
 from events.validation import Input, OptionalText, RequiredText
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -69,8 +69,9 @@ TimeZoneName = Annotated[
 ]
 
 
-def _category(value: Any) -> dict[str, str]:
-    """A category is a code, or `{"code", "label"}`."""
+def _category(value: Any) -> dict[str, Any]:
+    """A category is a code, or `{"code", "label", "staff_only"}`: a staff-only category (staff, press,
+    speakers) is given at the desk or by the organizers, and never offered on the public form."""
     if isinstance(value, str):
         value = {"code": value}
     if not isinstance(value, dict) or not isinstance(value.get("code"), str):
@@ -81,10 +82,48 @@ def _category(value: Any) -> dict[str, str]:
     label = value.get("label", code)
     if not isinstance(label, str) or not label.strip() or len(label) > 100:
         raise ValueError(_("The label of %(code)r must be text of 1 to 100 characters.") % {"code": code})
-    return {"code": code, "label": label.strip()}
+    staff_only = value.get("staff_only", False)
+    if not isinstance(staff_only, bool):
+        raise ValueError(_("staff_only is true or false."))
+    category: dict[str, Any] = {"code": code, "label": label.strip()}
+    if staff_only:
+        category["staff_only"] = True
+    return category
 
 
-Category = Annotated[dict[str, str], BeforeValidator(_category)]
+def _checked_categories(categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    codes = [category["code"] for category in categories]
+    if len(codes) != len(set(codes)):
+        raise ValueError(_("Category codes must differ."))
+    if any(category["code"] == DEFAULT_CATEGORY and category.get("staff_only") for category in categories):
+        raise ValueError(_("The category participant is everyone's default: it cannot be staff-only."))
+    return categories
+
+
+Category = Annotated[
+    dict[str, Any],
+    BeforeValidator(_category),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "description": "A code; its label is the code"},
+                {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {
+                        "code": {"type": "string", "pattern": CODE.pattern},
+                        "label": {"type": "string", "minLength": 1, "maxLength": 100},
+                        "staff_only": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "Given by staff only: never offered on the public form or API",
+                        },
+                    },
+                },
+            ]
+        }
+    ),
+]
 
 
 class Wording(Input):
@@ -192,11 +231,8 @@ class EventDetails(Input):
 
     @field_validator("categories")
     @classmethod
-    def _categories_unique(cls, categories: list[dict[str, str]]) -> list[dict[str, str]]:
-        codes = [category["code"] for category in categories]
-        if len(codes) != len(set(codes)):
-            raise ValueError(_("Category codes must differ."))
-        return categories
+    def _categories_unique(cls, categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _checked_categories(categories)
 
     @field_validator("ends_on")
     @classmethod
@@ -264,3 +300,8 @@ class EventPatch(Input):
     retention_days: int = keep(ge=0, le=3650)
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories_unique(cls, categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _checked_categories(categories)

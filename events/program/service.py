@@ -15,7 +15,7 @@ from events.checkin.models import CheckIn, GuestEntry
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
-from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session
+from events.program.models import DEFAULT_CATEGORY, DEFAULT_CATEGORY_LABEL, Event, EventStatus, Session
 from events.program.schemas import EventCopy, EventDetails, EventInput, EventPatch, SessionInput, SessionPatch
 from events.questions.models import Question
 from events.registrations.models import RegistrationChange, Seat, SeatStatus
@@ -54,7 +54,7 @@ def registration_open(event: Event, moment: datetime | None = None) -> bool:
 def with_default_category(categories: list[dict[str, str]]) -> list[dict[str, str]]:
     if any(category["code"] == DEFAULT_CATEGORY for category in categories):
         return categories
-    return [*categories, {"code": DEFAULT_CATEGORY, "label": "Participant"}]
+    return [*categories, {"code": DEFAULT_CATEGORY, "label": DEFAULT_CATEGORY_LABEL}]
 
 
 async def get_event(slug: str, *, include_hidden: bool = False) -> Event:

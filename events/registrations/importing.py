@@ -326,7 +326,7 @@ def _category(event: Event, text: str) -> str | None:
     key = _key(text)
     for category in event.categories:
         if key == _key(category["code"]) or key in _names(str(category.get("label") or "")):
-            return category["code"]
+            return str(category["code"])
     return None
 
 

@@ -25,6 +25,8 @@ class RegistrationInput(Input):
     )
     #: Whether required questions must be answered.
     answers_required: ClassVar[bool] = True
+    #: Whether a staff-only category may be chosen (staff register people at the desk; the public may not).
+    staff_categories: ClassVar[bool] = False
 
     @field_validator("sessions")
     @classmethod
@@ -38,3 +40,4 @@ class WalkInInput(RegistrationInput):
     email: Email | Literal[""] = ""
     #: The desk form does not ask the questions: a walk-in is not held up by a required one.
     answers_required: ClassVar[bool] = False
+    staff_categories: ClassVar[bool] = True

@@ -64,8 +64,10 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     if unknown:
         raise InvalidInput({"sessions": _("No such session in this event: %(codes)s.") % {"codes": ", ".join(unknown)}})
     category = data.category or DEFAULT_CATEGORY
-    if category not in event.category_codes:
-        raise InvalidInput({"category": _("Choose one of: %(codes)s.") % {"codes": ", ".join(event.category_codes)}})
+    offered = event.categories if data.staff_categories else event.public_categories
+    if category not in [choice["code"] for choice in offered]:
+        labels = ", ".join(event.category_label(choice["code"]) for choice in offered)
+        raise InvalidInput({"category": _("Choose one of: %(codes)s.") % {"codes": labels}})
     # A walk-in registered at the desk may have no e-mail address: nothing to keep unique then.
     email_key = normalize_email(data.email) or None
     chosen = sorted(sessions.values(), key=lambda session: session.id)

@@ -11,9 +11,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events import i18n
+from events.badges.service import badge_qr
 from events.calendars import Entry, calendar
 from events.errors import Conflict, InvalidInput, RateLimited
-from events.http.common import NO_STORE, base_url, client_address
+from events.http.common import NO_STORE, base_url, client_address, settings_of
 from events.i18n import gettext as _
 from events.links import event_calendar_links, participant_links
 from events.program import service as program
@@ -146,7 +147,8 @@ async def manage(request: Request) -> Response:
         "positions": await waitlist_positions(registration),
         "just_registered": request.query_params.get("registered") == "1",
         "just_cancelled": request.query_params.get("cancelled") == "1",
-        "calendar_url": participant_links(base_url(request), registration.secret)["calendar"],
+        "links": participant_links(base_url(request), registration.secret),
+        "badge_qr": badge_qr(registration, settings_of(request).secret_key),
     }
     response = render(request, "manage.html", context)
     response.headers.update(NO_STORE)

@@ -36,6 +36,7 @@ from events.web.staff import network_organizer, organizer_event, signed_in
 M = TypeVar("M", bound=BaseModel)
 
 #: Empty category rows the event form offers, so a category can be added without JavaScript.
+EMPTY_CATEGORY_ROW = {"code": "", "label": "", "staff_only": False}
 SPARE_CATEGORY_ROWS = 3
 #: What `<input type="datetime-local">` shows and sends.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -129,13 +130,14 @@ class FormReading:
         """Rows of code and label; empty rows are dropped, a row without a label takes its code."""
         codes = [value for value in self.form.getlist("category_code") if isinstance(value, str)]
         labels = [value for value in self.form.getlist("category_label") if isinstance(value, str)]
+        audiences = [value for value in self.form.getlist("category_audience") if isinstance(value, str)]
         rows = [
-            {"code": code.strip(), "label": label.strip()}
-            for code, label in zip_longest(codes, labels, fillvalue="")
+            {"code": code.strip(), "label": label.strip(), "staff_only": audience == "staff"}
+            for code, label, audience in zip_longest(codes, labels, audiences, fillvalue="")
             if code.strip() or label.strip()
         ]
         self.values["categories"] = rows
-        self.data["categories"] = [{"code": row["code"], "label": row["label"] or row["code"]} for row in rows]
+        self.data["categories"] = [{**row, "label": row["label"] or row["code"]} for row in rows]
 
     def whole_number(self, name: str) -> None:
         """A count of days or the like; left out when empty, so the schema's default applies."""
@@ -279,7 +281,10 @@ def event_values(event: Event) -> dict[str, Any]:
         "city": event.city,
         "registration_opens_at": local_input(event.registration_opens_at, event.timezone),
         "registration_closes_at": local_input(event.registration_closes_at, event.timezone),
-        "categories": [{"code": c["code"], "label": c.get("label", c["code"])} for c in event.categories],
+        "categories": [
+            {"code": c["code"], "label": c.get("label", c["code"]), "staff_only": bool(c.get("staff_only"))}
+            for c in event.categories
+        ],
         "status": str(event.status),
     }
 
@@ -317,7 +322,10 @@ async def event_page(
     context: dict[str, Any] = {
         "event": event,
         "values": values,
-        "category_rows": [*values.get("categories", []), *[{"code": "", "label": ""}] * SPARE_CATEGORY_ROWS],
+        "category_rows": [
+            *values.get("categories", []),
+            *[{"code": "", "label": "", "staff_only": False}] * SPARE_CATEGORY_ROWS,
+        ],
         "errors": errors or {},
         "problem": problem or (_("Please check the fields marked below.") if errors else None),
         "done": done_message(request),

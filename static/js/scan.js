@@ -57,6 +57,7 @@
     }
     if (body.result === "ok") {
       lastOk = person.code || "";
+      lastOkName = who;
       document.getElementById("undo-last").hidden = !lastOk;
       show("ok", root.dataset.labelOk, who, detail);
       beep(true);
@@ -93,11 +94,12 @@
     return response.json();
   }
 
-  async function checkIn(text) {
+  async function checkIn(text, foundBy) {
     const payload = {
       scan: text, session: root.dataset.session, device: device(), scan_id: scanId(),
       scanned_at: new Date().toISOString(),
     };
+    if (foundBy) payload.found_by = foundBy;
     saveQueue(queue().concat([payload]));
     try {
       const body = await send(payload);
@@ -166,7 +168,7 @@
         button.type = "button";
         button.textContent = root.dataset.labelCheckIn;
         button.disabled = !person.can_check_in;
-        button.addEventListener("click", function () { checkIn(person.code); });
+        button.addEventListener("click", function () { checkIn(person.code, "search"); });
         item.appendChild(button);
         list.appendChild(item);
       }
@@ -190,20 +192,30 @@
   document.getElementById("guest-plus").addEventListener("click", function () { guest(1); });
   document.getElementById("guest-minus").addEventListener("click", function () { guest(-1); });
 
+  // Undo is offered only after a check-in counted on this page, and says what it took back.
   let lastOk = "";
+  let lastOkName = "";
   const undoButton = document.getElementById("undo-last");
   undoButton.addEventListener("click", async function () {
     if (!lastOk) return;
-    const response = await fetch(undoButton.dataset.undoUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-      body: JSON.stringify({ session: root.dataset.session, code: lastOk, device: device() }),
-      credentials: "same-origin",
-    });
-    const body = await response.json();
-    if (body.counts) document.getElementById("count-checked-in").textContent = body.counts.checked_in;
-    lastOk = "";
+    const name = lastOkName;
     undoButton.hidden = true;
+    try {
+      const response = await fetch(undoButton.dataset.undoUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
+        body: JSON.stringify({ session: root.dataset.session, code: lastOk, device: device() }),
+        credentials: "same-origin",
+      });
+      const body = await response.json();
+      if (body.counts) document.getElementById("count-checked-in").textContent = body.counts.checked_in;
+      if (response.ok) show("already", root.dataset.labelUndone, name, "");
+      else show("refused", body.message || body.error, name, "");
+    } catch (error) {
+      show("refused", root.dataset.labelQueued, name, "");
+    }
+    lastOk = "";
+    lastOkName = "";
     input.focus();
   });
 

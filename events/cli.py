@@ -299,15 +299,17 @@ async def _send_outbox(settings: Settings, deliver_due: Any) -> None:
     if not settings.mail.configured:
         print("No SMTP server is set up (TSUDOI_SMTP_HOST): the messages wait in the outbox.")
         return
-    sent = retrying = failed = 0
+    sent = retrying = failed = dropped = 0
     while True:
         batch = await deliver_due(settings.mail, settings.secret_key, limit=50)
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
+        dropped += batch.dropped
         if batch.total:
             print(f"  {sent} sent, {retrying} to try again later, {failed} failed", flush=True)
         if batch.total < 50:
             break
-    print(f"Outbox: {sent} sent, {retrying} to try again later, {failed} failed.")
+    gone = f", {dropped} not sent (cancelled since)" if dropped else ""
+    print(f"Outbox: {sent} sent, {retrying} to try again later, {failed} failed{gone}.")
 
 
 def cmd_mail_send(args: argparse.Namespace) -> int:

@@ -62,6 +62,8 @@ def subject_for(kind: MailKind, context: dict[str, Any]) -> str:
         }
     if kind == MailKind.CANCELLED:
         return _("Registration cancelled: %(event)s") % {"event": event}
+    if kind == MailKind.LINK:
+        return _("Your registration's link: %(event)s") % {"event": event}
     return _("Reminder: %(event)s") % {"event": event}
 
 

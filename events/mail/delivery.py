@@ -21,13 +21,15 @@ class Delivered:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    #: Not sent because their reason had gone (the registration was cancelled meanwhile).
+    dropped: int = 0
     errors: list[str] = field(default_factory=list)
     #: No session with the server could be had: the batch waits for its retry untouched.
     unreachable: bool = False
 
     @property
     def total(self) -> int:
-        return self.sent + self.retrying + self.failed
+        return self.sent + self.retrying + self.failed + self.dropped
 
 
 async def deliver_due(
@@ -64,6 +66,10 @@ async def deliver_due(
 async def _deliver_one(
     message: OutboxMessage, server: smtp.Connection, settings: MailSettings, secret_key: str, result: Delivered
 ) -> None:
+    if outbox.outdated(message):
+        await outbox.mark_dropped(message, clock.now())
+        result.dropped += 1
+        return
     try:
         composed = await compose(message, sender=settings.sender, secret_key=secret_key)
         await server.send(composed.message)

@@ -18,6 +18,8 @@ class MailKind(StrEnum):
     PROMOTED = "promoted"
     CANCELLED = "cancelled"
     REMINDER = "reminder"
+    #: The participant's own link, sent again because they asked for it.
+    LINK = "link"
 
 
 class MailStatus(StrEnum):
@@ -25,6 +27,8 @@ class MailStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: Not sent: what it was about has gone (a welcome or a seat for a registration cancelled since).
+    DROPPED = "dropped"
 
 
 class OutboxMessage(Model):

@@ -17,7 +17,7 @@ from tortoise.functions import Count
 
 from events import clock, links
 from events.mail.models import MailKind, MailStatus, OutboxMessage
-from events.registrations.models import Registration
+from events.registrations.models import Registration, RegistrationStatus
 
 #: How long a worker may hold a message it is sending before another may take it.
 LEASE = timedelta(minutes=5)
@@ -112,6 +112,16 @@ async def mark_sent(message: OutboxMessage, subject: str, now: datetime) -> None
     await OutboxMessage.filter(id=message.id).update(
         status=MailStatus.SENT, subject=subject[:300], sent_at=now, claimed_until=None, last_error=""
     )
+
+
+def outdated(message: OutboxMessage) -> bool:
+    """Whether the message's reason has gone: anything but the cancellation notice, to a
+    registration cancelled since it was queued (its registration loaded)."""
+    return message.kind != MailKind.CANCELLED and message.registration.status == RegistrationStatus.CANCELLED
+
+
+async def mark_dropped(message: OutboxMessage, now: datetime) -> None:
+    await OutboxMessage.filter(id=message.id).update(status=MailStatus.DROPPED, claimed_until=None, last_error="")
 
 
 async def mark_failed(message: OutboxMessage, error: str, now: datetime, *, permanent: bool) -> MailStatus:

@@ -34,7 +34,15 @@ from events.registrations.models import (
     Seat,
     SeatStatus,
 )
-from events.registrations.seats import claim_seat, lock_sessions, overall_status, release_seat, settle_statuses
+from events.registrations.seats import (
+    claim_seat,
+    give_seat,
+    lock_sessions,
+    overall_status,
+    release_seat,
+    settle_statuses,
+    wait_at_the_end,
+)
 from events.staff.models import StaffAccount
 from events.text import normalize_email
 from events.validation import Email, Input, OptionalText, RequiredText
@@ -144,16 +152,6 @@ async def _settle_status(registration_id: int) -> RegistrationStatus:
     return (await settle_statuses([registration_id]))[registration_id][1]
 
 
-async def _wait_at_the_end(registration_id: int, session_id: int) -> None:
-    """Give the registration a waiting seat behind everyone already waiting.
-
-    The queue is the seats' id order, so the seat is written anew rather than changed in place:
-    an old seat turned waiting would jump ahead of people who asked long after it was made.
-    """
-    await Seat.filter(registration_id=registration_id, session_id=session_id).delete()
-    await Seat.create(registration_id=registration_id, session_id=session_id, status=SeatStatus.WAITLISTED)
-
-
 async def _locked_seats(registration: Registration) -> list[Seat]:
     """Lock the sessions the registration holds seats in, then read its seats (with sessions) under the locks."""
     session_ids = await Seat.filter(registration_id=registration.id).values_list("session_id", flat=True)
@@ -213,7 +211,7 @@ async def move_seat(
             await Seat.filter(id=seat.id).update(status=SeatStatus.CONFIRMED, promoted_at=moment, updated_at=moment)
         else:
             promoted = await release_seat(session.id)  # this seat is still confirmed: never promoted here
-            await _wait_at_the_end(registration.id, session.id)
+            await wait_at_the_end(registration.id, session.id)
         await _settle_status(registration.id)
         details = {"session": session.code, "from": str(seat.status), "to": str(to)}
         await _log(registration.id, Action.SEAT_MOVED, details, staff)
@@ -283,12 +281,7 @@ async def restore(registration: Registration, *, staff: StaffAccount | None) -> 
         moment = clock.now()
         outcome: dict[str, SeatStatus] = {}
         for seat in seats:
-            status = await claim_seat(seat.session.id)
-            if status == SeatStatus.CONFIRMED:
-                await Seat.filter(id=seat.id).update(status=status, updated_at=moment)
-            else:
-                await _wait_at_the_end(registration.id, seat.session.id)
-            outcome[seat.session.code] = status
+            outcome[seat.session.code] = await give_seat(registration.id, seat.session.id)
         overall = overall_status(list(outcome.values()))
         await Registration.filter(id=registration.id).update(
             status=overall, active_email=email_key, cancelled_at=None, updated_at=moment

@@ -183,6 +183,28 @@ def room_in(sessions: Iterable[Session]) -> dict[int, int | None]:
     return {s.id: None if s.capacity is None else max(s.capacity - s.confirmed_count, 0) for s in sessions}
 
 
+async def give_seat(registration_id: int, session_id: int) -> SeatStatus:
+    """A seat in this session for a registration that holds none there now (none, or a cancelled
+    one): confirmed if the session has room, else waiting at the end of its list."""
+    status = await claim_seat(session_id)
+    if status == SeatStatus.CONFIRMED:
+        await Seat.filter(registration_id=registration_id, session_id=session_id).delete()
+        await Seat.create(registration_id=registration_id, session_id=session_id, status=status)
+    else:
+        await wait_at_the_end(registration_id, session_id)
+    return status
+
+
+async def wait_at_the_end(registration_id: int, session_id: int) -> None:
+    """Give the registration a waiting seat behind everyone already waiting.
+
+    The queue is the seats' id order, so the seat is written anew rather than changed in place:
+    an old seat turned waiting would jump ahead of people who asked long after it was made.
+    """
+    await Seat.filter(registration_id=registration_id, session_id=session_id).delete()
+    await Seat.create(registration_id=registration_id, session_id=session_id, status=SeatStatus.WAITLISTED)
+
+
 async def release_seat(session_id: int) -> list[int]:
     """Give up one confirmed seat; the oldest waiting seat takes it. Returns promoted registration ids."""
     await Session.filter(id=session_id, confirmed_count__gt=0).update(confirmed_count=F("confirmed_count") - 1)

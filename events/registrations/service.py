@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -12,7 +13,7 @@ from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.mail import outbox
-from events.mail.models import MailKind
+from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
@@ -20,7 +21,7 @@ from events.questions import service as questions
 from events.registrations import codes
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.schemas import RegistrationInput
-from events.registrations.seats import lock_sessions, release_seat, settle_statuses, take_seats
+from events.registrations.seats import give_seat, lock_sessions, release_seat, settle_statuses, take_seats
 from events.text import normalize_email
 
 #: A new code is drawn this many times if it happens to be taken already.
@@ -179,6 +180,77 @@ async def participant_calendar(registration: Registration, base_url: str, seats:
     language = str(registration.language)
     title = event.text("title", language)
     return calendar(event, entries, event_url=url, uid_scope=registration.code, name=title, language=language)
+
+
+async def change_sessions(registration: Registration, codes: list[str]) -> list[int]:
+    """The participant's own change of sessions (their event loaded): a seat in each newly chosen
+    session by the same rules as registering (confirmed while there is room, else waiting at the
+    end of its list), and each seat given up goes at once to the oldest waiting seat, as when
+    someone cancels. Returns the ids of registrations promoted into the freed seats.
+
+    At least one session stays: giving up every seat is cancelling, which the page offers apart.
+    """
+    event = registration.event
+    if not registration_open(event):
+        raise RegistrationClosed(_("Registration for this event is closed."))
+    by_code = {session.code: session for session in await sessions_of(event)}
+    unknown = [code for code in codes if code not in by_code]
+    if unknown:
+        raise InvalidInput({"sessions": _("No such session in this event: %(codes)s.") % {"codes": ", ".join(unknown)}})
+    if not codes:
+        raise InvalidInput({"sessions": _("Choose at least one session. To give up every seat, cancel instead.")})
+    wanted = {by_code[code].id for code in codes}
+
+    async def work() -> list[int]:
+        held_before = await Seat.filter(registration_id=registration.id).values_list("session_id", flat=True)
+        await lock_sessions([*wanted, *(int(session_id) for session_id in held_before)])  # type: ignore[call-overload]
+        current = await Registration.get(id=registration.id)
+        if current.status == RegistrationStatus.CANCELLED:
+            raise Conflict(_("This registration was cancelled."), code="cancelled")
+        held = await Seat.filter(registration_id=registration.id).exclude(status=SeatStatus.CANCELLED)
+        moment = clock.now()
+        promoted: list[int] = []
+        for seat in sorted(held, key=lambda seat: seat.session_id):  # type: ignore[attr-defined]
+            if seat.session_id in wanted:  # type: ignore[attr-defined]
+                continue
+            await Seat.filter(id=seat.id).update(status=SeatStatus.CANCELLED, updated_at=moment)
+            if seat.status == SeatStatus.CONFIRMED:
+                promoted += await release_seat(seat.session_id)  # type: ignore[attr-defined]
+        for session_id in sorted(wanted - {seat.session_id for seat in held}):  # type: ignore[attr-defined]
+            await give_seat(registration.id, session_id)
+        await settle_statuses([registration.id])
+        return promoted
+
+    promoted = await atomic(work)
+    if promoted:
+        outbox.wake()
+    await event_changed(event)
+    await registration.refresh_from_db()
+    return promoted
+
+
+#: A participant's link is e-mailed again at most this often, however often it is asked for.
+LINK_AGAIN_AFTER = timedelta(minutes=10)
+
+
+async def send_link_again(event: Event, email: str) -> None:
+    """E-mail the link of the registration this address holds for the event, if there is one.
+
+    The caller answers the same whether or not there is one, so the form tells nobody who
+    registered (the address may be someone else's). A link already on its way, or sent within
+    `LINK_AGAIN_AFTER`, is not sent again.
+    """
+    key = normalize_email(email)
+    registration = await Registration.get_or_none(event=event, active_email=key) if key else None
+    if registration is None:
+        return
+    last = await OutboxMessage.get_or_none(registration_id=registration.id, kind=MailKind.LINK)
+    if last is not None:
+        on_its_way = last.status in (MailStatus.QUEUED, MailStatus.SENDING)
+        if on_its_way or (last.sent_at is not None and clock.now() - last.sent_at < LINK_AGAIN_AFTER):
+            return
+    await outbox.queue(registration, MailKind.LINK)
+    outbox.wake()
 
 
 async def cancel(registration: Registration) -> list[int]:

@@ -26,12 +26,14 @@ KIND_LABELS: dict[MailKind, Callable[[], str]] = {
     MailKind.PROMOTED: lambda: _("Seat from the waiting list"),
     MailKind.CANCELLED: lambda: _("Cancellation"),
     MailKind.REMINDER: lambda: _("Reminder"),
+    MailKind.LINK: lambda: _("Link sent again"),
 }
 STATUS_LABELS: dict[MailStatus, Callable[[], str]] = {
     MailStatus.QUEUED: lambda: _("Waiting"),
     MailStatus.SENDING: lambda: _("Sending"),
     MailStatus.SENT: lambda: _("Sent"),
     MailStatus.FAILED: lambda: _("Failed"),
+    MailStatus.DROPPED: lambda: _("Not sent: cancelled since"),
 }
 
 

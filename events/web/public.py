@@ -22,6 +22,7 @@ from events.program.models import Event
 from events.questions.models import Question, QuestionKind
 from events.questions.service import questions_of, validate_answers
 from events.registrations import privacy, service
+from events.registrations.models import Registration
 from events.registrations.schemas import RegistrationInput
 from events.registrations.seats import waitlist_positions
 from events.validation import parse
@@ -48,6 +49,7 @@ def _event_page(
     status_code: int = 200,
     *,
     questions: Sequence[Question] = (),
+    problem_code: str = "",
 ) -> Response:
     # A question tied to a session is asked under that session's box; the others after the person's details.
     tied: dict[int, list[Question]] = defaultdict(list)
@@ -61,9 +63,11 @@ def _event_page(
         "values": values or {"sessions": [], "category": "participant", "answers": {}},
         "errors": errors or {},
         "problem": problem,
+        "problem_code": problem_code,
         "questions": [question for question in questions if question.session_id is None],  # type: ignore[attr-defined]
         "session_questions": tied,
         "calendar": event_calendar_links(base_url(request), event.slug),
+        "link_sent": request.query_params.get("link") == "sent",
     }
     return render(request, "event.html", context, status_code=status_code)
 
@@ -101,11 +105,27 @@ async def register(request: Request) -> Response:
         problem = _("Please check the fields marked below.")
         return _event_page(request, event, values, _form_errors(fields), problem, status_code=422, questions=questions)
     except (Conflict, RateLimited) as exc:
-        return _event_page(request, event, values, {}, exc.message, status_code=exc.status_code, questions=questions)
+        return _event_page(
+            request, event, values, {}, exc.message, exc.status_code, questions=questions, problem_code=exc.code
+        )
     target = request.url_for("manage", secret=result.registration.secret)
     response = RedirectResponse(f"{target}?registered=1", status_code=303)
     response.headers.update(NO_STORE)
     return response
+
+
+async def send_link(request: Request) -> Response:
+    """ "Send me my link again": answered the same whether or not the address is registered."""
+    event = await program.get_event(request.path_params["slug"])
+    form = await request.form()
+    csrf.check(request, form)
+    try:
+        await request.app.state.link_limiter.hit(client_address(request))
+    except RateLimited as exc:
+        return _event_page(request, event, problem=exc.message, status_code=exc.status_code)
+    await service.send_link_again(event, str(form.get("email") or "")[:254])
+    target = request.url_for("event", slug=event.slug)
+    return RedirectResponse(f"{target}?link=sent#lost-link", status_code=303, headers=NO_STORE)
 
 
 def _form_errors(fields: dict[str, str]) -> dict[str, str]:
@@ -140,19 +160,48 @@ async def _answer_errors(event: Event, session_codes: list[str], answers: dict[s
 
 async def manage(request: Request) -> Response:
     registration = await service.by_secret(request.path_params["secret"])
+    return await _manage_page(request, registration)
+
+
+async def _manage_page(
+    request: Request, registration: Registration, *, problem: str | None = None, status_code: int = 200
+) -> Response:
+    """The participant's own page: their seats, badge and calendar, and the forms to change them."""
+    event = registration.event
+    seats = await service.seats_of(registration)
     context = {
         "registration": registration,
-        "event": registration.event,
-        "seats": await service.seats_of(registration),
+        "event": event,
+        "seats": seats,
+        "held": {seat.session.code for seat in seats if seat.status != "cancelled"},
+        "sessions": await service.sessions_of(event),
+        "can_change": program.registration_open(event) and registration.status != "cancelled",
+        "problem": problem,
+        "just_changed": request.query_params.get("changed") == "1",
         "positions": await waitlist_positions(registration),
         "just_registered": request.query_params.get("registered") == "1",
         "just_cancelled": request.query_params.get("cancelled") == "1",
         "links": participant_links(base_url(request), registration.secret),
         "badge_qr": badge_qr(registration, settings_of(request).secret_key),
     }
-    response = render(request, "manage.html", context)
+    response = render(request, "manage.html", context, status_code=status_code)
     response.headers.update(NO_STORE)
     return response
+
+
+async def change_sessions(request: Request) -> Response:
+    """The participant adds or gives up sessions from their own page."""
+    registration = await service.by_secret(request.path_params["secret"])
+    form = await request.form()
+    csrf.check(request, form)
+    codes = [str(code)[:32] for code in form.getlist("sessions")][:100]
+    try:
+        await service.change_sessions(registration, codes)
+    except (InvalidInput, Conflict) as exc:
+        problem = next(iter(exc.fields.values())) if isinstance(exc, InvalidInput) and exc.fields else exc.message
+        return await _manage_page(request, registration, problem=problem, status_code=exc.status_code)
+    target = request.url_for("manage", secret=registration.secret)
+    return RedirectResponse(f"{target}?changed=1", status_code=303, headers=NO_STORE)
 
 
 async def _confirmation(request: Request, template: str) -> Response:
@@ -208,7 +257,9 @@ ROUTES = [
     route("/", name="index", get=index),
     route("/events/{slug}", name="event", get=event_page, post=register),
     route("/events/{slug}/calendar.ics", name="event_calendar", get=event_calendar),
+    route("/events/{slug}/link", name="send_link", post=send_link),
     route("/manage/{secret}", name="manage", get=manage),
+    route("/manage/{secret}/sessions", name="change_sessions", post=change_sessions),
     route("/manage/{secret}/cancel", name="cancel", get=confirm_cancel, post=cancel),
     route("/manage/{secret}/erase", name="erase", get=confirm_erase, post=erase),
     route("/erased", name="erased", get=erased),

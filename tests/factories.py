@@ -20,7 +20,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def event_data(
     slug: str = "workshop", *, capacity: int | None = 10, days_ahead: int = 30, **changes: Any
 ) -> dict[str, Any]:
-    first = date.today() + timedelta(days=days_ahead)
+    first = datetime.now(TOKYO).date() + timedelta(days=days_ahead)  # the events are in Tokyo
     second = first + timedelta(days=1)
 
     def at(day: date, hour: int) -> str:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from events import clock
 from events.badges import tokens
 from events.checkin import service, stores
 from events.checkin.models import CheckIn, Result, ScanLog
@@ -17,6 +18,7 @@ from events.checkin.rules import Decision
 from events.program.models import Event
 from events.program.service import get_event
 from events.registrations.service import cancel
+from events.reports.attendance import arrivals
 from events.staff.models import Role
 from tests.factories import event_data, make_event, make_registration, staff_token
 
@@ -194,22 +196,23 @@ async def test_a_retried_scan_id_answers_as_the_first_time_and_counts_nothing_ne
 
 
 @pytest.mark.usefixtures("db")
-async def test_an_offline_scan_keeps_its_time_within_the_events_days() -> None:
-    from events import clock
-
-    today = clock.local(clock.now(), "Asia/Tokyo").date()
-    await make_event(starts_on=(today - timedelta(days=1)).isoformat(), ends_on=today.isoformat())
-    event = await get_event("workshop")
-    people = [(await make_registration(event, n, ["day1", "day2"])).registration for n in range(3)]
+async def test_a_scan_keeps_its_real_time_and_only_an_impossible_device_time_is_replaced() -> None:
+    event = await workshop(capacity=5)  # a month ahead: these scans are a test run before it
+    people = [(await make_registration(event, n, ["day1"])).registration for n in range(4)]
     an_hour_ago = clock.now() - timedelta(hours=1)
+    before = clock.now()
 
-    kept = await scan(event, badge(event, people[0]), "day2", scanned_at=an_hour_ago)
-    too_early = await scan(event, badge(event, people[1]), "day2", scanned_at=datetime(2000, 1, 1, tzinfo=UTC))
-    in_the_future = await scan(event, badge(event, people[2]), "day2", scanned_at=clock.now() + timedelta(days=3))
+    queued = await scan(event, badge(event, people[0]), "day1", scanned_at=an_hour_ago)
+    too_old = await scan(event, badge(event, people[1]), "day1", scanned_at=datetime(2000, 1, 1, tzinfo=UTC))
+    ahead = await scan(event, badge(event, people[2]), "day1", scanned_at=clock.now() + timedelta(days=3))
+    now = await scan(event, badge(event, people[3]), "day1")
 
-    assert kept.checked_in_at == an_hour_ago or an_hour_ago < clock.start_of_day(event.starts_on, event.timezone)
-    assert too_early.checked_in_at == clock.start_of_day(event.starts_on, event.timezone)
-    assert in_the_future.checked_in_at is not None and in_the_future.checked_in_at <= clock.now()
+    assert queued.checked_in_at == an_hour_ago, "a scan queued offline keeps the time it was made"
+    for answer in (too_old, ahead, now):
+        assert answer.checked_in_at is not None and before <= answer.checked_in_at <= clock.now(), (
+            "a time no device queue can have is replaced by the server's, never by the event's first day"
+        )
+    assert service.off_day(now.session, now.checked_in_at, event.timezone), "a month early: not the session's day"  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("db")
@@ -295,7 +298,7 @@ async def test_the_api_answers_the_contracts_table(client: httpx.AsyncClient, do
         "name": "Maria Santos",
         "organization": "Kalayaan",
         "category": "participant",
-        "category_label": "Participant",
+        "category_label": "参加者",  # the default category, named in the reader's language (Japanese first)
     }
     assert ok.json()["session"] == "day1" and ok.json()["checked_in_at"].endswith("+09:00")
     assert "email" not in ok.text and "m@example.org" not in ok.text, "door staff see no e-mail"
@@ -362,3 +365,21 @@ async def test_attendance_counts_sessions_days_people_and_no_shows() -> None:
     assert (sessions["day2"]["checked_in"], sessions["day2"]["no_show"]) == (1, 2)
     assert figures["checked_in_unique"] == 3
     assert [day["checked_in_unique"] for day in figures["days"]] == [3, 1], "day 1: three people; day 2: one"
+
+
+async def test_a_check_in_on_another_day_than_the_sessions_is_said_and_kept_out_of_the_chart(
+    client: httpx.AsyncClient, door: str
+) -> None:
+    body = {"name": "Maria Santos", "email": "m@example.org", "sessions": ["day1"]}
+    person = (await client.post("/api/v1/events/workshop/registrations", json=body)).json()
+
+    ok = await client.post(
+        "/api/v1/events/workshop/checkins?lang=en", json={"scan": person["code"], "session": "day1"}, headers=auth(door)
+    )
+    event = await get_event("workshop")
+    (day1,) = [item for item in await arrivals(event) if item.session == "day1"]
+
+    assert ok.status_code == 201 and ok.json()["off_day"] is True, ok.text
+    assert "not today" in ok.json()["note"], "the door is told this is not the session's day"
+    assert ok.json()["checked_in_at"][:10] == clock.local(clock.now(), "Asia/Tokyo").date().isoformat()
+    assert day1.counts == [] and day1.elsewhere == 1, "counted, but not drawn a month before the session"

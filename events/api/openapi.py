@@ -158,6 +158,10 @@ class ScanOut(BaseModel):
     checked_in_at: str | None = Field(default=None, description="ok: now; already_checked_in: the first time")
     device: str | None = Field(default=None, description="already_checked_in: the device of the first check-in")
     registration: ScanPerson | None = None
+    off_day: bool | None = Field(
+        default=None, description="true when the check-in is on no day of the session (a test run, a late scan)"
+    )
+    note: str | None = Field(default=None, description="With off_day: the session's day, said for the door")
     fields: dict[str, str] | None = None
 
 
@@ -419,7 +423,11 @@ def paths() -> dict[str, Any]:
                     "201": _json(_ref(ScanOut), "ok: counted now"),
                     "200": _json(_ref(ScanOut), "already_checked_in: counted before; nothing new"),
                     "409": _json(_ref(ScanOut), "not_registered, waitlisted or cancelled"),
-                    "404": _json(_ref(ScanOut), "unknown: no such registration here, or a forged badge"),
+                    "404": _json(
+                        {"oneOf": [_ref(ScanOut), _ref(Error)]},
+                        "unknown: no such registration here, or a forged badge (ScanOut); "
+                        "or no such event, or one not open to this account (the error shape)",
+                    ),
                     "422": _json(_ref(ScanOut), "invalid: no session of that code, or a malformed body"),
                     **_errors(401, 403, 413),
                 },

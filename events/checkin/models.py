@@ -83,7 +83,7 @@ class ScanLog(Model):
         "models.StaffAccount", related_name="scans", null=True, on_delete=fields.SET_NULL
     )
     result = fields.CharEnumField(Result, max_length=24)
-    #: The scan's own time: the device's (queued offline), clamped to the event's days.
+    #: The scan's own time: the device's (queued offline) when it can be right, else the server's.
     scanned_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
     #: The first characters of what was scanned when it matched nobody (never a name or an e-mail).

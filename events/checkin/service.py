@@ -8,7 +8,7 @@ device-side `scan_id` gets its first answer back and counts nothing new.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -22,17 +22,32 @@ from events.registrations import codes
 from events.registrations.models import Registration
 from events.staff.models import StaffAccount
 
-__all__ = ["STATUS", "Person", "ScanAnswer", "check_in", "clamp", "find", "undo"]
+__all__ = ["STATUS", "Person", "ScanAnswer", "check_in", "find", "off_day", "scan_time", "undo"]
 
 
-def clamp(moment: datetime | None, event: Event) -> datetime:
-    """A scan's time: the device's when given (queued offline), within the event's days and not in the future."""
+#: A device's clock may run this far ahead of the server's (a phone set by hand) and still be believed.
+CLOCK_SKEW = timedelta(minutes=5)
+#: A scan queued on a device that lost the network is believed this long after it was made.
+OFFLINE_AT_MOST = timedelta(days=2)
+
+
+def scan_time(moment: datetime | None) -> datetime:
+    """When a scan happened: the device's own time when it gives one (a scan queued offline), unless
+    that time cannot be right (ahead of now, or older than any queue is kept), then the server's.
+    A scan on a day the session is not held keeps its real time: the door is told so (`off_day`),
+    and the reports draw arrivals on the session's own days only."""
     now = clock.now()
-    if moment is None:
+    if moment is None or moment > now + CLOCK_SKEW or moment < now - OFFLINE_AT_MOST:
         return now
-    earliest = clock.start_of_day(event.starts_on, event.timezone)
-    latest = min(clock.end_of_day(event.ends_on, event.timezone), now)
-    return max(earliest, min(moment, latest)).astimezone(UTC)
+    return min(moment, now).astimezone(UTC)
+
+
+def off_day(session: Session, moment: datetime, timezone: str) -> bool:
+    """Whether `moment` falls on no day of the session (a test run before the event, a late scan)."""
+    day = clock.local(moment, timezone).date()
+    first = clock.local(session.starts_at, timezone).date()
+    last = clock.local(session.ends_at, timezone).date()
+    return not first <= day <= last
 
 
 async def find(event: Event, session: Session, scanned: str, secret_key: str) -> tuple[Person | None, Source]:
@@ -70,7 +85,7 @@ async def check_in(
     source: Source | None = None,
 ) -> ScanAnswer:
     """Count one person in at one session's door, or say why not. `event` with its sessions loaded."""
-    moment = clamp(scanned_at, event)
+    moment = scan_time(scanned_at)
     session = next((s for s in event.sessions if s.code == session_code), None)
     code, payload = read_scan(scanned)
     found_by = Source.SCAN if payload and session is not None else Source.TYPED

@@ -14,6 +14,7 @@ from events.checkin.models import Result, Source
 from events.checkin.schemas import ScanInput
 from events.errors import InvalidInput
 from events.http.common import read_json, settings_of
+from events.i18n import format_day
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff.models import StaffAccount
@@ -39,6 +40,10 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
         body["session"] = answer.session.code
     if answer.checked_in_at is not None:
         body["checked_in_at"] = clock.isoformat(answer.checked_in_at, event.timezone)
+        if answer.session is not None and service.off_day(answer.session, answer.checked_in_at, event.timezone):
+            body["off_day"] = True
+            day = format_day(clock.local(answer.session.starts_at, event.timezone).date())
+            body["note"] = _("This session is held on %(day)s, not today.") % {"day": day}
     if answer.result == Result.ALREADY_CHECKED_IN:
         body["device"] = answer.device
     if answer.person is not None:

@@ -226,6 +226,8 @@ class Arrivals:
     session: str
     minutes: int
     counts: list[tuple[datetime, int]]  # (start of the interval, check-ins), every interval from first to last
+    #: Check-ins on days the session is not held (a test run before the event): counted, not drawn.
+    elsewhere: int = 0
 
 
 async def arrivals(event: Event, minutes: int = 10) -> list[Arrivals]:
@@ -243,11 +245,16 @@ async def arrivals(event: Event, minutes: int = 10) -> list[Arrivals]:
             per_session[row["session_id"]][int(row["bucket"])] = int(row["n"])
     result = []
     for session in sessions:
-        buckets = per_session.get(session.id, {})
+        first = clock.start_of_day(clock.local(session.starts_at, event.timezone).date(), event.timezone)
+        last = clock.end_of_day(clock.local(session.ends_at, event.timezone).date(), event.timezone)
+        width = minutes * 60
+        on_its_days = range(int(first.timestamp()) // width, int(last.timestamp()) // width + 1)
+        buckets = {number: n for number, n in per_session.get(session.id, {}).items() if number in on_its_days}
+        elsewhere = sum(per_session.get(session.id, {}).values()) - sum(buckets.values())
         counts = []
         if buckets:
             for number in range(min(buckets), max(buckets) + 1):
-                start = datetime.fromtimestamp(number * minutes * 60, tz=UTC)
+                start = datetime.fromtimestamp(number * width, tz=UTC)
                 counts.append((clock.local(start, event.timezone), buckets.get(number, 0)))
-        result.append(Arrivals(session.code, minutes, counts))
+        result.append(Arrivals(session.code, minutes, counts, elsewhere))
     return result

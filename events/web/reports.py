@@ -141,6 +141,7 @@ def report_context(event: Event, figures: dict[str, Any], arrivals: list[attenda
         "has_checkins": any(row["checked_in"] for row in sessions),
         "bars": session_bars(sessions),
         "arrival_charts": [arrival_chart(titles[item.session], item) for item in arrivals if item.counts],
+        "arrivals_elsewhere": sum(item.elsewhere for item in arrivals),
         "files": [(name, FILE_LABELS[name]()) for name in FILES],
     }
 

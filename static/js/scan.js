@@ -49,7 +49,7 @@
   function showAnswer(body) {
     const person = body.registration || {};
     const who = person.name || "";
-    const detail = [person.organization, person.category_label].filter(Boolean).join(" · ");
+    const detail = [person.organization, person.category_label, body.note].filter(Boolean).join(" · ");
     if (body.counts) {
       document.getElementById("count-checked-in").textContent = body.counts.checked_in;
       document.getElementById("count-confirmed").textContent = body.counts.confirmed;

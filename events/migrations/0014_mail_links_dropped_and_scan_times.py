@@ -29,4 +29,13 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
+        ops.AlterField(
+            model_name="ScanLog",
+            name="scanned_at",
+            field=fields.DatetimeField(
+                description="The scan's own time: the device's (queued offline) when it can be right, else the server's.",
+                auto_now=False,
+                auto_now_add=False,
+            ),
+        ),
     ]

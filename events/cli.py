@@ -102,6 +102,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  Organizer:       {ORGANIZER_EMAIL}")
     print(f"  Password:        {password}")
     print(f"  Database:        {settings.database_url}")
+    if not settings.mail.configured:
+        print("  E-mail:          none is sent (TSUDOI_SMTP_HOST is not set); messages wait in the outbox:")
+        print(f"                   {url}/staff/events/{event.slug}/mail")
     sys.stdout.flush()
     if args.no_serve:
         return 0

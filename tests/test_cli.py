@@ -76,6 +76,7 @@ def test_demo_creates_the_sample_workshop_and_prints_the_organizer(tmp_path: Pat
 
     assert first.returncode == 0, first.stderr
     assert "organizer@example.org" in first.stdout and "Password:" in first.stdout
+    assert "TSUDOI_SMTP_HOST is not set" in first.stdout and "/mail" in first.stdout, "where the e-mails wait"
     assert (tmp_path / "tsudoi-demo.db").exists()
     assert second.returncode == 0, "running the demo again reuses the sample event"
 

@@ -421,7 +421,7 @@ async def test_the_event_page_lists_people_with_links_to_their_pages_and_keeps_i
 
     assert page.status_code == 200 and "Maria Santos" in page.text, "organizers search by e-mail"
     assert f"/staff/events/workshop/registrations/{maria.code}" in page.text
-    assert "✓ day1" in page.text, "the check-in shows in the list"
+    assert "✓ Day 1" in page.text, "the check-in shows in the list"
     for tool in ("/scan", "/live", "/walk-in", "/badges", "/report", "/sessions/day1/paper"):
         assert f"/staff/events/workshop{tool}" in page.text, f"the event page still links to {tool}"
 

@@ -14,7 +14,7 @@ from events.http.badges import batch_response
 from events.http.common import NO_STORE, base_url, client_address
 from events.i18n import gettext as _
 from events.links import participant_links
-from events.program.models import Event
+from events.program.models import Event, EventStatus
 from events.registrations import admin
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus
@@ -84,7 +84,13 @@ async def dashboard(request: Request, account: StaffAccount) -> Response:
     events = await Event.all().order_by("-starts_on", "-id")
     if account.event_id is not None:  # type: ignore[attr-defined]
         events = [event for event in events if event.id == account.event_id]  # type: ignore[attr-defined]
-    return render(request, "staff/dashboard.html", {"events": events, "account": account})
+    states = {
+        EventStatus.DRAFT: _("Draft"),
+        EventStatus.PUBLISHED: _("Published"),
+        EventStatus.CLOSED: _("Closed"),
+        EventStatus.CANCELLED: _("Cancelled"),
+    }
+    return render(request, "staff/dashboard.html", {"events": events, "account": account, "states": states})
 
 
 def organizer_only(account: StaffAccount) -> None:

@@ -9,10 +9,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from events.badges import tokens
 from events.program.models import Event
+from events.staff.audit import AuditEntry
 from events.staff.models import Role
 from tests.conftest import sign_in
 from tests.factories import make_event, make_registration
+from tests.test_badges import decoded_qr_texts
 
 CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "app.css"
 
@@ -74,3 +77,21 @@ async def test_only_japanese_readers_are_asked_for_furigana(
 
     assert "ふりがな" in japanese.text
     assert "urigana" not in other.text and "ふりがな" not in other.text, f"{language}: a reading, if the name has one"
+
+
+async def test_a_door_volunteer_prints_one_lost_badge_and_the_trail_says_so(
+    client: httpx.AsyncClient, event: Event
+) -> None:
+    maria = (await make_registration(event, 1, ["day1"], name="Maria Santos")).registration
+    door = await sign_in(client, Role.DOOR)
+
+    found = (await client.get("/staff/events/workshop/scan/search?session=day1&q=Santos")).json()
+    badge = await client.get(found[0]["badge_url"])
+    batch = await client.get("/staff/events/workshop/badges.pdf")
+
+    assert badge.status_code == 200 and badge.content.startswith(b"%PDF")
+    (qr,) = decoded_qr_texts(badge.content)
+    assert tokens.parse(qr) is not None and tokens.parse(qr).code == maria.code  # type: ignore[union-attr]
+    assert batch.status_code == 403, "the batches stay the organizers'"
+    entry = await AuditEntry.filter(staff_id=door.id, action="staff_scan_badge").first()
+    assert entry is not None and entry.target == f"code={maria.code}", "who printed whose badge is on record"

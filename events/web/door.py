@@ -7,16 +7,18 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from events.badges import service as badges
 from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
-from events.http.common import base_url, read_json, settings_of
+from events.http.common import NO_STORE, base_url, read_json, settings_of
 from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.program.models import Event, Session
 from events.registrations import listing
-from events.registrations.models import SeatStatus
+from events.registrations import service as registrations
+from events.registrations.models import RegistrationStatus, SeatStatus
 from events.registrations.schemas import WalkInInput
 from events.registrations.service import register
 from events.reports.attendance import attendance
@@ -130,9 +132,23 @@ async def search(request: Request, account: StaffAccount) -> Response:
                 "status": str(registration.status),
                 "seat": str(seat.status) if seat else None,
                 "can_check_in": bool(seat and seat.status == SeatStatus.CONFIRMED),
+                "badge_url": str(request.url_for("staff_scan_badge", slug=event.slug, code=registration.code))
+                if registration.status == RegistrationStatus.CONFIRMED
+                else None,
             }
         )
     return JSONResponse(people)
+
+
+@signed_in
+async def lost_badge(request: Request, account: StaffAccount) -> Response:
+    """One person's badge, printed at the desk when theirs is lost: a door account may, one badge at a
+    time (the batches stay the organizers'), and the audit trail notes who printed whose."""
+    event = await _door_event(request, account)
+    registration = await registrations.by_code(event, request.path_params["code"])
+    pdf = await badges.participant_badge(registration, settings_of(request).secret_key)
+    headers = {**NO_STORE, "Content-Disposition": f'inline; filename="badge-{registration.code}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @signed_in
@@ -250,6 +266,7 @@ ROUTES = [
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
     route("/events/{slug}/scan/guest", name="staff_scan_guest", post=guest),
     route("/events/{slug}/scan/undo", name="staff_scan_undo", post=undo),
+    route("/events/{slug}/scan/badge/{code}", name="staff_scan_badge", get=lost_badge),
     route("/events/{slug}/live", name="staff_live", get=live),
     route("/events/{slug}/sessions/{session}/sign-in-sheet.pdf", name="staff_sign_in_sheet", get=sign_in_sheet),
     route("/events/{slug}/sessions/{session}/paper", name="staff_paper", get=paper_form, post=paper_enter),

@@ -170,6 +170,14 @@
         button.disabled = !person.can_check_in;
         button.addEventListener("click", function () { checkIn(person.code, "search"); });
         item.appendChild(button);
+        if (person.badge_url) {
+          const print = document.createElement("a");
+          print.className = "button";
+          print.href = person.badge_url;
+          print.target = "_blank";
+          print.textContent = root.dataset.labelPrintBadge;
+          item.appendChild(print);
+        }
         list.appendChild(item);
       }
     }, 250);

@@ -604,3 +604,47 @@ async def test_the_persons_page_shows_check_ins_answers_and_gives_new_links_once
     assert replaced.status_code == 200 and f"/manage/{new_secret}" in replaced.text
     assert new_secret not in later.text, "the new links are shown once, not on every visit"
     assert "New badge and links" in later.text
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_seat_is_added_by_the_registration_rules_and_logged(organizer: StaffAccount) -> None:
+    event = await make_event(capacity=1)
+    await make_registration(event, 1, ["day2"])
+    person = (await make_registration(event, 2, ["day1"])).registration
+
+    lecture = await admin.add_seat(person, "lecture", staff=organizer)
+    day2 = await admin.add_seat(person, "day2", staff=organizer)
+    with pytest.raises(Conflict):
+        await admin.add_seat(person, "lecture", staff=organizer)
+
+    assert (lecture, day2) == (SeatStatus.CONFIRMED, SeatStatus.WAITLISTED), "room, then the waiting list"
+    added = [change.details for change in await log_of(person) if change.action == admin.Action.SEAT_ADDED]
+    assert added == [
+        {"session": "lecture", "from": "none", "to": "confirmed"},
+        {"session": "day2", "from": "none", "to": "waitlisted"},
+    ]
+    await assert_count_matches_seats("day2")
+
+
+async def test_the_persons_page_adds_a_seat_shows_their_link_and_prints_their_badge(
+    signed_in_organizer: httpx.AsyncClient,
+) -> None:
+    client = signed_in_organizer
+    event = await make_event(capacity=5)
+    person = (await make_registration(event, 1, ["day1"])).registration
+    page = await client.get(f"/staff/events/workshop/registrations/{person.code}?lang=en")
+    shown = await client.get(f"/staff/events/workshop/registrations/{person.code}?lang=en&link=show")
+
+    added = await client.post(
+        f"/staff/events/workshop/registrations/{person.code}/seats/lecture",
+        data={"csrf_token": csrf_token(page.text), "to": "add"},
+    )
+    after = await client.get(added.headers["location"])
+    badge = await client.get(f"/staff/events/workshop/scan/badge/{person.code}")
+
+    assert person.secret not in page.text, "their link is not on every view of the page"
+    assert f"/manage/{person.secret}" in shown.text, "their own page's link, when asked for, to copy and send them"
+    assert "Add Evening lecture" in page.text and "Add Day 1" not in page.text, "only sessions they do not hold"
+    assert added.status_code == 303 and "The seat was added." in after.text
+    assert await seat_status(person, "lecture") == SeatStatus.CONFIRMED
+    assert badge.status_code == 200 and badge.content.startswith(b"%PDF")

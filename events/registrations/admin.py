@@ -53,6 +53,7 @@ class Action:
 
     EDITED = "edited"
     SEAT_MOVED = "seat_moved"
+    SEAT_ADDED = "seat_added"
     PROMOTED = "promoted"
     CANCELLED = "cancelled"
     RESTORED = "restored"
@@ -224,6 +225,33 @@ async def move_seat(
     await event_changed(registration.event_id)  # type: ignore[attr-defined]
     await registration.refresh_from_db()
     return promoted
+
+
+async def add_seat(registration: Registration, session_code: str, *, staff: StaffAccount | None) -> SeatStatus:
+    """A seat in a session the person does not hold (or gave up), by the rules of registering:
+    confirmed if the session has room, else at the end of its waiting list. Returns the seat's status."""
+    session = await _session_of(registration, session_code)
+
+    async def work() -> SeatStatus:
+        await lock_sessions([session.id])
+        current = await Registration.get(id=registration.id)
+        if current.status == RegistrationStatus.CANCELLED:
+            raise Conflict(_("This registration is cancelled: restore it first."), code="already_cancelled")
+        seat = await Seat.get_or_none(registration_id=registration.id, session_id=session.id)
+        if seat is not None and seat.status != SeatStatus.CANCELLED:
+            raise Conflict(_("The seat is already there."), code="unchanged")
+        status = await give_seat(registration.id, session.id)
+        await settle_statuses([registration.id])
+        before = "none" if seat is None else str(seat.status)
+        await _log(
+            registration.id, Action.SEAT_ADDED, {"session": session.code, "from": before, "to": str(status)}, staff
+        )
+        return status
+
+    status = await atomic(work)
+    await event_changed(registration.event_id)  # type: ignore[attr-defined]
+    await registration.refresh_from_db()
+    return status
 
 
 async def cancel(registration: Registration, *, staff: StaffAccount | None) -> list[int]:

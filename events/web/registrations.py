@@ -87,6 +87,7 @@ def _action_labels() -> dict[str, str]:
     return {
         admin.Action.EDITED: _("Details changed"),
         admin.Action.SEAT_MOVED: _("Seat moved"),
+        admin.Action.SEAT_ADDED: _("Seat added"),
         admin.Action.PROMOTED: _("Moved off the waiting list: a seat was freed"),
         admin.Action.CANCELLED: _("Cancelled"),
         admin.Action.RESTORED: _("Restored"),
@@ -106,7 +107,7 @@ def _pair(value: object) -> tuple[str, str]:
 
 def describe(change: RegistrationChange, event: Event) -> dict[str, Any]:
     """One log entry for the page: when, who, what, and each `before → after`."""
-    statuses = status_labels()
+    statuses = {**status_labels(), "none": _("no seat")}
     fields = _field_labels()
     sessions = {session.code: session.title for session in event.sessions}
 
@@ -123,7 +124,7 @@ def describe(change: RegistrationChange, event: Event) -> dict[str, Any]:
         for field, values in details.items():
             before, after = _pair(values)
             lines.append((fields.get(field, field), shown(field, before), shown(field, after)))
-    elif change.action in (admin.Action.SEAT_MOVED, admin.Action.PROMOTED):
+    elif change.action in (admin.Action.SEAT_MOVED, admin.Action.SEAT_ADDED, admin.Action.PROMOTED):
         session = str(details.get("session", ""))
         before, after = str(details.get("from", "")), str(details.get("to", ""))
         lines.append((sessions.get(session, session), statuses.get(before, before), statuses.get(after, after)))
@@ -195,6 +196,15 @@ async def _detail(
         "erase_problem": None,
         "done": _done_message(request.query_params.get("done", "")),
         "replaced": None,
+        "addable": [
+            session
+            for session in event.sessions
+            if all(seat.session.id != session.id or seat.status == SeatStatus.CANCELLED for seat in seats)
+        ],
+        # Their capability link, on request only: not on every view of the page (screens are seen).
+        "links": participant_links(base_url(request), registration.secret)
+        if request.query_params.get("link") == "show"
+        else None,
         **extra,
     }
     return render(request, "staff/registration.html", context, status_code)
@@ -205,6 +215,7 @@ def _done_message(done: str) -> str | None:
         admin.Action.EDITED: lambda: _("Saved."),
         "unchanged": lambda: _("Nothing was changed."),
         admin.Action.SEAT_MOVED: lambda: _("The seat was moved."),
+        admin.Action.SEAT_ADDED: lambda: _("The seat was added."),
         admin.Action.CANCELLED: lambda: _("The registration was cancelled. Freed seats went to the waiting list."),
         admin.Action.RESTORED: lambda: _("The registration was restored. See each session's seat below."),
         "erased": lambda: _("This person's data was erased. Their seats and check-ins still count, without a name."),
@@ -260,8 +271,11 @@ async def move_seat(request: Request, account: StaffAccount) -> Response:
     session = request.path_params["session"]
     to = str(form.get("to") or "")
     try:
+        if to == "add":
+            await admin.add_seat(registration, session, staff=account)
+            return _back(request, event, registration, admin.Action.SEAT_ADDED)
         if to not in (SeatStatus.CONFIRMED, SeatStatus.WAITLISTED):
-            raise InvalidInput({"to": _("Choose one of: %(codes)s.") % {"codes": "confirmed, waitlisted"}})
+            raise InvalidInput({"to": _("Choose one of: %(codes)s.") % {"codes": "add, confirmed, waitlisted"}})
         await admin.move_seat(registration, session, SeatStatus(to), staff=account)
     except (Conflict, InvalidInput) as exc:
         status = 422 if isinstance(exc, InvalidInput) else exc.status_code

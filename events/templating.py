@@ -10,6 +10,7 @@ from babel import Locale
 from babel.dates import format_datetime, format_time
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from events import clock, i18n
@@ -64,6 +65,13 @@ def translated(item: Event | Session, field: str) -> str:
     return item.text(field, i18n.current_language())
 
 
+def email_breaks(address: str) -> Markup:
+    """An e-mail address that a narrow cell may wrap after its @ and before its dots, not inside a
+    word (<wbr> is not copied with the address, as a zero-width space would be)."""
+    escaped = str(escape(address))
+    return Markup(escaped.replace("@", "@<wbr>").replace(".", "<wbr>."))
+
+
 @pass_context
 def url_for(context: Context, name: str, /, **path_params: Any) -> str:
     request: Request = context["request"]
@@ -87,6 +95,7 @@ def build_environment() -> Environment:
         day_time_in=day_time_in,
         code=display_code,
         tr=translated,
+        email=email_breaks,
     )
     environment.globals.update(
         date_range=date_range,

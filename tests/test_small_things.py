@@ -13,6 +13,7 @@ from events.badges import tokens
 from events.program.models import Event
 from events.staff.audit import AuditEntry
 from events.staff.models import Role
+from events.templating import email_breaks
 from tests.conftest import sign_in
 from tests.factories import make_event, make_registration
 from tests.test_badges import decoded_qr_texts
@@ -95,3 +96,11 @@ async def test_a_door_volunteer_prints_one_lost_badge_and_the_trail_says_so(
     assert batch.status_code == 403, "the batches stay the organizers'"
     entry = await AuditEntry.filter(staff_id=door.id, action="staff_scan_badge").first()
     assert entry is not None and entry.target == f"code={maria.code}", "who printed whose badge is on record"
+
+
+def test_an_email_address_wraps_only_after_its_at_and_before_its_dots() -> None:
+    wrapped = email_breaks("maria.santos@kalayaan.example.org")
+    hostile = email_breaks('x"<b>@example.org')
+
+    assert wrapped == "maria<wbr>.santos@<wbr>kalayaan<wbr>.example<wbr>.org"
+    assert "<b>" not in hostile and "&lt;b&gt;" in hostile, "the address itself stays escaped"

@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/scan/search"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan/guest"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan/undo"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/import-template.csv"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/scan/badge/{code}"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/live"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/sessions/{session}/sign-in-sheet.pdf"): (303, 303, 303),

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from starlette.applications import Starlette
 
 from events.program.schemas import EventInput
-from events.program.service import create_event
+from events.program.service import create_event, get_event
 from events.registrations import importing
 from events.registrations.importing import Outcome
 from events.registrations.models import Registration, RegistrationChange, RegistrationStatus, Seat, SeatStatus
@@ -429,3 +429,31 @@ def test_the_cli_refuses_an_unreadable_file_and_explains_itself(tmp_path: Path) 
     assert refused.returncode == 1 and "Shift_JIS" in refused.stderr
     assert missing.returncode == 1 and "nowhere.csv" in missing.stderr
     assert explained.returncode == 0 and "--dry-run" in explained.stdout and "usage: tsudoi import" in explained.stdout
+
+
+async def test_the_empty_template_imports_as_it_is_with_its_example_row(
+    client: httpx.AsyncClient, organizer: str
+) -> None:
+    await make_event(capacity=5)
+    token = await sign_in(client, organizer)
+
+    template = await client.get("/staff/events/workshop/import-template.csv")
+    event = await get_event("workshop", include_hidden=True)
+    plan = await importing.carry_out(event, importing.read("template.csv", template.content))
+
+    assert template.status_code == 200 and template.content.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for Excel"
+    assert (
+        template.content.decode("utf-8-sig").splitlines()[0].startswith("氏名,ふりがな,所属,メールアドレス,区分,言語")
+    )
+    assert [row.outcome for row in plan.rows] == [Outcome.NEW], "the example row reads as a person"
+    assert plan.rows[0].sessions == ("Day 1",), "the ○ under the first session marks it"
+    assert token
+
+
+async def test_a_wrong_category_is_explained_with_the_categories_labels(db: Settings) -> None:
+    event = await make_event(categories=[{"code": "member", "label": "会員"}])
+    sheet = importing.read("paper.csv", csv_bytes([["name", "category", "day1"], ["A", "nope", "1"]]))
+
+    plan = await importing.preview(event, sheet)
+
+    assert "会員" in plan.rows[0].reason and "member" not in plan.rows[0].reason.split(":")[-1]

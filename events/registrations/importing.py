@@ -24,7 +24,7 @@ from tortoise.fields import JSONField
 from events import clock, offload
 from events.database import atomic, execute_many
 from events.errors import Conflict, InvalidInput
-from events.i18n import Language
+from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
@@ -325,7 +325,10 @@ def _category(event: Event, text: str) -> str | None:
         return DEFAULT_CATEGORY
     key = _key(text)
     for category in event.categories:
-        if key == _key(category["code"]) or key in _names(str(category.get("label") or "")):
+        # As written, and as each language shows it (the default category's label is translated).
+        labels = {str(category.get("label") or "")}
+        labels |= {event.category_label(category["code"], language) for language in LANGUAGES}
+        if key == _key(category["code"]) or any(key in _names(label) for label in labels):
             return str(category["code"])
     return None
 
@@ -335,7 +338,8 @@ def _problems(event: Event, columns: Columns, cells: list[str]) -> tuple[WalkInI
     problems: dict[str, str] = {}
     category = _category(event, columns.value("category", cells))
     if category is None:
-        problems["category"] = _("Choose one of: %(codes)s.") % {"codes": ", ".join(event.category_codes)}
+        labels = ", ".join(event.category_label(code) for code in event.category_codes)
+        problems["category"] = _("Choose one of: %(codes)s.") % {"codes": labels}
     language_text = columns.value("language", cells)
     language = _LANGUAGE_OF.get(_key(language_text)) if language_text else Language.JA
     if language is None:
@@ -532,6 +536,23 @@ async def _create_registrations(event: Event, rows: list[RowOutcome]) -> list[Re
     for registration in registrations:
         registration.id = ids[registration.code]
     return registrations
+
+
+def template_csv(event: Event) -> bytes:
+    """An empty file to type paper forms into: the Japanese headers the import knows, a column per
+    session (by title: mark the sessions each person attends), and one example row to replace."""
+    sessions = sorted(event.sessions, key=lambda session: (session.position, session.starts_at))
+    headers = ["氏名", "ふりがな", "所属", "メールアドレス", "区分", "言語", *(session.title for session in sessions)]
+    example = [
+        "山田 花子",
+        "やまだ はなこ",
+        "",
+        "hanako@example.org",
+        event.category_label(DEFAULT_CATEGORY, "ja"),
+        "ja",
+    ]
+    example += ["○" if index == 0 else "" for index, _session in enumerate(sessions)]
+    return write_csv(Table("template", headers, [example]))
 
 
 def skipped_csv(sheet: Sheet, rows: list[RowOutcome]) -> bytes:

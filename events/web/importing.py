@@ -126,6 +126,14 @@ async def upload_form(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def template(request: Request, account: StaffAccount) -> Response:
+    """An empty spreadsheet with the columns this event's import reads (opens in Excel as it is)."""
+    event = await organizer_event(request, account)
+    headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{event.slug}-import-template.csv"'}
+    return Response(importing.template_csv(event), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@signed_in
 async def upload(request: Request, account: StaffAccount) -> Response:
     """Read the file and keep its table; the preview is the next page (so reloading it sends nothing again)."""
     event = await organizer_event(request, account)
@@ -204,6 +212,7 @@ async def skipped_rows(request: Request, account: StaffAccount) -> Response:
 
 ROUTES = [
     route("/events/{slug}/import", name="staff_import", get=upload_form, post=upload),
+    route("/events/{slug}/import-template.csv", name="staff_import_template", get=template),
     route("/events/{slug}/import/{batch}", name="staff_import_batch", get=show),
     route("/events/{slug}/import/{batch}/confirm", name="staff_import_confirm", post=confirm),
     route("/events/{slug}/import/{batch}/skipped.csv", name="staff_import_skipped", get=skipped_rows),

@@ -83,3 +83,51 @@ def test_a_participant_registers_on_a_360_pixel_phone(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert door.json()["result"] == "ok", f"the code on the phone's screen checks Maria in: {door.text}"
+
+
+@pytest.mark.usefixtures("db")
+@pytest.mark.parametrize("language", ["ja", "en", "ko", "tl"])
+def test_the_participants_whole_journey_on_a_phone(
+    settings: Settings, tmp_path: Path, live_server_factory: type, browser: object, language: str
+) -> None:
+    """Register, see the badge's QR code, take the calendar, change a session, cancel: in one language."""
+    import httpx
+    import icalendar
+
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=5), headers={"Authorization": f"Bearer {token}"})
+    page = browser.new_page(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+
+    page.goto(f"{server.url}/events/workshop?lang={language}")
+    page.check("input[name=sessions][value=day1]")
+    page.fill("#f-name", "Ana Reyes")
+    page.fill("#f-email", f"ana-{language}@example.org")
+    page.click("#register button.primary")
+    page.wait_for_url("**/manage/**")
+    own_page = page.url.split("?")[0]
+    [read] = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(page.locator(".own-badge .qr svg").screenshot())), formats=zxingcpp.BarcodeFormat.QRCode
+    )
+    with page.expect_download() as calendar_download:
+        page.click(".calendar-links a")
+    calendar = icalendar.Calendar.from_ical(Path(calendar_download.value.path()).read_bytes())
+
+    page.click(".change-sessions summary")
+    page.check(".change-sessions input[value=lecture]")
+    page.click(".change-sessions button")
+    page.wait_for_selector("p.success")
+    sessions_after_change = page.locator("ul.sessions li").count()
+    page.goto(f"{own_page}/cancel")
+    page.click("button.danger")
+    page.wait_for_url("**cancelled=1")
+    after_cancel = httpx.get(f"{server.url}/api/v1/registrations/{own_page.rsplit('/', 1)[1]}").json()
+
+    assert f'<html lang="{language}">' in page.content(), "every page in the reader's language"
+    assert read.text.startswith("TSD"), "the QR code on the phone is the badge's"
+    assert len(calendar.walk("VEVENT")) == 1, "the calendar holds the session chosen"
+    assert sessions_after_change == 2, "the evening lecture added from the phone"
+    assert after_cancel["status"] == "cancelled"
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, "nothing overflows"

@@ -131,6 +131,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/audit"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/registrations/{code}/data.json"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/erase"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/mail/{message_id:int}"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/mail/{message_id:int}/resend"): (303, 303, 303),
 }
 

@@ -393,3 +393,20 @@ async def test_a_persons_page_lists_their_email_with_the_servers_answer(
 
     assert page.status_code == 200
     assert 'class="mail-of-person"' in page.text and "550 5.1.1 No such user here" in page.text
+
+
+async def test_organizers_read_a_message_as_the_person_reads_it(app: Starlette, client: httpx.AsyncClient) -> None:
+    event = await make_event()
+    maria = (await make_registration(event, 1, language="ko", name="Maria Santos")).registration
+    queued = await OutboxMessage.get(registration_id=maria.id)
+    await sign_in(client)
+
+    outbox_page = await client.get("/staff/events/workshop/mail?lang=en")
+    page = await client.get(f"/staff/events/workshop/mail/{queued.id}?lang=en")
+    other = await client.get(f"/staff/events/workshop/mail/{queued.id + 100}?lang=en")
+
+    assert f"/staff/events/workshop/mail/{queued.id}" in outbox_page.text, "each message links to its text"
+    assert page.status_code == 200 and '<pre class="mail-text" lang="ko">' in page.text
+    assert "Maria Santos" in page.text and f"/manage/{maria.secret}" in page.text, "the words the person gets"
+    assert "the badge (PDF)" in page.text, "and what is attached"
+    assert other.status_code == 404

@@ -67,8 +67,20 @@ def subject_for(kind: MailKind, context: dict[str, Any]) -> str:
     return _("Reminder: %(event)s") % {"event": event}
 
 
-async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Composed:
-    """The e-mail for this outbox row (its registration and event loaded)."""
+@dataclass(frozen=True)
+class Written:
+    """What a message says, before any attachment: for sending, and for the organizers to read."""
+
+    subject: str
+    text: str
+    html: str
+    has_badge: bool
+    has_calendar: bool
+
+
+async def write(message: OutboxMessage) -> Written:
+    """The words of this outbox row's message (its registration and event loaded), in the person's
+    language, as they read now."""
     registration: Registration = message.registration
     event = message.event
     registration.event = event
@@ -93,6 +105,16 @@ async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Co
         context["subject"] = subject
         text = _templates().get_template("mail/body.txt").render(context)
         html = _templates().get_template("mail/body.html").render(context)
+    has_calendar = wanted and any(seat.status != SeatStatus.CANCELLED for seat in seats)
+    return Written(subject, text, html, has_badge, has_calendar)
+
+
+async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Composed:
+    """The e-mail for this outbox row (its registration and event loaded)."""
+    written = await write(message)
+    registration: Registration = message.registration
+    event = message.event
+    subject = written.subject
 
     email = EmailMessage()
     email["Subject"] = subject
@@ -102,17 +124,17 @@ async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Co
     email["Message-ID"] = make_msgid("tsudoi", domain=_domain(sender))
     # RFC 3834: a machine wrote this; out-of-office replies should not answer it.
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
-    if has_badge:
+    email.set_content(written.text)
+    email.add_alternative(written.html, subtype="html")
+    if written.has_badge:
         pdf = await participant_badge(registration, secret_key)
         email.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"badge-{registration.code}.pdf")
-    if wanted and any(seat.status != SeatStatus.CANCELLED for seat in seats):
-        ics = await participant_calendar(registration, message.base_url, seats)
+    if written.has_calendar:
+        ics = await participant_calendar(registration, message.base_url)
         # As text with its charset, so mail readers decode the Japanese in it as UTF-8.
         email.add_attachment(ics.decode(), subtype="calendar", filename=f"{event.slug}.ics")
     # Last: set_content and each multipart step move or drop the Content-* headers set before them.
-    email["Content-Language"] = language
+    email["Content-Language"] = str(registration.language)
     return Composed(subject, email)
 
 

@@ -11,6 +11,7 @@ from events.errors import InvalidInput, NotFound
 from events.http.common import settings_of
 from events.i18n import gettext as _
 from events.mail import outbox
+from events.mail.compose import write
 from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.staff.models import StaffAccount
 from events.web import csrf
@@ -64,6 +65,25 @@ async def outbox_page(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def message_page(request: Request, account: StaffAccount) -> Response:
+    """One message as the person reads it (as it would be written now: a resend writes it again)."""
+    event = await organizer_event(request, account)
+    message = await OutboxMessage.get_or_none(id=request.path_params["message_id"], event_id=event.id).prefetch_related(
+        "registration", "event"
+    )
+    if message is None:
+        raise NotFound(_("No such message in this event's outbox."))
+    context = {
+        "event": event,
+        "message": message,
+        "written": await write(message),
+        "kinds": {kind.value: label() for kind, label in KIND_LABELS.items()},
+        "statuses": {state.value: label() for state, label in STATUS_LABELS.items()},
+    }
+    return render(request, "staff/mail_message.html", context)
+
+
+@signed_in
 async def resend(request: Request, account: StaffAccount) -> Response:
     event = await organizer_event(request, account)
     csrf.check(request, await request.form())
@@ -77,5 +97,6 @@ async def resend(request: Request, account: StaffAccount) -> Response:
 
 ROUTES = [
     route("/events/{slug}/mail", name="staff_mail", get=outbox_page),
+    route("/events/{slug}/mail/{message_id:int}", name="staff_mail_message", get=message_page),
     route("/events/{slug}/mail/{message_id:int}/resend", name="staff_mail_resend", post=resend),
 ]

@@ -22,6 +22,7 @@ from events.registrations.service import cancel
 from events.reports import history
 from events.reports.attendance import definition
 from events.staff.models import Role
+from events.staff.service import issue_token
 from tests.conftest import sign_in
 from tests.factories import event_data, make_event, make_registration
 
@@ -246,3 +247,25 @@ async def test_an_event_nobody_came_to_keeps_its_line_with_zeros() -> None:
 
     assert (row.slug, row.confirmed, row.checked_in_unique) == ("quiet", 0, 0)
     assert row.by_kind == {"day": 0, "lecture": 0, "reception": 0}, "its kinds are there, with nobody at them"
+
+
+async def test_the_staff_participants_file_is_headed_in_the_readers_language_and_the_api_keeps_the_contract(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_event(categories=[{"code": "member", "label": "個人会員"}])
+    event = await get_event("workshop")
+    await make_registration(event, 1, ["day1"], category="member")
+    account = await sign_in(client)
+    token = await issue_token(account)
+
+    staff_file = await client.get("/staff/events/workshop/downloads/participants.csv?lang=ja")
+    api_file = await client.get(
+        "/api/v1/events/workshop/participants.csv", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    staff_rows = list(csv.reader(io.StringIO(staff_file.content.decode("utf-8-sig"))))
+    api_rows = list(csv.reader(io.StringIO(api_file.content.decode("utf-8-sig"))))
+    assert staff_rows[0][:2] == ["コード", "氏名"] and "Day 1" in staff_rows[0], staff_rows[0]
+    assert staff_rows[1][3] == "個人会員" and staff_rows[1][5] == "参加確定", "labels, not codes"
+    assert api_rows[0][:6] == ["code", "name", "organization", "category", "email", "status"]
+    assert api_rows[1][3] == "member" and api_rows[1][5] == "confirmed"

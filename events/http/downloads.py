@@ -28,14 +28,15 @@ def wants_bom(request: Request) -> bool:
     return value == "1"
 
 
-async def download(request: Request, event: Event, name: str) -> Response:
-    """The file `name` (one of FILES) for `event`, with its sessions loaded, as an attachment."""
-    content, media_type = await _build(request, event, name)
+async def download(request: Request, event: Event, name: str, *, for_people: bool = False) -> Response:
+    """The file `name` (one of FILES) for `event`, with its sessions loaded, as an attachment;
+    `for_people` (the staff area) heads the participants file in the reader's language."""
+    content, media_type = await _build(request, event, name, for_people)
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{event.slug}-{name}"'}
     return Response(content, media_type=media_type, headers=headers)
 
 
-async def _build(request: Request, event: Event, name: str) -> tuple[bytes, str]:
+async def _build(request: Request, event: Event, name: str, for_people: bool) -> tuple[bytes, str]:
     if name == "report.pdf":
         from events.reports.pdf import render_report
 
@@ -49,7 +50,7 @@ async def _build(request: Request, event: Event, name: str) -> tuple[bytes, str]
     if kind == "attendance":
         table = tables.attendance_table(event, await attendance.attendance(event))
     else:
-        table = await tables.participants_table(event)
+        table = await tables.participants_table(event, for_people=for_people)
     table.rows = list(table.rows)  # rows made here; a generator cannot go to the worker process
     if form == "xlsx":
         return await offload.run(exports.write_xlsx, table), exports.XLSX_TYPE

@@ -10,11 +10,13 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from events import clock
+from events import clock, i18n
 from events.database import fetch
+from events.i18n import gettext as _
 from events.program.models import Event
 from events.questions.schemas import AnswerValue
 from events.questions.service import answer_text, event_answers, questions_of
+from events.registrations.models import RegistrationStatus
 from events.reports.exports import Table
 
 ATTENDANCE_COLUMNS = [
@@ -59,9 +61,13 @@ def _answer_cell(value: AnswerValue | None) -> str | None:
     return None if value is None else answer_text(value)
 
 
-async def participants_table(event: Event) -> Table:
+async def participants_table(event: Event, *, for_people: bool = False) -> Table:
     """One row per registration: the contract's columns, then each session's check-in time, then extras,
-    then one column per registration question (`q:<code>`)."""
+    then one column per registration question (`q:<code>`).
+
+    `for_people`: the staff area's file, for a secretariat to read rather than a program: headings,
+    categories, statuses and languages in the reader's language, sessions and questions by title.
+    The API keeps the contract's columns."""
     sessions = list(event.sessions)
     column_of = {session.id: index for index, session in enumerate(sessions)}
     times: dict[int, list[datetime | None]] = defaultdict(lambda: [None] * len(sessions))
@@ -74,18 +80,21 @@ async def participants_table(event: Event) -> Table:
     questions = await questions_of(event)
     answers = await event_answers(event) if questions else {}
 
+    categories = {code: event.category_label(code) for code in event.category_codes} if for_people else {}
+    statuses = _status_words() if for_people else {}
+
     def rows() -> Any:
         for person in people:
             yield [
                 person["code"],
                 person["name"],
                 person["organization"],
-                person["category"],
+                categories.get(person["category"], person["category"]),
                 person["email"],
-                person["status"],
+                statuses.get(person["status"], person["status"]),
                 *times.get(person["id"], empty),
                 person["name_reading"],
-                person["language"],
+                i18n.LANGUAGE_NAMES.get(person["language"], person["language"]) if for_people else person["language"],
                 _moment(person["created_at"], event.timezone),
                 *(_answer_cell(answers.get(person["id"], {}).get(question.id)) for question in questions),
             ]
@@ -103,5 +112,27 @@ async def participants_table(event: Event) -> Table:
         "registered_at",
         *(f"q:{question.code}" for question in questions),
     ]
+    if for_people:
+        headers = [
+            _("Code"),
+            _("Full name"),
+            _("Organization"),
+            _("Category"),
+            _("E-mail address"),
+            _("Status"),
+            *(session.text("title", i18n.current_language()) for session in sessions),
+            _("Reading"),
+            _("Language"),
+            _("Registered"),
+            *(question.label for question in questions),
+        ]
     widths = [10, 24, 28, 14, 30, 11, *(17 for _ in sessions), 24, 9, 17, *(24 for _ in questions)]
     return Table(f"{event.slug} participants", headers, rows(), widths)
+
+
+def _status_words() -> dict[str, str]:
+    return {
+        str(RegistrationStatus.CONFIRMED): _("Confirmed"),
+        str(RegistrationStatus.WAITLISTED): _("Waiting list"),
+        str(RegistrationStatus.CANCELLED): _("Cancelled"),
+    }

@@ -79,7 +79,7 @@ async def download_file(request: Request, account: StaffAccount) -> Response:
     if name not in FILES:
         raise NotFound(_("There is no such file."))
     event = await organizer_event(request, account)
-    return await download(request, event, name)
+    return await download(request, event, name, for_people=True)
 
 
 @signed_in

@@ -444,7 +444,8 @@ async def test_door_accounts_see_the_list_without_emails_or_links_and_get_403_on
         headers={"accept": "text/html"},
     )
 
-    assert "Maria Santos" in listing_page.text and "maria@example.org" not in listing_page.text
+    shown = listing_page.text.replace("<wbr>", "")  # as read: addresses may carry wrap points
+    assert "Maria Santos" in shown and "maria@example.org" not in shown
     assert "/registrations/" not in listing_page.text, "no links to pages the door may not open"
     assert "Maria Santos" not in by_email.text, "the door cannot search by e-mail"
     assert detail.status_code == 403 and edit.status_code == 403

@@ -39,7 +39,7 @@ async def test_an_organizer_signs_in_and_sees_registrations_with_email(
 
     assert signed_in.status_code == 303
     assert "全国ワークショップ" in dashboard.text and dashboard.headers["cache-control"] == "no-store"
-    assert "hanako@example.org" in listing.text
+    assert "hanako@example.org" in listing.text.replace("<wbr>", ""), "the address (it may wrap after @ and dots)"
     assert listing.text.index("Aoki") < listing.text.index("山田 花子"), "sorted by reading: あおき before やまだ"
 
 
@@ -51,7 +51,8 @@ async def test_a_door_account_sees_no_email_addresses(client: httpx.AsyncClient)
     await post_sign_in(client, "door@example.org")
     listing = await client.get("/staff/events/workshop")
 
-    assert listing.status_code == 200 and "secret-person@example.org" not in listing.text
+    shown = listing.text.replace("<wbr>", "")  # as read: addresses may carry wrap points
+    assert listing.status_code == 200 and "secret-person@example.org" not in shown
 
 
 async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(

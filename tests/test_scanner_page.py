@@ -28,13 +28,11 @@ def sign_in(page: Any, url: str, password: str) -> None:
     page.click("button.primary")
 
 
-@pytest.mark.usefixtures("db")
-def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
-    settings: Settings,
-    tmp_path: Path,
-    live_server_factory: type,
-    browser: object,  # noqa: F811
-) -> None:
+def scanner_for_maria(
+    settings: Settings, tmp_path: Path, live_server_factory: type, chromium: Any
+) -> tuple[Any, Any, dict[str, str], str]:
+    """A live server with an event and Maria registered for day 1, and a phone signed in as the door
+    on day 1's scanner page: the server, the page, an organizer's API headers, and Maria's code."""
     token = organizer_token(settings.database_url, tmp_path)
     password = door_account(settings.database_url, tmp_path)
     server = live_server_factory(settings.database_url)
@@ -42,11 +40,21 @@ def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
     httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
     body = {"name": "Maria Santos", "organization": "Kalayaan", "email": "m@example.org", "sessions": ["day1"]}
     code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
-    page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)  # type: ignore[attr-defined]
+    page = chromium.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)
     page.on("dialog", lambda dialog: dialog.accept("door-A"))
-
     sign_in(page, server.url, password)
     page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+    return server, page, headers, code
+
+
+@pytest.mark.usefixtures("db")
+def test_a_keyboard_wedge_scan_shows_ok_and_the_count_goes_up(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    server, page, _headers, code = scanner_for_maria(settings, tmp_path, live_server_factory, browser)
     undo_before_any_scan = page.is_visible("#undo-last")
     page.keyboard.type(code.lower())  # the focused field takes a handheld scanner's keystrokes
     page.keyboard.press("Enter")
@@ -78,18 +86,7 @@ def test_a_check_in_from_a_name_search_is_counted_as_found_by_name(
     live_server_factory: type,
     browser: object,  # noqa: F811
 ) -> None:
-    token = organizer_token(settings.database_url, tmp_path)
-    password = door_account(settings.database_url, tmp_path)
-    server = live_server_factory(settings.database_url)
-    headers = {"Authorization": f"Bearer {token}"}
-    httpx.post(f"{server.url}/api/v1/events", json=event_data(capacity=10), headers=headers)
-    body = {"name": "Maria Santos", "organization": "Kalayaan", "email": "m@example.org", "sessions": ["day1"]}
-    httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body)
-    page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)  # type: ignore[attr-defined]
-    page.on("dialog", lambda dialog: dialog.accept("door-A"))
-
-    sign_in(page, server.url, password)
-    page.goto(f"{server.url}/staff/events/workshop/scan?session=day1&lang=en")
+    server, page, headers, _code = scanner_for_maria(settings, tmp_path, live_server_factory, browser)
     page.fill("#search-input", "Santos")
     page.click("#search-results button")
     page.wait_for_selector("#answer.answer-ok")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -123,25 +123,28 @@ def qr_modules(text: str) -> list[list[bool]]:
     return [list(row) for row in code.get_matrix()]
 
 
+def dark_runs(modules: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """Each run of dark modules in a row, as (row, first column, length): one rectangle each."""
+    for row_index, row in enumerate(modules):
+        column = 0
+        while column < len(row):
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < len(row) and row[column]:
+                column += 1
+            yield row_index, start, column - start
+
+
 def qr_svg(text: str, label: str) -> str:
     """The QR code as an SVG for a page: a phone shows it at the door when nobody printed the badge.
     One path of dark runs on a white square with the four-module quiet zone a scanner needs; the
     size follows the page's CSS. Small (a badge's code is 25 modules square), so it is drawn inline."""
     modules = qr_modules(text)
-    count = len(modules)
     quiet = 4
-    runs = []
-    for row_index, row in enumerate(modules):
-        column = 0
-        while column < count:
-            if row[column]:
-                start = column
-                while column < count and row[column]:
-                    column += 1
-                runs.append(f"M{start + quiet} {row_index + quiet}h{column - start}v1h-{column - start}z")
-            else:
-                column += 1
-    side = count + 2 * quiet
+    runs = [f"M{start + quiet} {row + quiet}h{length}v1h-{length}z" for row, start, length in dark_runs(modules)]
+    side = len(modules) + 2 * quiet
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" role="img" aria-label="{escape(label)}" '
         f'shape-rendering="crispEdges"><rect width="{side}" height="{side}" fill="#fff"/>'
@@ -152,21 +155,11 @@ def qr_svg(text: str, label: str) -> str:
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """The QR code as filled rectangles (one per run of dark modules): vectors, crisp at any size."""
     modules = qr_modules(text)
-    count = len(modules)
-    cell = size / count
+    cell = size / len(modules)
     canvas.setFillColor(INK)
     path = canvas.beginPath()
-    for row_index, row in enumerate(modules):
-        top = y + size - (row_index + 1) * cell
-        column = 0
-        while column < count:
-            if row[column]:
-                start = column
-                while column < count and row[column]:
-                    column += 1
-                path.rect(x + start * cell, top, (column - start) * cell, cell)
-            else:
-                column += 1
+    for row, start, length in dark_runs(modules):
+        path.rect(x + start * cell, y + size - (row + 1) * cell, length * cell, cell)
     canvas.drawPath(path, stroke=0, fill=1)
 
 

@@ -8,7 +8,7 @@ device-side `scan_id` gets its first answer back and counts nothing new.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -42,12 +42,13 @@ def scan_time(moment: datetime | None) -> datetime:
     return min(moment, now).astimezone(UTC)
 
 
-def off_day(session: Session, moment: datetime, timezone: str) -> bool:
-    """Whether `moment` falls on no day of the session (a test run before the event, a late scan)."""
+def off_day(session: Session, moment: datetime, timezone: str) -> date | None:
+    """The session's first day when `moment` falls on none of its days (a test run before the event,
+    a late scan), for the door to be told; None on a day it is held."""
     day = clock.local(moment, timezone).date()
     first = clock.local(session.starts_at, timezone).date()
     last = clock.local(session.ends_at, timezone).date()
-    return not first <= day <= last
+    return None if first <= day <= last else first
 
 
 async def find(event: Event, session: Session, scanned: str, secret_key: str) -> tuple[Person | None, Source]:

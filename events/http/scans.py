@@ -40,10 +40,10 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
         body["session"] = answer.session.code
     if answer.checked_in_at is not None:
         body["checked_in_at"] = clock.isoformat(answer.checked_in_at, event.timezone)
-        if answer.session is not None and service.off_day(answer.session, answer.checked_in_at, event.timezone):
+        held_on = answer.session and service.off_day(answer.session, answer.checked_in_at, event.timezone)
+        if held_on:
             body["off_day"] = True
-            day = format_day(clock.local(answer.session.starts_at, event.timezone).date())
-            body["note"] = _("This session is held on %(day)s, not today.") % {"day": day}
+            body["note"] = _("This session is held on %(day)s, not today.") % {"day": format_day(held_on)}
     if answer.result == Result.ALREADY_CHECKED_IN:
         body["device"] = answer.device
     if answer.person is not None:

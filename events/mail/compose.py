@@ -19,7 +19,7 @@ from events.badges.service import participant_badge
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import MailKind, OutboxMessage
-from events.registrations.models import Registration, RegistrationStatus, SeatStatus
+from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.seats import waitlist_positions
 from events.registrations.service import participant_calendar, seats_of
 from events.templating import build_environment
@@ -76,6 +76,8 @@ class Written:
     html: str
     has_badge: bool
     has_calendar: bool
+    #: The seats the words were written from (the calendar attachment is made from the same).
+    seats: list[Seat]
 
 
 async def write(message: OutboxMessage) -> Written:
@@ -106,7 +108,7 @@ async def write(message: OutboxMessage) -> Written:
         text = _templates().get_template("mail/body.txt").render(context)
         html = _templates().get_template("mail/body.html").render(context)
     has_calendar = wanted and any(seat.status != SeatStatus.CANCELLED for seat in seats)
-    return Written(subject, text, html, has_badge, has_calendar)
+    return Written(subject, text, html, has_badge, has_calendar, seats)
 
 
 async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Composed:
@@ -130,7 +132,7 @@ async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Co
         pdf = await participant_badge(registration, secret_key)
         email.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"badge-{registration.code}.pdf")
     if written.has_calendar:
-        ics = await participant_calendar(registration, message.base_url)
+        ics = await participant_calendar(registration, message.base_url, written.seats)
         # As text with its charset, so mail readers decode the Japanese in it as UTF-8.
         email.add_attachment(ics.decode(), subtype="calendar", filename=f"{event.slug}.ics")
     # Last: set_content and each multipart step move or drop the Content-* headers set before them.

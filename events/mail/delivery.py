@@ -67,7 +67,7 @@ async def _deliver_one(
     message: OutboxMessage, server: smtp.Connection, settings: MailSettings, secret_key: str, result: Delivered
 ) -> None:
     if outbox.outdated(message):
-        await outbox.mark_dropped(message, clock.now())
+        await outbox.mark_dropped(message)
         result.dropped += 1
         return
     try:

@@ -120,7 +120,7 @@ def outdated(message: OutboxMessage) -> bool:
     return message.kind != MailKind.CANCELLED and message.registration.status == RegistrationStatus.CANCELLED
 
 
-async def mark_dropped(message: OutboxMessage, now: datetime) -> None:
+async def mark_dropped(message: OutboxMessage) -> None:
     await OutboxMessage.filter(id=message.id).update(status=MailStatus.DROPPED, claimed_until=None, last_error="")
 
 

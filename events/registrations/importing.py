@@ -320,23 +320,29 @@ def _person(name: str, organization: str) -> tuple[str, str]:
     return _key(name), _key(organization)
 
 
-def _category(event: Event, text: str) -> str | None:
-    if not text:
-        return DEFAULT_CATEGORY
-    key = _key(text)
+def category_keys(event: Event) -> dict[str, str]:
+    """Each way a cell may name a category, as compared, to its code: the code, and its label as
+    written and as each language shows it (the default category's label is translated). Made once
+    a file, not once a row; an earlier category keeps a key two would share."""
+    keys: dict[str, str] = {}
     for category in event.categories:
-        # As written, and as each language shows it (the default category's label is translated).
-        labels = {str(category.get("label") or "")}
-        labels |= {event.category_label(category["code"], language) for language in LANGUAGES}
-        if key == _key(category["code"]) or any(key in _names(label) for label in labels):
-            return str(category["code"])
-    return None
+        code = str(category["code"])
+        labels = {str(category.get("label") or "")} | {event.category_label(code, language) for language in LANGUAGES}
+        for key in [_key(code), *(key for label in labels for key in _names(label))]:
+            keys.setdefault(key, code)
+    return keys
 
 
-def _problems(event: Event, columns: Columns, cells: list[str]) -> tuple[WalkInInput | None, dict[str, str]]:
+def _category(keys: dict[str, str], text: str) -> str | None:
+    return keys.get(_key(text)) if text else DEFAULT_CATEGORY
+
+
+def _problems(
+    event: Event, columns: Columns, cells: list[str], categories: dict[str, str]
+) -> tuple[WalkInInput | None, dict[str, str]]:
     """The row's person as the registration service takes them, or what is wrong, per field."""
     problems: dict[str, str] = {}
-    category = _category(event, columns.value("category", cells))
+    category = _category(categories, columns.value("category", cells))
     if category is None:
         labels = ", ".join(event.category_label(code) for code in event.category_codes)
         problems["category"] = _("Choose one of: %(codes)s.") % {"codes": labels}
@@ -354,12 +360,12 @@ def _problems(event: Event, columns: Columns, cells: list[str]) -> tuple[WalkInI
     return (None if problems else data), problems
 
 
-def _check(event: Event, columns: Columns, number: int, cells: list[str]) -> RowOutcome:
+def _check(event: Event, columns: Columns, number: int, cells: list[str], categories: dict[str, str]) -> RowOutcome:
     """One row on its own, without the database: its person (`data`, when every field is valid), and
     whether it names its sessions right. NEW stands for "importable so far"."""
     name, email = columns.value("name", cells), columns.value("email", cells)
     row = RowOutcome(number, Outcome.NEW, "", cells, name=name, email=email)
-    data, problems = _problems(event, columns, cells)
+    data, problems = _problems(event, columns, cells, categories)
     if "name" in problems:
         outcome = Outcome.INVALID if name.strip() else Outcome.MISSING_NAME
         return replace(row, outcome=outcome, reason=_("Name: %(problem)s") % {"problem": problems["name"]})
@@ -380,7 +386,8 @@ def _check(event: Event, columns: Columns, number: int, cells: list[str]) -> Row
 
 def _check_all(event: Event, columns: Columns, sheet: Sheet) -> list[RowOutcome]:
     """Every row checked on its own: CPU work (e-mail addresses above all), for a worker thread."""
-    return [_check(event, columns, number, cells) for number, cells in sheet.rows]
+    categories = category_keys(event)
+    return [_check(event, columns, number, cells, categories) for number, cells in sheet.rows]
 
 
 def _duplicate(row: RowOutcome, data: WalkInInput, seen: _Seen) -> RowOutcome | None:

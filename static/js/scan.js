@@ -84,14 +84,18 @@
     waiting.textContent = root.dataset.labelWaiting.replace("%(count)s", items.length);
   }
 
-  async function send(payload) {
-    const response = await fetch(root.dataset.url, {
+  // Every change this page makes: JSON to the staff area, with the page's CSRF token.
+  function postJson(url, payload) {
+    return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
       body: JSON.stringify(payload),
       credentials: "same-origin",
     });
-    return response.json();
+  }
+
+  async function send(payload) {
+    return (await postJson(root.dataset.url, payload)).json();
   }
 
   async function checkIn(text, foundBy) {
@@ -186,12 +190,7 @@
   async function guest(delta) {
     const url = document.querySelector(".guest-buttons").dataset.guestUrl;
     try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-        body: JSON.stringify({ session: root.dataset.session, delta: delta, device: device() }),
-        credentials: "same-origin",
-      });
+      const response = await postJson(url, { session: root.dataset.session, delta: delta, device: device() });
       const body = await response.json();
       if (body.counts) document.getElementById("count-guests").textContent = body.counts.guests;
     } catch (error) { show("refused", root.dataset.labelQueued, "", ""); }
@@ -209,12 +208,8 @@
     const name = lastOkName;
     undoButton.hidden = true;
     try {
-      const response = await fetch(undoButton.dataset.undoUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": root.dataset.csrf },
-        body: JSON.stringify({ session: root.dataset.session, code: lastOk, device: device() }),
-        credentials: "same-origin",
-      });
+      const undone = { session: root.dataset.session, code: lastOk, device: device() };
+      const response = await postJson(undoButton.dataset.undoUrl, undone);
       const body = await response.json();
       if (body.counts) document.getElementById("count-checked-in").textContent = body.counts.checked_in;
       if (response.ok) show("already", root.dataset.labelUndone, name, "");

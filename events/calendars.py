@@ -49,7 +49,8 @@ def calendar(
         item.add("dtend", session.ends_at.astimezone(zone))
         item.add("summary", f"{session.text('title', language)} · {event.text('title', language)}")
         item.add("sequence", session.sequence)
-        location = ", ".join(part for part in (session.location, event.venue, event.city) if part)
+        where = (session.text("location", language), event.text("venue", language), event.city)
+        location = ", ".join(part for part in where if part)
         if location:
             item.add("location", location)
         item.add("url", event_url)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.i18n import Language
 from events.program.models import Event
 from events.program.schemas import EventInput
 from events.program.service import create_event
-from events.registrations.schemas import RegistrationInput
+from events.questions.schemas import QuestionInput
+from events.questions.service import add_question
+from events.registrations.schemas import RegistrationInput, WalkInInput
 from events.registrations.service import AlreadyRegistered, register
 from events.staff.models import Role
 from events.staff.service import new_password, save_staff
@@ -18,13 +21,90 @@ DEMO_SLUG = "national-workshop-demo"
 ORGANIZER_EMAIL = "organizer@example.org"
 TIMEZONE = "Asia/Tokyo"
 
+
+def _category(code: str, ja: str, en: str, ko: str, tl: str, *, staff_only: bool = False) -> dict[str, Any]:
+    translations = {"en": {"label": en}, "ko": {"label": ko}, "tl": {"label": tl}}
+    return {"code": code, "label": ja, "staff_only": staff_only, "translations": translations}
+
+
 CATEGORIES = [
-    {"code": "individual_member", "label": "個人会員 / Individual member"},
-    {"code": "organizational_member", "label": "団体会員 / Organizational member"},
-    {"code": "subscriber", "label": "購読会員 / Subscriber"},
-    {"code": "non_member", "label": "非会員 / Non-member"},
-    {"code": "guest", "label": "ゲスト / Guest"},
-    {"code": "staff", "label": "スタッフ / Staff"},
+    _category("individual_member", "個人会員", "Individual member", "개인 회원", "Indibidwal na miyembro"),
+    _category("organizational_member", "団体会員", "Organizational member", "단체 회원", "Miyembrong organisasyon"),
+    _category("subscriber", "購読会員", "Subscriber", "구독 회원", "Suskritor"),
+    _category("non_member", "非会員", "Non-member", "비회원", "Hindi miyembro"),
+    _category("guest", "ゲスト", "Guest", "게스트", "Panauhin"),
+    _category("staff", "スタッフ", "Staff", "스태프", "Staff", staff_only=True),
+]
+
+#: Rooms as the Japanese programme names them, and in the other languages.
+MAIN_HALL = {"en": "Main hall", "ko": "대강당", "tl": "Malaking bulwagan"}
+RESTAURANT = {"en": "Restaurant", "ko": "레스토랑", "tl": "Restawran"}
+MEETING_ROOMS = {"en": "Meeting rooms A–D", "ko": "회의실 A–D", "tl": "Mga silid-pulungan A–D"}
+
+QUESTIONS = [
+    {
+        "code": "interpretation",
+        "label": "通訳が必要ですか",
+        "kind": "one_choice",
+        "choices": ["不要", "英語", "タガログ語", "ポルトガル語", "ベトナム語"],
+        "translations": {
+            "en": {
+                "label": "Do you need interpretation?",
+                "choices": {
+                    "不要": "No",
+                    "英語": "English",
+                    "タガログ語": "Tagalog",
+                    "ポルトガル語": "Portuguese",
+                    "ベトナム語": "Vietnamese",
+                },
+            },
+            "ko": {
+                "label": "통역이 필요합니까?",
+                "choices": {
+                    "不要": "필요 없음",
+                    "英語": "영어",
+                    "タガログ語": "타갈로그어",
+                    "ポルトガル語": "포르투갈어",
+                    "ベトナム語": "베트남어",
+                },
+            },
+            "tl": {
+                "label": "Kailangan mo ba ng interpreter?",
+                "choices": {
+                    "不要": "Hindi",
+                    "英語": "Ingles",
+                    "タガログ語": "Tagalog",
+                    "ポルトガル語": "Portuges",
+                    "ベトナム語": "Vietnamese",
+                },
+            },
+        },
+    },
+    {
+        "code": "diet",
+        "label": "食事の配慮",
+        "help_text": "交流会の食事で配慮が必要なものを選んでください。",
+        "kind": "several_choices",
+        "choices": ["ハラール", "ベジタリアン", "豚肉なし"],
+        "session": "reception",
+        "translations": {
+            "en": {
+                "label": "Dietary needs",
+                "help_text": "What the reception's food should take care of.",
+                "choices": {"ハラール": "Halal", "ベジタリアン": "Vegetarian", "豚肉なし": "No pork"},
+            },
+            "ko": {
+                "label": "식사 배려",
+                "help_text": "교류회 식사에서 배려가 필요한 것을 골라 주세요.",
+                "choices": {"ハラール": "할랄", "ベジタリアン": "채식", "豚肉なし": "돼지고기 없음"},
+            },
+            "tl": {
+                "label": "Mga pangangailangan sa pagkain",
+                "help_text": "Piliin ang dapat isaalang-alang sa pagkain sa salu-salo.",
+                "choices": {"ハラール": "Halal", "ベジタリアン": "Vegetarian", "豚肉なし": "Walang baboy"},
+            },
+        },
+    },
 ]
 
 SAMPLE_PEOPLE = [
@@ -58,16 +138,19 @@ def workshop(first_day: date) -> EventInput:
                 "en": {
                     "title": f"National Workshop in Solidarity with Migrants {first_day.year}",
                     "description": "A two-day national workshop of groups that support migrants in Japan.",
+                    "venue": "Civic Activity Center",
                 },
                 "ko": {
                     "title": f"이주민과 연대하는 전국 워크숍 {first_day.year}",
                     "description": "일본 각지의 이주민 지원 단체가 모이는 이틀간의 워크숍입니다.",
+                    "venue": "시민활동센터",
                 },
                 "tl": {
                     "title": f"Pambansang Workshop para sa Pakikiisa sa mga Migrante {first_day.year}",
                     "description": (
                         "Dalawang-araw na pambansang workshop ng mga grupong tumutulong sa mga migrante sa Japan."
                     ),
+                    "venue": "Sentro ng mga Gawaing Sibiko",
                 },
             },
             "starts_on": first_day,
@@ -81,9 +164,9 @@ def workshop(first_day: date) -> EventInput:
                     "code": "day1",
                     "title": "1日目 全体会・分科会",
                     "translations": {
-                        "en": {"title": "Day 1: plenary and workshops"},
-                        "ko": {"title": "1일차: 전체회의·분과회"},
-                        "tl": {"title": "Unang araw: plenaryo at mga workshop"},
+                        "en": {"title": "Day 1: plenary and workshops", "location": MAIN_HALL["en"]},
+                        "ko": {"title": "1일차: 전체회의·분과회", "location": MAIN_HALL["ko"]},
+                        "tl": {"title": "Unang araw: plenaryo at mga workshop", "location": MAIN_HALL["tl"]},
                     },
                     "kind": "day",
                     "starts_at": _at(first_day, 10),
@@ -95,9 +178,9 @@ def workshop(first_day: date) -> EventInput:
                     "code": "lecture",
                     "title": "記念講演",
                     "translations": {
-                        "en": {"title": "Evening lecture"},
-                        "ko": {"title": "기념 강연"},
-                        "tl": {"title": "Panggabing lektyur"},
+                        "en": {"title": "Evening lecture", "location": MAIN_HALL["en"]},
+                        "ko": {"title": "기념 강연", "location": MAIN_HALL["ko"]},
+                        "tl": {"title": "Panggabing lektyur", "location": MAIN_HALL["tl"]},
                     },
                     "kind": "lecture",
                     "starts_at": _at(first_day, 17, 30),
@@ -109,9 +192,9 @@ def workshop(first_day: date) -> EventInput:
                     "code": "reception",
                     "title": "交流会",
                     "translations": {
-                        "en": {"title": "Reception"},
-                        "ko": {"title": "교류회"},
-                        "tl": {"title": "Salu-salo"},
+                        "en": {"title": "Reception", "location": RESTAURANT["en"]},
+                        "ko": {"title": "교류회", "location": RESTAURANT["ko"]},
+                        "tl": {"title": "Salu-salo", "location": RESTAURANT["tl"]},
                     },
                     "kind": "reception",
                     "starts_at": _at(first_day, 19, 15),
@@ -123,9 +206,9 @@ def workshop(first_day: date) -> EventInput:
                     "code": "day2",
                     "title": "2日目 分科会・まとめ",
                     "translations": {
-                        "en": {"title": "Day 2: workshops and closing"},
-                        "ko": {"title": "2일차: 분과회·정리"},
-                        "tl": {"title": "Ikalawang araw: mga workshop at pagtatapos"},
+                        "en": {"title": "Day 2: workshops and closing", "location": MEETING_ROOMS["en"]},
+                        "ko": {"title": "2일차: 분과회·정리", "location": MEETING_ROOMS["ko"]},
+                        "tl": {"title": "Ikalawang araw: mga workshop at pagtatapos", "location": MEETING_ROOMS["tl"]},
                     },
                     "kind": "day",
                     "starts_at": _at(second_day, 9, 30),
@@ -144,8 +227,12 @@ async def create_demo(today: date | None = None) -> tuple[Event, str]:
     event = await Event.get_or_none(slug=DEMO_SLUG)
     if event is None:
         event = await create_event(workshop(first_day))
+        for question in QUESTIONS:
+            await add_question(event, QuestionInput.model_validate(question))
         for number, (name, reading, organization, category, sessions) in enumerate(SAMPLE_PEOPLE, start=1):
-            data = RegistrationInput(
+            # Staff are registered by the organizers: the public form does not offer their category.
+            form = WalkInInput if category == "staff" else RegistrationInput
+            data = form(
                 name=name,
                 name_reading=reading,
                 email=f"demo{number}@example.org",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel import Locale
 from babel.dates import format_datetime, format_time
@@ -14,7 +14,6 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from events import clock, i18n
-from events.program.models import Event, Session
 from events.registrations.codes import display_code
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -59,9 +58,15 @@ def date_range(starts_on: date, ends_on: date) -> str:
     return f"{date_long(starts_on)} – {date_long(ends_on)}"
 
 
-def translated(item: Event | Session, field: str) -> str:
-    """An event's or session's `title` or `description` in the reader's language, when the
-    organizer wrote one, else as written."""
+class Worded(Protocol):
+    """Anything an organizer writes and may translate: an event, a session, a question."""
+
+    def text(self, field: str, language: str) -> str: ...
+
+
+def translated(item: Worded, field: str) -> str:
+    """Something an organizer wrote (an event's venue, a session's room, a question's label) in the
+    reader's language when the organizer translated it, else as written."""
     return item.text(field, i18n.current_language())
 
 

@@ -188,6 +188,7 @@ async def test_an_update_changes_what_differs_and_calendars_see_the_changed_sess
             "required": False,
             "choices": [],
             "session": "reception",
+            "translations": {"en": {"label": "Food you cannot eat"}},
         }
     ]
 

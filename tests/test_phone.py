@@ -131,3 +131,46 @@ def test_the_participants_whole_journey_on_a_phone(
     assert sessions_after_change == 2, "the evening lecture added from the phone"
     assert after_cancel["status"] == "cancelled"
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, "nothing overflows"
+
+
+@pytest.mark.usefixtures("db")
+def test_a_korean_reader_answers_the_demos_questions_in_korean_on_a_phone(
+    settings: Settings, tmp_path: Path, live_server_factory: type, browser: object
+) -> None:
+    """The organizer's own words (question, choices, category, room, venue) in Korean; the answer
+    kept is the choice as the organizer wrote it."""
+    import httpx
+
+    from tests.conftest import tsudoi
+
+    made = tsudoi("demo", "--no-serve", cwd=tmp_path, env={"DATABASE_URL": settings.database_url})
+    assert made.returncode == 0, made.stderr
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    page = browser.new_page(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+
+    page.goto(f"{server.url}/events/national-workshop-demo?lang=ko")
+    page.check("input[name=sessions][value=reception]")
+    page.get_by_label("할랄").check()
+    page.get_by_label("타갈로그어").check()
+    page.select_option("#f-category", label="비회원")
+    form_words = page.inner_text("main")
+    page.fill("#f-name", "박서연")
+    page.fill("#f-email", "seoyeon@example.org")
+    page.click("#register button.primary")
+    page.wait_for_url("**/manage/**")
+    own_page = page.inner_text("main")
+    listed = httpx.get(
+        f"{server.url}/api/v1/events/national-workshop-demo/registrations",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    [kept] = [row for row in listed if row["email"] == "seoyeon@example.org"]
+
+    assert "통역이 필요합니까?" in form_words and "식사 배려" in form_words, "the questions in Korean"
+    assert "시민활동센터" in form_words and "레스토랑" in form_words, "the venue and the room in Korean"
+    assert "비회원" in own_page and "레스토랑" in own_page, "the participant's page keeps the Korean words"
+    assert kept["answers"] == {"interpretation": "タガログ語", "diet": ["ハラール"]}, (
+        "the answers are kept as the organizer wrote the choices"
+    )

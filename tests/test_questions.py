@@ -371,6 +371,7 @@ async def test_the_event_json_lists_the_questions(client: httpx.AsyncClient, app
         "required": True,
         "choices": ["Halal", "Vegetarian", "No pork"],
         "session": "reception",
+        "translations": {},
     }
     assert [question["session"] for question in questions] == [None, None, "reception"]
 

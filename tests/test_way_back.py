@@ -15,6 +15,9 @@ from events.errors import Conflict, InvalidInput
 from events.mail.delivery import deliver_due
 from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.program.models import Event, Session
+from events.questions.models import Answer
+from events.questions.schemas import QuestionInput
+from events.questions.service import add_question
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.service import cancel, change_sessions, send_link_again
 from events.settings import RateLimit, Settings
@@ -144,6 +147,66 @@ async def test_the_participants_page_changes_sessions_without_javascript(
         "day2": SeatStatus.CONFIRMED,
     }
     assert empty.status_code == 422 and "cancel instead" in empty.text, "told how to give up every seat"
+
+
+async def diet_question(event: Event) -> None:
+    """A required question asked only of people who come to the reception."""
+    diet = {"code": "diet", "label": "Dietary needs", "kind": "several_choices", "required": True}
+    await add_question(
+        event, QuestionInput.model_validate({**diet, "choices": ["Halal", "No pork"], "session": "reception"})
+    )
+
+
+async def test_adding_a_session_asks_its_required_question_first(event: Event) -> None:
+    await diet_question(event)
+    ana = (await make_registration(event, 1, ["day1"])).registration
+
+    with pytest.raises(InvalidInput) as refused:
+        await change_sessions(await fresh(ana, event), ["day1", "reception"])
+    await change_sessions(await fresh(ana, event), ["day1", "reception"], {"diet": ["Halal"]})
+
+    assert set(refused.value.fields) == {"answers.diet"}, "the reception's question must be answered to add it"
+    assert await seat_statuses(ana) == {"day1": SeatStatus.CONFIRMED, "reception": SeatStatus.CONFIRMED}
+    assert await Answer.filter(registration_id=ana.id).values_list("value", flat=True) == [["Halal"]]
+
+
+async def test_a_question_answered_before_is_not_asked_again(event: Event) -> None:
+    await diet_question(event)
+    ana = (await make_registration(event, 1, ["day1"])).registration
+    await change_sessions(await fresh(ana, event), ["day1", "reception"], {"diet": ["No pork"]})
+    await change_sessions(await fresh(ana, event), ["day1"])
+
+    await change_sessions(await fresh(ana, event), ["day1", "reception"], {"diet": ["Halal"]})
+
+    assert await Answer.filter(registration_id=ana.id).values_list("value", flat=True) == [["No pork"]], (
+        "the answer given before stays; the form does not ask again"
+    )
+    assert (await seat_statuses(ana))["reception"] == SeatStatus.CONFIRMED
+
+
+async def test_the_participants_page_asks_the_question_of_a_session_being_added(
+    client: httpx.AsyncClient, event: Event
+) -> None:
+    await diet_question(event)
+    ana = (await make_registration(event, 1, ["day1"])).registration
+    page = await client.get(f"/manage/{ana.secret}?lang=en")
+    assert 'name="answers.diet"' in page.text, "the change form asks the reception's question"
+
+    refused = await client.post(
+        f"/manage/{ana.secret}/sessions?lang=en",
+        data={"csrf_token": csrf_token(page.text), "sessions": ["day1", "reception"]},
+    )
+    done = await client.post(
+        f"/manage/{ana.secret}/sessions?lang=en",
+        data={"csrf_token": csrf_token(page.text), "sessions": ["day1", "reception"], "answers.diet": ["Halal"]},
+    )
+    after = await client.get(f"/manage/{ana.secret}?lang=en")
+
+    assert refused.status_code == 422 and 'id="q-diet-error"' in refused.text, "the problem is next to the question"
+    assert re.search(r'value="reception"\s+checked', refused.text), "the session ticked stays ticked"
+    assert done.status_code == 303
+    assert await seat_statuses(ana) == {"day1": SeatStatus.CONFIRMED, "reception": SeatStatus.CONFIRMED}
+    assert 'name="answers.diet"' not in after.text, "a question answered is not asked again"
 
 
 # The link sent again

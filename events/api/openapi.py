@@ -46,6 +46,20 @@ class Wording(BaseModel):
     description: str | None = None
 
 
+class EventWording(Wording):
+    venue: str | None = None
+
+
+class SessionWording(Wording):
+    location: str | None = None
+
+
+class QuestionWording(BaseModel):
+    label: str | None = None
+    help_text: str | None = None
+    choices: dict[str, str] | None = Field(default=None, description="A choice as written → its translation")
+
+
 class SessionOut(BaseModel):
     code: str
     title: str
@@ -56,14 +70,22 @@ class SessionOut(BaseModel):
     capacity: int | None = Field(description="null when unlimited")
     confirmed: int
     remaining: int | None = Field(description="null when unlimited")
-    translations: dict[str, Wording] = Field(
-        description="(extension) Title and description in other languages, by language code"
+    translations: dict[str, SessionWording] = Field(
+        description="(extension) Title, description and room in other languages, by language code"
     )
+
+
+class CategoryWording(BaseModel):
+    label: str
 
 
 class Category(BaseModel):
     code: str
     label: str
+    staff_only: bool | None = Field(default=None, description="(extension) Given by staff only; staff see it")
+    translations: dict[str, CategoryWording] | None = Field(
+        default=None, description="(extension) The label in other languages, by language code"
+    )
 
 
 class QuestionOut(BaseModel):
@@ -74,6 +96,9 @@ class QuestionOut(BaseModel):
     required: bool
     choices: list[str] = Field(description="The options of one_choice and several_choices; empty otherwise")
     session: str | None = Field(description="Asked only of people who choose this session; null: of everyone")
+    translations: dict[str, QuestionWording] = Field(
+        description="(extension) Label, help text and choices in other languages; answers use the choices as written"
+    )
 
 
 class EventOut(EventSummary):
@@ -81,8 +106,8 @@ class EventOut(EventSummary):
     language: Literal["ja", "en", "ko", "tl"] = Field(
         description="(extension) The language title and description are in"
     )
-    translations: dict[str, Wording] = Field(
-        description="(extension) Title and description in other languages, by language code"
+    translations: dict[str, EventWording] = Field(
+        description="(extension) Title, description and venue in other languages, by language code"
     )
     status: Literal["draft", "published", "closed", "cancelled"]
     registration_opens_at: str | None

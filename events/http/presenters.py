@@ -51,6 +51,7 @@ def question_json(question: Question, session_codes: Mapping[int, str]) -> dict[
         "required": question.required,
         "choices": list(question.choices),
         "session": None if session_id is None else session_codes.get(session_id),
+        "translations": question.translations or {},
     }
 
 

@@ -110,7 +110,7 @@ async def export(slug: str) -> dict[str, Any]:
         "city": event.city,
         "registration_opens_at": local(event.registration_opens_at),
         "registration_closes_at": local(event.registration_closes_at),
-        "categories": [{"code": item["code"], "label": item.get("label") or item["code"]} for item in event.categories],
+        "categories": [{**item, "label": item.get("label") or item["code"]} for item in event.categories],
         "sessions": [
             {
                 "code": session.code,
@@ -134,6 +134,7 @@ async def export(slug: str) -> dict[str, Any]:
                 "required": question.required,
                 "choices": list(question.choices),
                 "session": codes.get(question.session_id),  # type: ignore[attr-defined]
+                "translations": question.translations or {},
             }
             for question in await questions.questions_of(event)
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -35,9 +36,10 @@ class SessionKind(StrEnum):
     OTHER = "other"
 
 
-def worded(translations: dict[str, dict[str, str]] | None, field: str, language: str) -> str | None:
+def worded(translations: Mapping[str, Mapping[str, Any]] | None, field: str, language: str) -> str | None:
     """The organizer's `field` in `language`, or None when they gave none."""
-    return ((translations or {}).get(language) or {}).get(field) or None
+    text = ((translations or {}).get(language) or {}).get(field)
+    return str(text) if text else None
 
 
 def new_badge_key() -> str:
@@ -47,8 +49,9 @@ def new_badge_key() -> str:
 class Event(Model):
     """A workshop, forum, symposium or lecture series, held over one or more days in one time zone.
 
-    `categories` is the ordered list of participant categories, each `{"code", "label"}` and
-    `"staff_only": true` for one the public form does not offer;
+    `categories` is the ordered list of participant categories, each `{"code", "label"}`, with
+    `"staff_only": true` for one the public form does not offer and `"translations": {"en":
+    {"label": …}}` for its label in other languages;
     `participant` is always among them so that a registration without a category has one.
     """
 
@@ -67,6 +70,7 @@ class Event(Model):
     status = fields.CharEnumField(EventStatus, max_length=16, default=EventStatus.PUBLISHED)
     #: The language `title` and `description` are written in: what a page falls back to.
     language = fields.CharField(max_length=2, default="ja", db_default="ja")
+    # The venue too, since organizers could translate it (`{"en": {"venue": …}}`).
     #: The title and description in other languages: `{"en": {"title": …, "description": …}, …}`.
     translations: dict[str, dict[str, str]] | None = fields.JSONField(null=True)
     #: Days after the last day that the personal data of participants is kept (then `tsudoi purge` erases it).
@@ -93,7 +97,7 @@ class Event(Model):
         return [category["code"] for category in self.categories]
 
     def text(self, field: str, language: str) -> str:
-        """`title` or `description` in `language` when the organizer wrote it so, else as written."""
+        """`title`, `description` or `venue` in `language` when the organizer wrote it so, else as written."""
         return worded(self.translations, field, language) or str(getattr(self, field))
 
     def text_language(self, field: str, language: str) -> str:
@@ -106,12 +110,17 @@ class Event(Model):
         return self.ends_on + timedelta(days=self.retention_days)
 
     def category_label(self, code: str, language: str | None = None) -> str:
-        """The category's label; the default category, left as it is made, in the reader's language."""
+        """The category's label in the reader's language: the organizer's translation, else as
+        written; the default category, left as it is made, in the app's own words."""
+        language = language or i18n.current_language()
         for category in self.categories:
             if category["code"] == code:
+                translated = worded(category.get("translations"), "label", language)
+                if translated:
+                    return translated
                 label = str(category.get("label") or code)
                 if code == DEFAULT_CATEGORY and label == DEFAULT_CATEGORY_LABEL:
-                    with i18n.language(language or i18n.current_language()):
+                    with i18n.language(language):
                         return _("Participant")
                 return label
         return code
@@ -146,6 +155,7 @@ class Session(Model):
     position = fields.IntField(default=0)
     #: Raised whenever the time, place or title changes, so calendars replace their copy (RFC 5545 SEQUENCE).
     sequence = fields.IntField(default=0, db_default=0)
+    # The location (room) too, since organizers could translate it.
     #: The title and description in other languages than the event's own, as for `Event.translations`.
     translations: dict[str, dict[str, str]] | None = fields.JSONField(null=True)
 
@@ -158,6 +168,7 @@ class Session(Model):
         return self.code
 
     def text(self, field: str, language: str) -> str:
+        """`title`, `description` or `location` in `language` when the organizer wrote it so, else as written."""
         return worded(self.translations, field, language) or str(getattr(self, field))
 
     @property

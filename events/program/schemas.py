@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from events.i18n import Language
+from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, SessionKind
 from events.validation import Input, OptionalText, RequiredText
@@ -88,7 +88,29 @@ def _category(value: Any) -> dict[str, Any]:
     category: dict[str, Any] = {"code": code, "label": label.strip()}
     if staff_only:
         category["staff_only"] = True
+    translations = _category_translations(code, value.get("translations"))
+    if translations:
+        category["translations"] = translations
     return category
+
+
+def _category_translations(code: str, value: Any) -> dict[str, dict[str, str]]:
+    """`{"en": {"label": "Member"}, …}`: the label in other languages; empty labels are dropped."""
+    if value is None:
+        return {}
+    problem = _('The translations of %(code)r are an object like {"en": {"label": "Member"}}.') % {"code": code}
+    if not isinstance(value, dict):
+        raise ValueError(problem)
+    kept: dict[str, dict[str, str]] = {}
+    for language, texts in value.items():
+        if language not in LANGUAGES or not isinstance(texts, dict) or not isinstance(texts.get("label", ""), str):
+            raise ValueError(problem)
+        label = str(texts.get("label", "")).strip()
+        if len(label) > 100:
+            raise ValueError(_("The label of %(code)r must be text of 1 to 100 characters.") % {"code": code})
+        if label:
+            kept[language] = {"label": label}
+    return kept
 
 
 def _checked_categories(categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -118,6 +140,15 @@ Category = Annotated[
                             "default": False,
                             "description": "Given by staff only: never offered on the public form or API",
                         },
+                        "translations": {
+                            "type": "object",
+                            "description": 'The label in other languages, e.g. {"en": {"label": "Member"}}',
+                            "propertyNames": {"enum": ["ja", "en", "ko", "tl"]},
+                            "additionalProperties": {
+                                "type": "object",
+                                "properties": {"label": {"type": "string", "maxLength": 100}},
+                            },
+                        },
                     },
                 },
             ]
@@ -133,18 +164,28 @@ class Wording(Input):
     description: str = Field(default="", max_length=20000)
 
 
+class EventWording(Wording):
+    """An event's texts in one more language: its title, description and venue."""
+
+    venue: OptionalText = ""
+
+
+class SessionWording(Wording):
+    """A session's texts in one more language: its title, description and room."""
+
+    location: OptionalText = ""
+
+
 def _plain_translations(value: dict[Language, Wording]) -> dict[str, dict[str, str]]:
     """Stored as plain JSON, without the languages and fields left empty."""
     plain = {str(language): wording.model_dump(exclude_defaults=True) for language, wording in value.items()}
     return {language: texts for language, texts in plain.items() if texts}
 
 
-#: Checked as languages and wordings, kept (and dumped) as the plain JSON stored.
-Translations = Annotated[
-    dict[Language, Wording],
-    AfterValidator(_plain_translations),
-    PlainSerializer(lambda value: value, return_type=dict[str, dict[str, str]]),
-]
+#: Translations are checked as languages and wordings, and kept (and dumped) as the plain JSON stored.
+_AS_STORED = PlainSerializer(lambda value: value, return_type=dict[str, dict[str, str]])
+EventTranslations = Annotated[dict[Language, EventWording], AfterValidator(_plain_translations), _AS_STORED]
+SessionTranslations = Annotated[dict[Language, SessionWording], AfterValidator(_plain_translations), _AS_STORED]
 
 
 def keep(**constraints: Any) -> Any:
@@ -165,7 +206,9 @@ class SessionInput(Input):
     location: OptionalText = ""
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str = Field(default="", max_length=5000)
-    translations: Translations = Field(default_factory=dict, description="Title and description in other languages.")
+    translations: SessionTranslations = Field(
+        default_factory=dict, description="Title, description and room in other languages."
+    )
 
     @field_validator("ends_at")
     @classmethod
@@ -191,7 +234,7 @@ class SessionPatch(Input):
     location: OptionalText = keep()
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str = keep(max_length=5000)
-    translations: Translations = keep()
+    translations: SessionTranslations = keep()
 
 
 #: Slugs the staff area's own paths use (`/staff/events/new`), so no event can take them.
@@ -222,7 +265,9 @@ class EventDetails(Input):
     retention_days: int = Field(
         default=180, ge=0, le=3650, description="Days after the last day that participants' personal data is kept."
     )
-    translations: Translations = Field(default_factory=dict, description="Title and description in other languages.")
+    translations: EventTranslations = Field(
+        default_factory=dict, description="Title, description and venue in other languages."
+    )
 
     @field_validator("slug")
     @classmethod
@@ -296,7 +341,7 @@ class EventPatch(Input):
     registration_closes_at: AwareDatetime | None = None
     categories: list[Category] = keep(max_length=50)
     language: Language = keep()
-    translations: Translations = keep()
+    translations: EventTranslations = keep()
     retention_days: int = keep(ge=0, le=3650)
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)

@@ -157,6 +157,14 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
     return await get_event(slug, include_hidden=True)
 
 
+def _calendar_words(translations: dict[str, dict[str, str]] | None) -> dict[str, tuple[str, str]]:
+    """The translated words a calendar entry shows (title and room): a change to them is a new version."""
+    return {
+        language: (texts.get("title", ""), texts.get("location", ""))
+        for language, texts in (translations or {}).items()
+    }
+
+
 async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) -> None:
     prefix = f"sessions.{index}"
     session = await Session.filter(event=event, code=patch.code).select_for_update().first()
@@ -171,7 +179,9 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
         return
     for name in ("title", "kind", "starts_at", "ends_at", "location", "description", "translations"):
         if edits.get(name) is not None and edits[name] != getattr(session, name):
-            if name in ("title", "starts_at", "ends_at", "location"):
+            if name in ("title", "starts_at", "ends_at", "location") or (
+                name == "translations" and _calendar_words(edits[name]) != _calendar_words(session.translations)
+            ):
                 session.sequence += 1
             setattr(session, name, edits[name])
     if session.ends_at <= session.starts_at:
@@ -405,9 +415,9 @@ async def copy_event(slug: str, data: EventCopy) -> Event:
             # The new title is the organizer's own, in the event's language: the old one's
             # translations would name last year's event.
             translations={
-                code: {"description": texts["description"]}
+                code: kept
                 for code, texts in (source.translations or {}).items()
-                if texts.get("description")
+                if (kept := {field: text for field, text in texts.items() if field != "title"})
             },
         )
         for session in source.sessions:
@@ -450,4 +460,5 @@ async def _copy_questions(source: Event, target: Event) -> None:
             choices=list(question.choices),
             session_id=None if session_id is None else copies[codes[session_id]],
             position=question.position,
+            translations=question.translations,
         )

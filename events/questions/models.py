@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
-from events.program.models import Event, Session
+from events.program.models import Event, Session, worded
 from events.registrations.models import Registration
 
 
@@ -40,6 +41,9 @@ class Question(Model):
         "models.Session", related_name="questions", null=True, on_delete=fields.CASCADE
     )
     position = fields.IntField(default=0)
+    # Answers keep each choice as written, whatever translation the reader saw.
+    #: The label, help text and choices in other languages: `{"en": {"label": …, "choices": {"肉": "Meat"}}}`.
+    translations: dict[str, dict[str, Any]] | None = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -49,6 +53,19 @@ class Question(Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def text(self, field: str, language: str) -> str:
+        """`label` or `help_text` in `language` when the organizer wrote it so, else as written."""
+        return worded(self.translations, field, language) or str(getattr(self, field))
+
+    def choice_label(self, choice: str, language: str) -> str:
+        """One choice as a reader of `language` sees it (the answer stored is always `choice`)."""
+        translated = ((self.translations or {}).get(language) or {}).get("choices") or {}
+        return str(translated.get(choice) or choice)
+
+    def choice_options(self, language: str) -> list[tuple[str, str]]:
+        """The choices as (value sent, label shown) in `language`."""
+        return [(choice, self.choice_label(choice, language)) for choice in self.choices]
 
 
 class Answer(Model):

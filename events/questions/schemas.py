@@ -6,12 +6,13 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import AfterValidator, Field, PlainSerializer, ValidationInfo, WithJsonSchema, field_validator
 
+from events.i18n import Language
 from events.i18n import gettext as _
 from events.questions.models import QuestionKind
 from events.text import clean_line, forbidden_character
-from events.validation import Input, RequiredText
+from events.validation import Input, OptionalText, RequiredText
 
 CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
 CHOICE_KINDS = frozenset({QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES})
@@ -69,6 +70,48 @@ QuestionCode = Annotated[
 HelpText = Annotated[str, AfterValidator(_help_text), WithJsonSchema({"type": "string", "maxLength": HELP_TEXT_MAX})]
 
 
+def _choice(choice: str) -> str:
+    """One choice as written: a single line, without what the exports cannot hold."""
+    bad = forbidden_character(choice)
+    if bad is not None:
+        raise ValueError(control_character_error(bad))
+    choice = clean_line(choice)
+    if len(choice) > CHOICE_MAX:
+        raise ValueError(_("A choice has at most %(count)s characters.") % {"count": CHOICE_MAX})
+    return choice
+
+
+class QuestionWording(Input):
+    """A question in one more language. `choices` maps a choice as written to its translation; the
+    answer kept is the choice as written, so translating never changes what people answered."""
+
+    label: OptionalText = ""
+    help_text: HelpText = ""
+    choices: dict[str, str] = Field(default_factory=dict, max_length=MAX_CHOICES)
+
+    @field_validator("choices")
+    @classmethod
+    def _translated_choices(cls, choices: dict[str, str]) -> dict[str, str]:
+        kept: dict[str, str] = {}
+        for choice, text in choices.items():
+            if text := _choice(text):
+                kept[_choice(choice)] = text
+        return kept
+
+
+def _plain_wordings(value: dict[Language, QuestionWording]) -> dict[str, dict[str, Any]]:
+    """Stored as plain JSON, without the languages and fields left empty."""
+    plain = {str(language): wording.model_dump(exclude_defaults=True) for language, wording in value.items()}
+    return {language: texts for language, texts in plain.items() if texts}
+
+
+QuestionTranslations = Annotated[
+    dict[Language, QuestionWording],
+    AfterValidator(_plain_wordings),
+    PlainSerializer(lambda value: value, return_type=dict[str, dict[str, Any]]),
+]
+
+
 class QuestionInput(Input):
     """A question as the organizer sets it up; `session` is the code of the one session it is tied to."""
 
@@ -79,6 +122,9 @@ class QuestionInput(Input):
     required: bool = False
     choices: list[str] = Field(default_factory=list, max_length=MAX_CHOICES)
     session: str | None = Field(default=None, max_length=32)
+    translations: QuestionTranslations = Field(
+        default_factory=dict, description="Label, help text and choices in other languages."
+    )
 
     @field_validator("choices")
     @classmethod
@@ -90,15 +136,9 @@ class QuestionInput(Input):
         if kind not in CHOICE_KINDS:
             return []
         cleaned: list[str] = []
-        for choice in choices:
-            bad = forbidden_character(choice)
-            if bad is not None:
-                raise ValueError(control_character_error(bad))
-            choice = clean_line(choice)
+        for choice in map(_choice, choices):
             if not choice:
                 continue
-            if len(choice) > CHOICE_MAX:
-                raise ValueError(_("A choice has at most %(count)s characters.") % {"count": CHOICE_MAX})
             if CHOICE_SEPARATOR.strip() in choice:
                 raise ValueError(_("A choice cannot contain “;”: the exports separate several choices with it."))
             if choice.casefold() in (other.casefold() for other in cleaned):
@@ -112,6 +152,29 @@ class QuestionInput(Input):
     @classmethod
     def _session(cls, session: str | None) -> str | None:
         return (session or "").strip() or None
+
+    @field_validator("translations")
+    @classmethod
+    def _choices_translated_exist(
+        cls, translations: dict[str, dict[str, Any]], info: ValidationInfo
+    ) -> dict[str, dict[str, Any]]:
+        """A translated choice must be one of the choices (a choice renamed leaves its translation
+        behind); a question that has no choices keeps no translated ones."""
+        choices = info.data.get("choices")
+        if choices is None:
+            return translations  # the choices themselves are wrong: that is the error to show
+        if not choices:
+            plain = {
+                language: {k: v for k, v in texts.items() if k != "choices"} for language, texts in translations.items()
+            }
+            return {language: texts for language, texts in plain.items() if texts}
+        for texts in translations.values():
+            unknown = [choice for choice in texts.get("choices", {}) if choice not in choices]
+            if unknown:
+                raise ValueError(
+                    _("“%(choice)s” is not one of the choices, so it cannot be translated.") % {"choice": unknown[0]}
+                )
+        return translations
 
 
 def answers_schema() -> dict[str, Any]:

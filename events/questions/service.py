@@ -218,12 +218,49 @@ async def validate_answers(
         return {}
     sessions = await session_codes(event)
     chosen = set(chosen_session_codes)
+    asked = [question for question in questions if _tied_to(question) is None or _code_of(question, sessions) in chosen]
+    return _checked(asked, raw_answers, enforce_required=enforce_required)
+
+
+async def validate_added_answers(
+    registration: Registration, added_session_codes: Iterable[str], raw_answers: Mapping[str, Any]
+) -> dict[Question, AnswerValue]:
+    """The answers to add when a participant takes more sessions: to the questions tied to those
+    sessions that they have not answered before (a required one must be). Raises `InvalidInput`
+    as `validate_answers` does; answers to any other question are ignored."""
+    added = set(added_session_codes)
+    if not added:
+        return {}
+    sessions = await session_codes(registration.event)
+    answered = cast(
+        list[int], await Answer.filter(registration_id=registration.id).values_list("question_id", flat=True)
+    )
+    asked = [
+        question
+        for question in await questions_of(registration.event)
+        if _code_of(question, sessions) in added and question.id not in answered
+    ]
+    return _checked(asked, raw_answers, enforce_required=True)
+
+
+def _tied_to(question: Question) -> int | None:
+    """The id of the session the question is asked for, or None when it is asked of everyone."""
+    return cast(int | None, question.session_id)  # type: ignore[attr-defined]
+
+
+def _code_of(question: Question, sessions: Mapping[int, str]) -> str:
+    """The code of the session the question is tied to ("" for a question asked of everyone)."""
+    session_id = _tied_to(question)
+    return "" if session_id is None else sessions.get(session_id, "")
+
+
+def _checked(
+    questions: Iterable[Question], raw_answers: Mapping[str, Any], *, enforce_required: bool
+) -> dict[Question, AnswerValue]:
+    """Each question's answer checked; every problem raised at once, one per question."""
     answers: dict[Question, AnswerValue] = {}
     errors: dict[str, str] = {}
     for question in questions:
-        session_id = question.session_id  # type: ignore[attr-defined]
-        if session_id is not None and sessions.get(session_id) not in chosen:
-            continue
         field = f"answers.{question.code}"
         try:
             value = check_answer(question, raw_answers.get(question.code))
@@ -283,7 +320,13 @@ async def save_answers(registration: Registration, answers: Mapping[Question, An
     encoded, so a text answer given to the ORM would be refused, or read back as a number ("12").
     """
     await Answer.filter(registration_id=registration.id).delete()
+    await add_answers(registration, answers)
+
+
+async def add_answers(registration: Registration, answers: Mapping[Question, AnswerValue]) -> None:
+    """Keep these answers beside the registration's others, in the caller's transaction."""
     if answers:
+        await Answer.filter(registration_id=registration.id, question_id__in=[q.id for q in answers]).delete()
         encode = cast(JSONField[Any], Answer._meta.fields_map["value"]).encoder
         rows = [[registration.id, question.id, encode(value)] for question, value in answers.items()]
         await execute_many(INSERT_ANSWER, rows)

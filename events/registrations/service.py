@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
@@ -182,13 +184,17 @@ async def participant_calendar(registration: Registration, base_url: str, seats:
     return calendar(event, entries, event_url=url, uid_scope=registration.code, name=title, language=language)
 
 
-async def change_sessions(registration: Registration, codes: list[str]) -> list[int]:
+async def change_sessions(
+    registration: Registration, codes: list[str], answers: Mapping[str, Any] | None = None
+) -> list[int]:
     """The participant's own change of sessions (their event loaded): a seat in each newly chosen
     session by the same rules as registering (confirmed while there is room, else waiting at the
     end of its list), and each seat given up goes at once to the oldest waiting seat, as when
     someone cancels. Returns the ids of registrations promoted into the freed seats.
 
     At least one session stays: giving up every seat is cancelling, which the page offers apart.
+    The questions tied to a newly chosen session are asked as when registering (`answers`, by
+    question code): a required one unanswered refuses the change.
     """
     event = registration.event
     if not registration_open(event):
@@ -200,6 +206,10 @@ async def change_sessions(registration: Registration, codes: list[str]) -> list[
     if not codes:
         raise InvalidInput({"sessions": _("Choose at least one session. To give up every seat, cancel instead.")})
     wanted = {by_code[code].id for code in codes}
+    holding = Seat.filter(registration_id=registration.id).exclude(status=SeatStatus.CANCELLED)
+    held_ids = cast(list[int], await holding.values_list("session_id", flat=True))
+    added = [code for code in codes if by_code[code].id not in held_ids]
+    added_answers = await questions.validate_added_answers(registration, added, answers or {})
 
     async def work() -> list[int]:
         held_before = await Seat.filter(registration_id=registration.id).values_list("session_id", flat=True)
@@ -218,6 +228,7 @@ async def change_sessions(registration: Registration, codes: list[str]) -> list[
                 promoted += await release_seat(seat.session_id)  # type: ignore[attr-defined]
         for session_id in sorted(wanted - {seat.session_id for seat in held}):  # type: ignore[attr-defined]
             await give_seat(registration.id, session_id)
+        await questions.add_answers(registration, added_answers)
         await settle_statuses([registration.id])
         return promoted
 

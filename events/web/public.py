@@ -18,9 +18,9 @@ from events.http.common import NO_STORE, base_url, client_address, settings_of
 from events.i18n import gettext as _
 from events.links import event_calendar_links, participant_links
 from events.program import service as program
-from events.program.models import Event
+from events.program.models import Event, Session
 from events.questions.models import Question, QuestionKind
-from events.questions.service import questions_of, validate_answers
+from events.questions.service import answers_of, questions_of, validate_answers
 from events.registrations import privacy, service
 from events.registrations.models import Registration
 from events.registrations.schemas import RegistrationInput
@@ -164,17 +164,31 @@ async def manage(request: Request) -> Response:
 
 
 async def _manage_page(
-    request: Request, registration: Registration, *, problem: str | None = None, status_code: int = 200
+    request: Request,
+    registration: Registration,
+    *,
+    problem: str | None = None,
+    status_code: int = 200,
+    chosen: list[str] | None = None,
+    typed: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> Response:
-    """The participant's own page: their seats, badge and calendar, and the forms to change them."""
+    """The participant's own page: their seats, badge and calendar, and the forms to change them
+    (with what they chose and typed kept when a change was refused)."""
     event = registration.event
     seats = await service.seats_of(registration)
+    held = {seat.session.code for seat in seats if seat.status != "cancelled"}
+    sessions = await service.sessions_of(event)
     context = {
         "registration": registration,
         "event": event,
         "seats": seats,
-        "held": {seat.session.code for seat in seats if seat.status != "cancelled"},
-        "sessions": await service.sessions_of(event),
+        "held": held,
+        "chosen": held if chosen is None else set(chosen),
+        "sessions": sessions,
+        "session_questions": await _questions_for_new_sessions(registration, sessions, held),
+        "values": {"answers": typed or {}},
+        "errors": errors or {},
         "can_change": program.registration_open(event) and registration.status != "cancelled",
         "problem": problem,
         "just_changed": request.query_params.get("changed") == "1",
@@ -189,17 +203,46 @@ async def _manage_page(
     return response
 
 
+async def _questions_for_new_sessions(
+    registration: Registration, sessions: Sequence[Session], held: set[str]
+) -> dict[int, list[Question]]:
+    """The questions the change form asks under each session not held yet (those not answered before)."""
+    answered = {question.id for question in await answers_of(registration)}
+    not_held = {session.id for session in sessions if session.code not in held}
+    tied: dict[int, list[Question]] = defaultdict(list)
+    for question in await questions_of(registration.event):
+        session_id = question.session_id  # type: ignore[attr-defined]
+        if session_id in not_held and question.id not in answered:
+            tied[session_id].append(question)
+    return tied
+
+
 async def change_sessions(request: Request) -> Response:
-    """The participant adds or gives up sessions from their own page."""
+    """The participant adds or gives up sessions from their own page (answering the questions of
+    a session they add)."""
     registration = await service.by_secret(request.path_params["secret"])
     form = await request.form()
     csrf.check(request, form)
     codes = [str(code)[:32] for code in form.getlist("sessions")][:100]
+    typed, answers = _form_answers(form, await questions_of(registration.event))
     try:
-        await service.change_sessions(registration, codes)
+        await service.change_sessions(registration, codes, answers)
     except (InvalidInput, Conflict) as exc:
-        problem = next(iter(exc.fields.values())) if isinstance(exc, InvalidInput) and exc.fields else exc.message
-        return await _manage_page(request, registration, problem=problem, status_code=exc.status_code)
+        fields = exc.fields if isinstance(exc, InvalidInput) else {}
+        problem = (
+            _("Please check the fields marked below.")
+            if any(key.startswith("answers.") for key in fields)
+            else next(iter(fields.values()), exc.message)
+        )
+        return await _manage_page(
+            request,
+            registration,
+            problem=problem,
+            status_code=exc.status_code,
+            chosen=codes,
+            typed=typed,
+            errors=fields,
+        )
     target = request.url_for("manage", secret=registration.secret)
     return RedirectResponse(f"{target}?changed=1", status_code=303, headers=NO_STORE)
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events.errors import InvalidInput
+from events.i18n import LANGUAGE_NAMES, LANGUAGES
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.questions import service
@@ -30,8 +31,11 @@ KIND_LABELS: dict[QuestionKind, Callable[[], str]] = {
     QuestionKind.YES_NO: lambda: _("Yes or no"),
 }
 TEXT_FIELDS = ("code", "label", "help_text", "kind", "session", "choices")
+#: What an organizer may write in each language, as form fields `translations.<language>.<field>`.
+WORDED = ("label", "help_text", "choices")
 NEW_QUESTION: dict[str, Any] = {
     **dict.fromkeys(TEXT_FIELDS, ""),
+    **{f"translations.{language}.{field}": "" for language in LANGUAGES for field in WORDED},
     "kind": QuestionKind.SHORT_TEXT.value,
     "required": False,
 }
@@ -82,28 +86,66 @@ def _form_page(
         "errors": errors or {},
         "kinds": _kinds(),
         "asked_of": _asked_of(event),
+        "content_languages": dict(LANGUAGE_NAMES),
     }
     return render(request, "staff/question_form.html", context, status_code=422 if errors else 200)
 
 
+def _translation_fields() -> list[str]:
+    return [f"translations.{language}.{field}" for language in LANGUAGES for field in WORDED]
+
+
 def _typed(form: FormData) -> dict[str, Any]:
-    values: dict[str, Any] = {name: str(form.get(name) or "") for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: str(form.get(name) or "") for name in (*TEXT_FIELDS, *_translation_fields())}
     values["required"] = form.get("required") == "1"
     return values
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines()]
+
+
 def _question_input(values: dict[str, Any]) -> QuestionInput:
-    """The form as the service takes it: one choice per line, no session for "every participant"."""
-    choices = [line for line in values["choices"].splitlines() if line.strip()]
-    return parse(QuestionInput, {**values, "choices": choices, "session": values["session"] or None})
+    """The form as the service takes it: one choice per line, no session for "every participant",
+    and each language's choices matched to the choices above line by line."""
+    choices = [line for line in _lines(values["choices"]) if line]
+    translations: dict[str, dict[str, Any]] = {}
+    for language in LANGUAGES:
+        field = f"translations.{language}."
+        translated = _lines(values[field + "choices"])
+        while translated and not translated[-1]:
+            translated.pop()
+        if len(translated) > len(choices):
+            raise InvalidInput({field + "choices": _("Give one line per choice above, in the same order.")})
+        translations[language] = {
+            "label": values[field + "label"],
+            "help_text": values[field + "help_text"],
+            "choices": {choice: text for choice, text in zip(choices, translated, strict=False) if text},
+        }
+    data = {**values, "choices": choices, "session": values["session"] or None, "translations": translations}
+    return parse(QuestionInput, data)
 
 
 def _field_errors(fields: dict[str, str]) -> dict[str, str]:
-    """Errors keyed by form field (`choices.3` is the choices box)."""
+    """Errors keyed by form field (`choices.3` is the choices box, `translations.en.choices.…` the
+    English choices box)."""
     errors: dict[str, str] = {}
     for key, message in fields.items():
-        errors.setdefault(key.split(".")[0], message)
+        parts = key.split(".")
+        errors.setdefault(".".join(parts[:3] if parts[0] == "translations" else parts[:1]), message)
     return errors
+
+
+def _translation_values(question: Question) -> dict[str, str]:
+    """The question's translations as the form's fields (choices one per line, in the choices' order)."""
+    values = dict.fromkeys(_translation_fields(), "")
+    for language, texts in (question.translations or {}).items():
+        field = f"translations.{language}."
+        values[field + "label"] = texts.get("label", "")
+        values[field + "help_text"] = texts.get("help_text", "")
+        translated = texts.get("choices", {})
+        values[field + "choices"] = "\n".join(translated.get(choice, "") for choice in question.choices).rstrip("\n")
+    return values
 
 
 @signed_in
@@ -138,6 +180,7 @@ async def edit_form(request: Request, account: StaffAccount) -> Response:
         "session": sessions.get(question.session_id, ""),  # type: ignore[attr-defined]
         "choices": "\n".join(question.choices),
         "required": question.required,
+        **_translation_values(question),
     }
     return _form_page(request, event, values, question=question)
 

@@ -36,7 +36,7 @@ from events.web.staff import network_organizer, organizer_event, signed_in
 M = TypeVar("M", bound=BaseModel)
 
 #: Empty category rows the event form offers, so a category can be added without JavaScript.
-EMPTY_CATEGORY_ROW = {"code": "", "label": "", "staff_only": False}
+EMPTY_CATEGORY_ROW: dict[str, Any] = {"code": "", "label": "", "staff_only": False, "translations": {}}
 SPARE_CATEGORY_ROWS = 3
 #: What `<input type="datetime-local">` shows and sends.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -127,17 +127,39 @@ class FormReading:
             self.errors[name] = _("Enter a whole number of seats, or leave it empty for no limit.")
 
     def categories(self) -> None:
-        """Rows of code and label; empty rows are dropped, a row without a label takes its code."""
-        codes = [value for value in self.form.getlist("category_code") if isinstance(value, str)]
-        labels = [value for value in self.form.getlist("category_label") if isinstance(value, str)]
-        audiences = [value for value in self.form.getlist("category_audience") if isinstance(value, str)]
-        rows = [
-            {"code": code.strip(), "label": label.strip(), "staff_only": audience == "staff"}
-            for code, label, audience in zip_longest(codes, labels, audiences, fillvalue="")
+        """Rows of code, label and the label in other languages (`category_label.<language>`, one
+        per row); empty rows are dropped, a row without a label takes its code."""
+        codes = self.texts("category_code")
+        labels = self.texts("category_label")
+        audiences = self.texts("category_audience")
+        translated = {language: self.texts(f"category_label.{language}") for language in i18n.LANGUAGES}
+        rows: list[dict[str, Any]] = [
+            {
+                "code": code.strip(),
+                "label": label.strip(),
+                "staff_only": audience == "staff",
+                "translations": {
+                    language: texts[index].strip()
+                    for language, texts in translated.items()
+                    if index < len(texts) and texts[index].strip()
+                },
+            }
+            for index, (code, label, audience) in enumerate(zip_longest(codes, labels, audiences, fillvalue=""))
             if code.strip() or label.strip()
         ]
         self.values["categories"] = rows
-        self.data["categories"] = [{**row, "label": row["label"] or row["code"]} for row in rows]
+        self.data["categories"] = [
+            {
+                **row,
+                "label": row["label"] or row["code"],
+                "translations": {language: {"label": label} for language, label in row["translations"].items()},
+            }
+            for row in rows
+        ]
+
+    def texts(self, name: str) -> list[str]:
+        """Every value of a repeated field, in order."""
+        return [value for value in self.form.getlist(name) if isinstance(value, str)]
 
     def whole_number(self, name: str) -> None:
         """A count of days or the like; left out when empty, so the schema's default applies."""
@@ -149,11 +171,11 @@ class FormReading:
         except ValueError:
             self.errors[name] = _("Enter a whole number.")
 
-    def translations(self) -> None:
-        """Title and description in each language: fields `translations.<language>.<title|description>`."""
+    def translations(self, worded: tuple[str, ...]) -> None:
+        """The texts in each language: fields `translations.<language>.<field>` for each worded field."""
         table: dict[str, dict[str, str]] = {}
         for language in i18n.LANGUAGES:
-            table[language] = {field: self.raw(f"translations.{language}.{field}") for field in WORDED}
+            table[language] = {field: self.raw(f"translations.{language}.{field}") for field in worded}
         self.data["translations"] = table
 
     def validate(self, model: type[M], data: dict[str, Any] | None = None) -> M | None:
@@ -250,7 +272,9 @@ def done_message(request: Request) -> str | None:
 # The event form.
 
 
-WORDED = ("title", "description")
+#: What an organizer may write in each language, on the event form and on a session's.
+EVENT_WORDED = ("title", "description", "venue")
+SESSION_WORDED = ("title", "description", "location")
 
 
 def translation_values(translations: dict[str, dict[str, str]] | None) -> dict[str, str]:
@@ -282,7 +306,12 @@ def event_values(event: Event) -> dict[str, Any]:
         "registration_opens_at": local_input(event.registration_opens_at, event.timezone),
         "registration_closes_at": local_input(event.registration_closes_at, event.timezone),
         "categories": [
-            {"code": c["code"], "label": c.get("label", c["code"]), "staff_only": bool(c.get("staff_only"))}
+            {
+                "code": c["code"],
+                "label": c.get("label", c["code"]),
+                "staff_only": bool(c.get("staff_only")),
+                "translations": {language: texts["label"] for language, texts in c.get("translations", {}).items()},
+            }
             for c in event.categories
         ],
         "status": str(event.status),
@@ -299,7 +328,7 @@ def read_event(form: FormData, slug: str | None) -> FormReading:
     reading.text("title", "description", "venue", "city")
     if language := reading.raw("language").strip():
         reading.data["language"] = language
-    reading.translations()
+    reading.translations(EVENT_WORDED)
     reading.whole_number("retention_days")
     reading.day("starts_on")
     reading.day("ends_on")
@@ -324,7 +353,7 @@ async def event_page(
         "values": values,
         "category_rows": [
             *values.get("categories", []),
-            *[{"code": "", "label": "", "staff_only": False}] * SPARE_CATEGORY_ROWS,
+            *[EMPTY_CATEGORY_ROW] * SPARE_CATEGORY_ROWS,
         ],
         "errors": errors or {},
         "problem": problem or (_("Please check the fields marked below.") if errors else None),
@@ -474,7 +503,7 @@ def read_session(form: FormData, event: Event, code: str | None) -> FormReading:
     reading = FormReading(form)
     reading.data["code"] = reading.raw("code").strip() if code is None else code
     reading.text("title", "kind", "location", "description")
-    reading.translations()
+    reading.translations(SESSION_WORDED)
     reading.moment("starts_at", event.timezone)
     reading.moment("ends_at", event.timezone)
     reading.capacity("capacity")

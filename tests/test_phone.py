@@ -143,7 +143,8 @@ def test_a_korean_reader_answers_the_demos_questions_in_korean_on_a_phone(
 
     from tests.conftest import tsudoi
 
-    made = tsudoi("demo", "--no-serve", cwd=tmp_path, env={"DATABASE_URL": settings.database_url})
+    environment = {"DATABASE_URL": settings.database_url, "TSUDOI_SECRET_KEY": settings.secret_key}
+    made = tsudoi("demo", "--no-serve", cwd=tmp_path, env=environment)
     assert made.returncode == 0, made.stderr
     token = organizer_token(settings.database_url, tmp_path)
     server = live_server_factory(settings.database_url)

@@ -19,6 +19,7 @@ from events.api import badges as badges_api
 from events.api import checkins as checkins_api
 from events.api import events as events_api
 from events.api import openapi
+from events.api import payments as payments_api
 from events.api import registrations as registrations_api
 from events.api import reports as reports_api
 from events.api import tokens as tokens_api
@@ -62,6 +63,12 @@ API_ROUTES = [
         "/api/v1/events/{slug}/registrations/{code}/replace-secret",
         name="api_replace_secret",
         post=registrations_api.replace_secret,
+    ),
+    route(
+        "/api/v1/events/{slug}/registrations/{code}/payments",
+        name="api_payments",
+        get=payments_api.list_payments,
+        post=payments_api.record_payment,
     ),
     route("/api/v1/registrations/{secret}", name="api_registration", get=registrations_api.show),
     route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),

@@ -14,6 +14,16 @@ def local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
+def stored(value: object) -> datetime:
+    """A timestamp read with plain SQL: a datetime from PostgreSQL, ISO text from SQLite."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def wall_clock(value: object, timezone: str) -> datetime:
+    """A stored time as the event's wall-clock time, without a zone (spreadsheets keep none)."""
+    return local(stored(value), timezone).replace(tzinfo=None)
+
+
 def start_of_day(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time.min, ZoneInfo(timezone))
 

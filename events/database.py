@@ -32,6 +32,7 @@ MODEL_MODULES = [
     "events.checkin.models",
     "events.questions.models",
     "events.mail.models",
+    "events.money.models",
     "events.ratelimit",
     "events.staff.audit",
 ]

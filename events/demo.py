@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.i18n import Language
+from events.money import ledger
 from events.program.models import Event
 from events.program.schemas import EventInput
 from events.program.service import create_event
@@ -118,6 +119,23 @@ SAMPLE_PEOPLE = [
 ]
 
 
+#: The day fee by category (a reduced ¥500 anyone may choose), the reception's ¥4,000; the lecture
+#: is free, and staff pay nothing.
+DAY_FEES = {"individual_member": 2000, "organizational_member": 2000, "subscriber": 2500, "non_member": 3000}
+RECEPTION_FEE = 4000
+PRICES = [
+    *(
+        {"category": category, "session": session, "amount": amount, "reduced": 500}
+        for category, amount in DAY_FEES.items()
+        for session in ("day1", "day2")
+    ),
+    *({"category": category, "session": "reception", "amount": RECEPTION_FEE} for category in (*DAY_FEES, "guest")),
+]
+#: Who has paid already, and how: 山田 in cash at the desk, 佐藤 and グエン by bank transfer; Maria
+#: chose the reduced fee and has not paid yet, nor has 김민지.
+PAYMENTS: dict[int, ledger.PaymentMethod] = {1: "cash", 2: "transfer", 5: "transfer"}
+REDUCED_FEE = {3}
+
 #: Maria reads Tagalog, Minji Korean, João English: their e-mails come in those languages.
 LANGUAGES_OF_SAMPLE = {3: Language.TL, 4: Language.KO, 6: Language.EN}
 
@@ -159,6 +177,7 @@ def workshop(first_day: date) -> EventInput:
             "venue": "市民活動センター",
             "city": "名古屋 / Nagoya",
             "categories": CATEGORIES,
+            "prices": PRICES,
             "sessions": [
                 {
                     "code": "day1",
@@ -240,11 +259,15 @@ async def create_demo(today: date | None = None) -> tuple[Event, str]:
                 category=category,
                 language=LANGUAGES_OF_SAMPLE.get(number, Language.JA),
                 sessions=sessions,
+                reduced_fee=number in REDUCED_FEE,
             )
             try:
-                await register(event, data)
+                registered = await register(event, data)
             except AlreadyRegistered:
-                pass
+                continue
+            person = registered.registration
+            if number in PAYMENTS and person.amount_due > 0:
+                await ledger.record(person, person.amount_due, PAYMENTS[number])
     password = new_password()
     await save_staff(ORGANIZER_EMAIL, Role.ORGANIZER, password=password, name="Demo organizer")
     return event, password

@@ -233,3 +233,33 @@ def test_the_camera_reads_a_real_badge_and_shows_ok(
 
     assert "OK" in shown and "Kim Minji" in shown
     assert count == "1"
+
+
+@pytest.mark.usefixtures("db")
+def test_the_door_is_told_what_is_left_to_pay_and_nothing_else_of_the_account(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    server, page, headers, code = scanner_for_maria(settings, tmp_path, live_server_factory, browser)
+    price = {"category": "participant", "session": "day1", "amount": 2000}
+    httpx.patch(f"{server.url}/api/v1/events/workshop", json={"prices": [price]}, headers=headers)
+
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer.answer-ok")
+    owing = page.inner_text("#answer-due")
+    page.wait_for_selector("#answer", state="hidden")
+    paid = httpx.post(
+        f"{server.url}/api/v1/events/workshop/registrations/{code}/payments",
+        json={"amount": 2000, "method": "cash"},
+        headers=headers,
+    )
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer.answer-already")
+
+    assert owing == "¥2,000 to pay at the desk", owing
+    assert paid.status_code == 201 and paid.json()["amount_due"] == 0
+    assert not page.is_visible("#answer-due"), "nothing to pay: nothing said"

@@ -18,6 +18,7 @@ from events import __version__
 from events.api.tokens import TokenRequest
 from events.badges.render import LAYOUTS
 from events.checkin.schemas import ScanInput
+from events.money.schemas import PaymentInput
 from events.program.schemas import EventInput, EventPatch
 from events.registrations.schemas import RegistrationInput
 
@@ -101,6 +102,13 @@ class QuestionOut(BaseModel):
     )
 
 
+class PriceOut(BaseModel):
+    category: str
+    session: str
+    amount: int = Field(description="Whole yen")
+    reduced: int | None = Field(default=None, description="(extension) The lower amount anyone may choose to pay")
+
+
 class EventOut(EventSummary):
     description: str
     language: Literal["ja", "en", "ko", "tl"] = Field(
@@ -115,6 +123,8 @@ class EventOut(EventSummary):
     categories: list[Category]
     sessions: list[SessionOut]
     questions: list[QuestionOut] = Field(description="The registration form's questions, in order")
+    currency: Literal["JPY"] = Field(description="(1.1) The currency of every amount, in whole units")
+    prices: list[PriceOut] = Field(description="(1.1) What a seat costs by category and session; unlisted: free")
 
 
 class SeatOut(BaseModel):
@@ -129,10 +139,14 @@ class Links(BaseModel):
     calendar: str
 
 
+AMOUNT_DUE = "(1.1) What is still to pay in whole yen, after payments, refunds and waivers (negative: owed back)"
+
+
 class RegistrationCreated(BaseModel):
     code: str = Field(description="8 characters printed on the badge")
     status: Literal["confirmed", "waitlisted"]
     sessions: list[SeatOut]
+    amount_due: int = Field(description=AMOUNT_DUE)
     links: Links
 
 
@@ -156,6 +170,7 @@ class RegistrationOut(BaseModel):
     sessions: list[SeatDetail]
     email: str | None = Field(default=None, description="Only for the participant and organizers, never door staff.")
     event: str | None = None
+    amount_due: int | None = Field(default=None, description=AMOUNT_DUE + "; on the participant's own")
     links: Links | None = None
     answers: dict[str, str | list[str] | bool] | None = Field(
         default=None, description="Organizers only: the answers keyed by question code (yes_no as true/false)."
@@ -187,6 +202,10 @@ class ScanOut(BaseModel):
         default=None, description="true when the check-in is on no day of the session (a test run, a late scan)"
     )
     note: str | None = Field(default=None, description="With off_day: the session's day, said for the door")
+    amount_due: int | None = Field(
+        default=None, description="(1.1) ok and already_checked_in: what is still to pay at the desk, in whole yen"
+    )
+    to_pay: str | None = Field(default=None, description="(extension) With an amount due: the sentence to show")
     fields: dict[str, str] | None = None
 
 
@@ -243,6 +262,21 @@ class AttendanceOut(BaseModel):
     categories: list[CategoryAttendance] = Field(description="Registrations and attendance per participant category")
 
 
+class PaymentOut(BaseModel):
+    id: int
+    amount: int = Field(description="Whole yen, as money moved (always positive)")
+    method: Literal["cash", "transfer", "waiver", "refund"]
+    at: str = Field(description="ISO 8601 with the event's offset")
+    note: str
+    staff: str = Field(description="(extension) The staff account that recorded it")
+    payment_id: str | None
+
+
+class PaymentRecorded(PaymentOut):
+    amount_due: int = Field(description="What is still to pay after this entry")
+    receipt: None = Field(description="Receipts are not issued yet: always null")
+
+
 class TokenOut(BaseModel):
     token: str
     role: Literal["organizer", "door"]
@@ -258,9 +292,11 @@ MODELS: list[type[BaseModel]] = [
     SecretReplaced,
     ScanOut,
     AttendanceOut,
+    PaymentOut,
+    PaymentRecorded,
     TokenOut,
 ]
-INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest, ScanInput]
+INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest, ScanInput, PaymentInput]
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -276,7 +312,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "No valid staff token (also when an optional token is sent but not valid)",
         403: "The token's role may not do this",
         404: "No such event or link",
-        409: "A business conflict (registration_closed, already_registered, slug_taken, no_badge)",
+        409: "A business conflict (registration_closed, already_registered, slug_taken, no_badge, nothing_to_pay)",
         413: "Body over 64 KiB",
         422: "Malformed JSON, a field that fails validation, or a rule between fields (an end before a start)",
         429: "Too many registrations from one address",
@@ -319,6 +355,13 @@ DOWNLOADS = {
         "text/csv",
     ),
     "participants.xlsx": ("getParticipantsXlsx", "The same as participants.csv, as a workbook", "xlsx"),
+    "payments.csv": (
+        "getPaymentsCsv",
+        "(1.1) The ledger: every charge, payment, refund and waiver, one a row: id, at, code, name, category, "
+        "kind, method, session, amount (as money moved), effect_on_amount_due, note, staff, payment_id",
+        "text/csv",
+    ),
+    "payments.xlsx": ("getPaymentsXlsx", "(extension) The same as payments.csv, as a workbook", "xlsx"),
     "report.pdf": (
         "getReportPdf",
         "The attendance report for funders: figures, charts, category breakdown, definitions",
@@ -429,6 +472,37 @@ def paths() -> dict[str, Any]:
                 "security": BEARER,
                 "responses": {
                     "200": _json(_ref(SecretReplaced), "The new links"),
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/registrations/{code}/payments": {
+            "parameters": [
+                SLUG,
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "post": {
+                "operationId": "recordPayment",
+                "summary": "(1.1) Record a payment (cash, transfer), a waiver or a refund (organizer)",
+                "description": (
+                    "A payment or waiver needs something owed and at most that much; a refund, money paid and at "
+                    "most that much (otherwise 409 nothing_to_pay, or 422 on amount). The same payment_id sent "
+                    "again answers what it answered first and records nothing new. Two desks paying the same "
+                    "person at once record one payment; the other is told nothing_to_pay."
+                ),
+                "security": BEARER,
+                "requestBody": _body(PaymentInput),
+                "responses": {
+                    "201": _json(_ref(PaymentRecorded), "Recorded (or recorded before, for a repeated payment_id)"),
+                    **_errors(401, 403, 404, 409, 413, 422),
+                },
+            },
+            "get": {
+                "operationId": "listPayments",
+                "summary": "(1.1) The registration's payments, refunds and waivers, oldest first (organizer)",
+                "security": BEARER,
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(PaymentOut)}, "The entries"),
                     **_errors(401, 403, 404),
                 },
             },

@@ -31,6 +31,7 @@ async def register(request: Request) -> JSONResponse:
         "code": registration.code,
         "status": str(registration.status),
         "sessions": [{"code": session.code, "status": str(status)} for session, status in result.seats],
+        "amount_due": registration.amount_due,
         "links": participant_links(base_url(request), registration.secret),
     }
     return json_response(body, status_code=201, private=True)
@@ -42,6 +43,7 @@ async def show(request: Request) -> JSONResponse:
     positions = await waitlist_positions(registration)
     body = registration_json(registration, seats, registration.event.timezone, include_email=True, positions=positions)
     body["event"] = registration.event.slug
+    body["amount_due"] = registration.amount_due
     body["links"] = participant_links(base_url(request), registration.secret)
     return json_response(body, private=True)
 

@@ -49,7 +49,7 @@ class Found:
 
 LOOKUP_MANY = """
 SELECT i."n", r."id", r."code", r."name", r."organization", r."category", r."status", r."secret",
-    s."status" AS "seat_status", l."id" AS "prior"
+    r."amount_due", s."status" AS "seat_status", l."id" AS "prior"
 FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[])
     AS i("n", "event_id", "session_id", "code", "device", "scan_id")
 LEFT JOIN "registration" r ON r."event_id" = i."event_id" AND r."code" = i."code"

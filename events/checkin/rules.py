@@ -45,6 +45,8 @@ class Person:
     status: str
     secret: str
     seat_status: str | None
+    #: What is still to pay (the door says "¥2,000 to pay at the desk", and nothing else of the ledger).
+    amount_due: int = 0
 
 
 @dataclass(frozen=True)

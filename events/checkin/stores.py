@@ -40,7 +40,7 @@ from events.sqlite_backend import GroupCommit, ImmediateSqliteClient
 
 LOOKUP = (
     'SELECT r."id", r."code", r."name", r."organization", r."category", r."status", r."secret", '
-    's."status" AS "seat_status" FROM "registration" r '
+    'r."amount_due", s."status" AS "seat_status" FROM "registration" r '
     'LEFT JOIN "seat" s ON s."registration_id" = r."id" AND s."session_id" = ? '
     'WHERE r."event_id" = ? AND r."code" = ?'
 )
@@ -86,9 +86,7 @@ class DoorStore(Protocol):
         """Look the scan up, let `decide` rule on it, write the decision; or say it was sent before."""
 
 
-def as_datetime(value: Any) -> datetime:
-    """A timestamp read with plain SQL: a datetime from PostgreSQL, ISO text from SQLite."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+as_datetime = clock.stored
 
 
 def _count_in_values(decision: Decision, person: Person, session: Session) -> list[Any]:

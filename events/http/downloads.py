@@ -13,11 +13,20 @@ from events import i18n, offload
 from events.errors import InvalidInput
 from events.http.common import NO_STORE
 from events.i18n import gettext as _
+from events.money.files import ledger_table
 from events.program.models import Event
 from events.questions.service import answer_counts
 from events.reports import attendance, exports, tables
 
-FILES = ("attendance.csv", "attendance.xlsx", "participants.csv", "participants.xlsx", "report.pdf")
+FILES = (
+    "attendance.csv",
+    "attendance.xlsx",
+    "participants.csv",
+    "participants.xlsx",
+    "payments.csv",
+    "payments.xlsx",
+    "report.pdf",
+)
 
 
 def wants_bom(request: Request) -> bool:
@@ -49,6 +58,8 @@ async def _build(request: Request, event: Event, name: str, for_people: bool) ->
     kind, _dot, form = name.partition(".")
     if kind == "attendance":
         table = tables.attendance_table(event, await attendance.attendance(event))
+    elif kind == "payments":
+        table = await ledger_table(event)
     else:
         table = await tables.participants_table(event, for_people=for_people)
     table.rows = list(table.rows)  # rows made here; a generator cannot go to the worker process

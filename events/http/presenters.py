@@ -66,6 +66,8 @@ def event_detail(event: Event, questions: Sequence[Question] = (), *, for_staff:
         "registration_opens_at": clock.isoformat(event.registration_opens_at, event.timezone),
         "registration_closes_at": clock.isoformat(event.registration_closes_at, event.timezone),
         "categories": event.categories if for_staff else event.public_categories,
+        "currency": event.currency,
+        "prices": event.prices,
         "sessions": [session_json(session, event.timezone) for session in event.sessions],
         "questions": [question_json(question, session_codes) for question in questions],
     }

@@ -16,6 +16,7 @@ from events.errors import InvalidInput
 from events.http.common import read_json, settings_of
 from events.i18n import format_day
 from events.i18n import gettext as _
+from events.money.words import yen
 from events.program.models import Event
 from events.staff.models import StaffAccount
 from events.validation import parse
@@ -46,6 +47,10 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
             body["note"] = _("This session is held on %(day)s, not today.") % {"day": format_day(held_on)}
     if answer.result == Result.ALREADY_CHECKED_IN:
         body["device"] = answer.device
+    if answer.person is not None and answer.result in (Result.OK, Result.ALREADY_CHECKED_IN):
+        body["amount_due"] = answer.person.amount_due
+        if answer.person.amount_due > 0:
+            body["to_pay"] = _("%(amount)s to pay at the desk") % {"amount": yen(answer.person.amount_due)}
     if answer.person is not None:
         person = answer.person
         body["registration"] = {

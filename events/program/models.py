@@ -77,6 +77,11 @@ class Event(Model):
     retention_days = fields.IntField(default=180, db_default=180)
     #: When the personal data of its participants was erased (their counts stay).
     purged_at = fields.DatetimeField(null=True)
+    #: The currency of every amount, in its smallest unit (whole yen).
+    currency = fields.CharField(max_length=3, default="JPY", db_default="JPY")
+    #: What a seat costs: `[{"category", "session", "amount", "reduced"?}]` by category and session
+    #: code; a pair not listed is free. `reduced` is the lower amount anyone may choose to pay.
+    prices: list[dict[str, Any]] = fields.JSONField(default=list, db_default="[]")
     # Empty for events made before it existed: their badges are signed with the server's key (TSD1).
     #: The key its badges are signed with (TSD2): it moves with the event, so its badges scan anywhere.
     badge_key = fields.CharField(max_length=64, default=new_badge_key, db_default="")
@@ -124,6 +129,14 @@ class Event(Model):
                         return _("Participant")
                 return label
         return code
+
+    def price(self, category: str, session_code: str, *, reduced: bool = False) -> int:
+        """What a confirmed seat in that session costs a person of that category (0 when no price is set)."""
+        for price in self.prices:
+            if price["category"] == category and price["session"] == session_code:
+                amount = int(price["amount"])
+                return min(amount, int(price.get("reduced", amount))) if reduced else amount
+        return 0
 
     @property
     def public_categories(self) -> list[dict[str, Any]]:

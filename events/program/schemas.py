@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -15,8 +15,10 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
+from events.errors import InvalidInput
 from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
 from events.program.models import DEFAULT_CATEGORY, SessionKind
@@ -296,10 +298,83 @@ class EventDetails(Input):
         return closes_at
 
 
+#: The most a seat may cost, in yen: far above any fee, low enough that no sum overflows.
+MAX_PRICE = 10_000_000
+#: Amounts are whole yen sent as JSON numbers: 2000.0, 2000.5 and "2000" are refused alike.
+Yen = Annotated[int, Field(strict=True, ge=0, le=MAX_PRICE)]
+
+
+class PriceInput(Input):
+    """What a confirmed seat in one session costs people of one category (whole yen).
+
+    `reduced` (an extension) is a lower amount anyone may choose to pay instead, no reason asked:
+    people without an income must never have to explain themselves.
+    """
+
+    category: str = Field(max_length=64)
+    session: str = Field(max_length=32)
+    amount: Yen
+    reduced: Yen | None = None
+
+    @field_validator("reduced")
+    @classmethod
+    def _reduced_is_lower(cls, reduced: int | None, info: ValidationInfo) -> int | None:
+        amount = info.data.get("amount")
+        if reduced is not None and amount is not None and reduced > amount:
+            raise ValueError(_("The reduced price cannot be above the price."))
+        return reduced
+
+
+def _plain_prices(prices: list[PriceInput]) -> list[dict[str, Any]]:
+    """Stored as plain JSON, one entry per category and session."""
+    pairs = [(price.category, price.session) for price in prices]
+    repeated = sorted({pair for pair in pairs if pairs.count(pair) > 1})
+    if repeated:
+        category, session = repeated[0]
+        raise ValueError(
+            _("The price of %(category)r in %(session)r is given twice.") % {"category": category, "session": session}
+        )
+    return [price.model_dump(exclude_none=True) for price in prices]
+
+
+Prices = Annotated[
+    list[PriceInput],
+    Field(max_length=2000),
+    AfterValidator(_plain_prices),
+    PlainSerializer(lambda value: value, return_type=list[dict[str, Any]]),
+]
+
+
+def price_problems(prices: list[dict[str, Any]], categories: list[str], sessions: list[str]) -> dict[str, str]:
+    """Each price that names a category or session the event does not have, by field."""
+    problems: dict[str, str] = {}
+    for index, price in enumerate(prices):
+        if price["category"] not in categories:
+            problems[f"prices.{index}.category"] = _("No such category in this event: %(codes)s.") % {
+                "codes": price["category"]
+            }
+        if price["session"] not in sessions:
+            problems[f"prices.{index}.session"] = _("No such session in this event: %(codes)s.") % {
+                "codes": price["session"]
+            }
+    return problems
+
+
 class EventInput(EventDetails):
-    """A whole event as the API creates it: its fields and at least one session."""
+    """A whole event as the API creates it: its fields, at least one session, and its prices."""
 
     sessions: list[SessionInput] = Field(min_length=1, max_length=200)
+    currency: Literal["JPY"] = Field(default="JPY", description="Every amount is in whole units of this currency.")
+    prices: Prices = Field(default_factory=list, description="What a seat costs, by category and session.")
+
+    @model_validator(mode="after")
+    def _prices_name_what_exists(self) -> EventInput:
+        categories = [category["code"] for category in self.categories] + [DEFAULT_CATEGORY]
+        prices = cast(list[dict[str, Any]], self.prices)  # stored as plain JSON by `Prices`
+        problems = price_problems(prices, categories, [session.code for session in self.sessions])
+        if problems:
+            raise InvalidInput(problems)
+        return self
 
     @field_validator("sessions")
     @classmethod
@@ -345,6 +420,8 @@ class EventPatch(Input):
     retention_days: int = keep(ge=0, le=3650)
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)
+    currency: Literal["JPY"] = keep()
+    prices: Prices = keep()
 
     @field_validator("categories")
     @classmethod

@@ -15,8 +15,17 @@ from events.checkin.models import CheckIn, GuestEntry
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
+from events.money.ledger import settle_event_charges
 from events.program.models import DEFAULT_CATEGORY, DEFAULT_CATEGORY_LABEL, Event, EventStatus, Session
-from events.program.schemas import EventCopy, EventDetails, EventInput, EventPatch, SessionInput, SessionPatch
+from events.program.schemas import (
+    EventCopy,
+    EventDetails,
+    EventInput,
+    EventPatch,
+    SessionInput,
+    SessionPatch,
+    price_problems,
+)
 from events.questions.models import Question
 from events.registrations.models import RegistrationChange, Seat, SeatStatus
 from events.registrations.seats import fill_from_waitlist, lock_sessions, settle_statuses
@@ -149,6 +158,13 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
         await event.save()
         for index, session_patch in enumerate(patch.sessions or []):
             await _apply_session_patch(event, session_patch, index)
+        if "prices" in edits or "categories" in edits:
+            sessions = await Session.filter(event_id=event.id).values_list("code", flat=True)
+            problems = price_problems(event.prices, event.category_codes, [str(code) for code in sessions])
+            if problems:
+                raise InvalidInput(problems)
+            # A price corrected after people registered: each one's account follows, line by line.
+            await settle_event_charges(event)
         if edits.get("status") == EventStatus.PUBLISHED:
             await _check_publishable(event)
 
@@ -412,6 +428,8 @@ async def copy_event(slug: str, data: EventCopy) -> Event:
             status=EventStatus.DRAFT,
             language=source.language,
             retention_days=source.retention_days,
+            currency=source.currency,
+            prices=list(source.prices),
             # The new title is the organizer's own, in the event's language: the old one's
             # translations would name last year's event.
             translations={

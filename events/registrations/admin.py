@@ -23,6 +23,7 @@ from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import Language
 from events.i18n import gettext as _
+from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import Event, Session
 from events.questions.models import Answer, Question
@@ -129,7 +130,9 @@ async def edit_registration(
             setattr(current, field, getattr(data, field))
         current.sort_name = service.sort_name(data.name, data.name_reading)
         current.active_email = email_key if active else None
-        await current.save()
+        await current.save(update_fields=[*EDITABLE, "sort_name", "active_email", "updated_at"])
+        if "category" in changes:
+            await settle_charges([current.id], events=[event])  # another category, another price
         await _log(current.id, Action.EDITED, changes, staff)
         return changes
 

@@ -26,6 +26,7 @@ from events.database import atomic, execute_many
 from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
+from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.registrations import codes, sheets
@@ -500,6 +501,7 @@ async def carry_out(event: Event, sheet: Sheet, staff: StaffAccount | None = Non
             for row, person in people
         ]
         await execute_many(INSERT_CHANGE, source)
+        await settle_charges([person.id for person in registrations], events=[event])
         done = [_with_seats(row, list(row.seats), done=True) if row.data is not None else row for row in rows]
         return Plan(sheet, columns, done)
 

@@ -59,6 +59,11 @@ class Registration(Model):
     #: When the data of the person was erased (at their request, or when the retention of the event ended): name,
     #: address, organization and free-text answers are gone; seats and check-ins still count.
     erased_at = fields.DatetimeField(null=True)
+    #: The person chose the reduced price (no reason asked, none kept).
+    reduced_fee = fields.BooleanField(default=False, db_default=False)
+    #: What is still to pay: the sum of the registration's ledger entries, kept in step with them
+    #: in the ledger's own transactions so the door reads it with the registration.
+    amount_due = fields.IntField(default=0, db_default=0)
 
     seats: fields.ReverseRelation[Seat]
 

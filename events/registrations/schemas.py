@@ -23,6 +23,9 @@ class RegistrationInput(Input):
     answers: Annotated[dict[str, Any], WithJsonSchema(answers_schema())] = Field(
         default_factory=dict, max_length=MAX_ANSWERS
     )
+    reduced_fee: bool = Field(
+        default=False, description="(extension) Pay the event's reduced price where it has one; no reason is asked."
+    )
     #: Whether required questions must be answered.
     answers_required: ClassVar[bool] = True
     #: Whether a staff-only category may be chosen (staff register people at the desk; the public may not).

@@ -23,6 +23,7 @@ from events import clock
 from events.database import execute, fetch, supports_row_locks
 from events.mail import outbox
 from events.mail.models import MailKind
+from events.money.ledger import settle_charges
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 
@@ -69,6 +70,7 @@ async def settle_statuses(
         if status == RegistrationStatus.CANCELLED:
             changes.update(active_email=None, cancelled_at=moment)
         await Registration.filter(id__in=moving).update(**changes)
+    await settle_charges(ids)
     return settled
 
 
@@ -232,6 +234,7 @@ async def fill_from_waitlist(session_id: int) -> list[int]:
         status=RegistrationStatus.CONFIRMED, updated_at=moment
     )
     await outbox.queue_many(promoted, MailKind.PROMOTED, session_code=session.code)
+    await settle_charges(promoted)
     return promoted
 
 

@@ -16,6 +16,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus, OutboxMessage
+from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
@@ -86,6 +87,8 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
             await questions.save_answers(registration, answers)
         await outbox.queue(registration, MailKind.REGISTERED)
         statuses = await take_seats(registration, [session.id for session in chosen])
+        charged = await settle_charges([registration.id], events=[event])
+        registration.amount_due = charged.get(registration.id, 0)
         return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
     for _attempt in range(CODE_ATTEMPTS):
@@ -132,6 +135,7 @@ def build_registration(
         category=data.category or DEFAULT_CATEGORY,
         language=data.language,
         status=status,
+        reduced_fee=data.reduced_fee,
     )
 
 

@@ -50,10 +50,7 @@ def attendance_table(event: Event, figures: dict[str, Any]) -> Table:
     return Table(f"{event.slug} attendance", list(ATTENDANCE_COLUMNS), rows, widths)
 
 
-def _moment(value: Any, timezone: str) -> datetime:
-    """A stored time as the event's wall-clock time, without a zone (spreadsheets keep none)."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return clock.local(moment, timezone).replace(tzinfo=None)
+_moment = clock.wall_clock
 
 
 def _answer_cell(value: AnswerValue | None) -> str | None:

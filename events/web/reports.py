@@ -48,6 +48,8 @@ FILE_LABELS: dict[str, Callable[[], str]] = {
     "attendance.xlsx": lambda: _("Attendance per session (Excel)"),
     "participants.csv": lambda: _("Participants and their check-ins (CSV)"),
     "participants.xlsx": lambda: _("Participants and their check-ins (Excel)"),
+    "payments.csv": lambda: _("Payments and charges, every entry (CSV)"),
+    "payments.xlsx": lambda: _("Payments and charges, every entry (Excel)"),
     "report.pdf": lambda: _("Report to print (PDF)"),
 }
 

@@ -36,11 +36,14 @@
     if (navigator.vibrate) navigator.vibrate(ok ? 60 : [120, 60, 120]);
   }
 
-  function show(kind, title, name, detail) {
+  function show(kind, title, name, detail, due) {
     answer.className = "answer answer-" + kind;
     document.getElementById("answer-title").textContent = title;
     document.getElementById("answer-name").textContent = name || "";
     document.getElementById("answer-detail").textContent = detail || "";
+    const owed = document.getElementById("answer-due");
+    owed.textContent = due || "";
+    owed.hidden = !due;
     answer.hidden = false;
     clearTimeout(hideTimer);
     hideTimer = setTimeout(function () { answer.hidden = true; input.focus(); }, kind === "ok" ? 1500 : 3000);
@@ -59,12 +62,12 @@
       lastOk = person.code || "";
       lastOkName = who;
       document.getElementById("undo-last").hidden = !lastOk;
-      show("ok", root.dataset.labelOk, who, detail);
+      show("ok", root.dataset.labelOk, who, detail, body.to_pay);
       beep(true);
     } else if (body.result === "already_checked_in") {
       const time = (body.checked_in_at || "").slice(11, 16);
       const title = root.dataset.labelAlready.replace("%(time)s", time).replace("%(device)s", body.device || "?");
-      show("already", title, who, detail);
+      show("already", title, who, detail, body.to_pay);
       beep(false);
     } else {
       show("refused", body.message || body.result, who, detail);

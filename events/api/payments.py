@@ -1,0 +1,58 @@
+"""API: taking a registration's money (organizers only): payments, refunds and waivers, and its account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from events import clock
+from events.http.common import json_response, read_json
+from events.money import ledger
+from events.money.models import EntryKind, LedgerEntry, Method
+from events.money.schemas import PaymentInput
+from events.program.models import Event
+from events.registrations import service
+from events.staff.auth import api_event
+from events.staff.models import Role
+from events.validation import parse
+
+
+def entry_json(entry: LedgerEntry, event: Event) -> dict[str, Any]:
+    """A payment, refund or waiver as the contract shows it (`amount` as money moved, always positive)."""
+    return {
+        "id": entry.id,
+        "amount": abs(entry.amount),
+        "method": ledger.api_method(entry),
+        "at": clock.isoformat(entry.at, event.timezone),
+        "note": entry.note,
+        "staff": entry.staff_email,
+        "payment_id": entry.payment_id,
+    }
+
+
+async def record_payment(request: Request) -> JSONResponse:
+    account, event = await api_event(request, Role.ORGANIZER)
+    registration = await service.by_code(event, request.path_params["code"])
+    data = parse(PaymentInput, await read_json(request))
+    recorded = await ledger.record(
+        registration,
+        data.amount,
+        data.method,
+        staff=account,
+        note=data.note,
+        payment_id=data.payment_id,
+        refund_via=Method(data.via),
+    )
+    body = {**entry_json(recorded.entry, event), "amount_due": recorded.amount_due, "receipt": None}
+    return json_response(body, status_code=201, private=True)
+
+
+async def list_payments(request: Request) -> JSONResponse:
+    """The registration's payments, refunds and waivers, oldest first (its charges are in payments.csv)."""
+    _account, event = await api_event(request, Role.ORGANIZER)
+    registration = await service.by_code(event, request.path_params["code"])
+    kinds = (EntryKind.PAYMENT, EntryKind.REFUND, EntryKind.WAIVER)
+    entries = await ledger.entries_of(registration, kinds=kinds)
+    return json_response([entry_json(entry, event) for entry in entries], private=True)

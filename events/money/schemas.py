@@ -1,0 +1,23 @@
+"""What the desk sends to record money taken, waived or given back."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from events.money.ledger import PaymentMethod
+from events.program.schemas import MAX_PRICE
+from events.validation import Input, OptionalText
+
+
+class PaymentInput(Input):
+    amount: int = Field(strict=True, ge=1, le=MAX_PRICE, description="Whole yen, as money moved (always positive)")
+    method: PaymentMethod
+    note: OptionalText = ""
+    payment_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Makes a retry safe: sent again, nothing new is recorded"
+    )
+    via: Literal["cash", "transfer"] = Field(
+        default="cash", description="(extension) How a refund was paid back; ignored otherwise"
+    )

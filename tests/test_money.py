@@ -1,0 +1,416 @@
+"""Fees: prices by category and session, and each registration's account as a ledger of entries
+(charges that follow its confirmed seats; payments, refunds and waivers taken by staff)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from events.errors import Conflict, InvalidInput
+from events.money import ledger
+from events.money.models import EntryKind, LedgerEntry, Method
+from events.program.models import Event
+from events.program.schemas import EventPatch
+from events.program.service import get_event, update_event
+from events.registrations.admin import RegistrationEdit, edit_registration
+from events.registrations.models import Registration
+from events.registrations.service import cancel
+from events.staff.audit import AuditEntry
+from events.staff.models import Role
+from tests.factories import event_data, make_event, make_registration, staff_token
+
+pytestmark = pytest.mark.usefixtures("app")
+
+#: The network's fees: members pay less for the day, the reception costs the same for all, and
+#: anyone may choose the reduced day fee.
+PRICES = [
+    {"category": "individual_member", "session": "day1", "amount": 2000, "reduced": 500},
+    {"category": "non_member", "session": "day1", "amount": 3000, "reduced": 500},
+    {"category": "individual_member", "session": "reception", "amount": 4000},
+    {"category": "non_member", "session": "reception", "amount": 4000},
+]
+
+
+async def priced_event(capacity: int | None = 10) -> Event:
+    return await make_event(capacity=capacity, prices=PRICES)
+
+
+async def due(registration: Registration) -> int:
+    return (await Registration.get(id=registration.id)).amount_due
+
+
+async def assert_accounts_add_up() -> None:
+    """Every registration's amount due is the sum of its ledger entries, and its charges are what
+    its confirmed seats cost now."""
+    for registration in await Registration.all():
+        entries = await LedgerEntry.filter(registration_id=registration.id)
+        assert registration.amount_due == sum(entry.amount for entry in entries), (
+            f"{registration.code}: amount_due {registration.amount_due} is the sum of its entries"
+        )
+    settled = await ledger.settle_charges([registration.id for registration in await Registration.all()])
+    assert settled == {}, f"every charge was written when the seats changed, none was left to write: {settled}"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+
+
+# Prices --------------------------------------------------------------------------------------
+
+
+async def test_an_event_shows_its_prices_and_currency(client: httpx.AsyncClient) -> None:
+    token = await staff_token()
+    created = await client.post("/api/v1/events", json=event_data(prices=PRICES), headers=auth(token))
+
+    shown = (await client.get("/api/v1/events/workshop")).json()
+
+    assert created.status_code == 201, created.text
+    assert shown["currency"] == "JPY" and shown["prices"] == PRICES
+
+
+@pytest.mark.parametrize(
+    ("price", "field"),
+    [
+        ({"category": "non_member", "session": "day1", "amount": -1}, "prices.0.amount"),
+        ({"category": "non_member", "session": "day1", "amount": 2000.5}, "prices.0.amount"),
+        ({"category": "non_member", "session": "day1", "amount": "2000"}, "prices.0.amount"),
+        ({"category": "non_member", "session": "day1", "amount": 1000, "reduced": 2000}, "prices.0.reduced"),
+        ({"category": "student", "session": "day1", "amount": 1000}, "prices.0.category"),
+        ({"category": "non_member", "session": "day9", "amount": 1000}, "prices.0.session"),
+    ],
+)
+async def test_a_price_that_makes_no_sense_is_refused(
+    client: httpx.AsyncClient, price: dict[str, Any], field: str
+) -> None:
+    token = await staff_token()
+
+    answer = await client.post("/api/v1/events", json=event_data(prices=[price]), headers=auth(token))
+
+    assert answer.status_code == 422 and field in answer.json()["fields"], answer.text
+    assert not await Event.exists(slug="workshop"), "nothing is created"
+
+
+async def test_the_same_price_twice_and_a_patch_naming_no_session_are_refused(client: httpx.AsyncClient) -> None:
+    token = await staff_token()
+    twice = await client.post("/api/v1/events", json=event_data(prices=PRICES + PRICES[:1]), headers=auth(token))
+    await client.post("/api/v1/events", json=event_data(prices=PRICES), headers=auth(token))
+
+    patched = await client.patch(
+        "/api/v1/events/workshop",
+        json={"prices": [{"category": "guest", "session": "evening", "amount": 100}]},
+        headers=auth(token),
+    )
+
+    assert twice.status_code == 422 and "given twice" in twice.json()["fields"]["prices"]
+    assert patched.status_code == 422 and set(patched.json()["fields"]) == {"prices.0.session"}
+    assert (await get_event("workshop")).prices == PRICES, "the prices are as they were"
+
+
+# Charges follow the confirmed seats ----------------------------------------------------------
+
+
+async def test_a_registration_owes_the_price_of_its_confirmed_seats(client: httpx.AsyncClient) -> None:
+    await priced_event()
+    body = {"name": "Aoki", "email": "aoki@example.org", "category": "non_member", "sessions": ["day1", "reception"]}
+
+    created = (await client.post("/api/v1/events/workshop/registrations", json=body)).json()
+    shown = (await client.get(created["links"]["api"])).json()
+
+    assert created["amount_due"] == 7000 and shown["amount_due"] == 7000, "¥3,000 for the day and ¥4,000 reception"
+    await assert_accounts_add_up()
+
+
+async def test_the_reduced_price_is_the_participants_own_choice(client: httpx.AsyncClient) -> None:
+    await priced_event()
+    body = {"name": "Cruz", "email": "cruz@example.org", "category": "non_member", "sessions": ["day1", "reception"]}
+
+    created = (await client.post("/api/v1/events/workshop/registrations", json={**body, "reduced_fee": True})).json()
+
+    assert created["amount_due"] == 4500, "the reduced day fee; the reception has no reduced price"
+
+
+async def test_a_waiting_seat_costs_nothing_until_it_is_confirmed(client: httpx.AsyncClient) -> None:
+    event = await priced_event(capacity=1)
+    first = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    waiting = (await make_registration(event, 2, ["day1"], category="individual_member")).registration
+    owed_while_waiting = await due(waiting)
+
+    await cancel(first)
+
+    assert owed_while_waiting == 0
+    assert await due(first) == 0, "a seat given up is no longer charged (a negative charge)"
+    assert await due(waiting) == 2000, "promoted: the member's day fee"
+    charges = await LedgerEntry.filter(registration_id=first.id).values_list("amount", flat=True)
+    assert charges == [3000, -3000], "nothing is overwritten: the correction is one more entry"
+    await assert_accounts_add_up()
+
+
+async def test_a_price_corrected_later_is_one_more_charge_for_everyone_it_touches() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    corrected = [{**price, "amount": 2500} if price["session"] == "day1" else price for price in PRICES]
+
+    await update_event("workshop", EventPatch.model_validate({"prices": corrected}))
+
+    assert await due(person) == 2500
+    assert await LedgerEntry.filter(registration_id=person.id).values_list("amount", flat=True) == [3000, -500]
+    await assert_accounts_add_up()
+
+
+async def test_a_new_category_set_at_the_desk_changes_the_price() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    fields = {"name": "Participant 1", "email": "person1@example.org", "category": "individual_member"}
+
+    await edit_registration(person, RegistrationEdit.model_validate({**fields, "language": "ja"}), staff=None)
+
+    assert await due(person) == 2000
+    await assert_accounts_add_up()
+
+
+# Payments, refunds and waivers -------------------------------------------------------------
+
+
+async def test_cash_then_a_waiver_settle_what_is_owed_and_nothing_more_can_be_paid() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1", "reception"], category="non_member")).registration
+
+    cash = await ledger.record(person, 5000, "cash", note="desk 1")
+    waived = await ledger.record(person, 2000, "waiver", note="no income")
+    with pytest.raises(Conflict) as nothing:
+        await ledger.record(person, 1000, "cash")
+
+    assert (cash.amount_due, waived.amount_due) == (2000, 0)
+    assert cash.entry.kind == EntryKind.PAYMENT and cash.entry.method == Method.CASH and cash.entry.amount == -5000
+    assert nothing.value.code == "nothing_to_pay"
+    await assert_accounts_add_up()
+
+
+@pytest.mark.usefixtures("english")
+async def test_more_than_is_owed_or_a_refund_above_what_was_paid_is_refused() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+
+    with pytest.raises(InvalidInput) as too_much:
+        await ledger.record(person, 3001, "transfer")
+    with pytest.raises(Conflict) as nothing_paid:
+        await ledger.record(person, 100, "refund")
+    await ledger.record(person, 3000, "transfer")
+    with pytest.raises(InvalidInput) as refund_too_much:
+        await ledger.record(person, 3001, "refund")
+
+    assert too_much.value.fields == {"amount": "Only ¥3,000 is owed."}
+    assert nothing_paid.value.code == "nothing_to_pay"
+    assert refund_too_much.value.fields == {"amount": "At most ¥3,000 was paid."}
+    assert await due(person) == 0
+
+
+async def test_a_cancellation_after_paying_is_owed_back_and_refunded() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    await ledger.record(person, 3000, "cash")
+
+    await cancel(person)
+    owed_back = await due(person)
+    refund = await ledger.record(person, 3000, "refund", refund_via=Method.TRANSFER)
+
+    assert owed_back == -3000, "the seat given up: the network owes the person ¥3,000"
+    assert refund.amount_due == 0 and refund.entry.method == Method.TRANSFER
+    await assert_accounts_add_up()
+
+
+# The API -------------------------------------------------------------------------------------
+
+
+async def test_the_desk_takes_cash_through_the_api_and_a_retry_records_nothing_new(
+    client: httpx.AsyncClient,
+) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    token = await staff_token()
+    url = f"/api/v1/events/workshop/registrations/{person.code}/payments"
+    body = {"amount": 3000, "method": "cash", "payment_id": "desk1-0001", "note": "受付1"}
+
+    first = await client.post(url, json=body, headers=auth(token))
+    again = await client.post(url, json=body, headers=auth(token))
+    listed = await client.get(url, headers=auth(token))
+
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json() == first.json(), "the retry answers what the first answered"
+    assert first.json()["amount"] == 3000 and first.json()["method"] == "cash" and first.json()["amount_due"] == 0
+    assert [entry["amount"] for entry in listed.json()] == [3000], "one payment, whatever the retries"
+    assert await AuditEntry.filter(action="api_payments", method="POST").count() == 2, "each call is in the trail"
+
+
+async def test_payment_bodies_that_make_no_sense_are_refused(client: httpx.AsyncClient) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    token = await staff_token()
+    url = f"/api/v1/events/workshop/registrations/{person.code}/payments"
+
+    answers = [
+        await client.post(url, json=body, headers=auth(token))
+        for body in (
+            {"amount": 0, "method": "cash"},
+            {"amount": 100.5, "method": "cash"},
+            {"amount": "100", "method": "cash"},
+            {"amount": 100, "method": "card"},
+            {"amount": 100},
+            [],
+        )
+    ]
+
+    assert [answer.status_code for answer in answers] == [422] * 6
+    assert all(answer.json()["error"] == "invalid" for answer in answers)
+    assert await due(person) == 3000
+
+
+async def test_door_accounts_never_reach_the_ledger(client: httpx.AsyncClient) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    door = await staff_token(Role.DOOR)
+    url = f"/api/v1/events/workshop/registrations/{person.code}/payments"
+
+    answers = [
+        await client.post(url, json={"amount": 3000, "method": "cash"}, headers=auth(door)),
+        await client.get(url, headers=auth(door)),
+        await client.get("/api/v1/events/workshop/payments.csv", headers=auth(door)),
+    ]
+
+    assert [answer.status_code for answer in answers] == [403, 403, 403]
+    assert await due(person) == 3000
+
+
+async def test_the_ledger_file_has_every_entry(client: httpx.AsyncClient) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1", "reception"], category="non_member")).registration
+    await ledger.record(person, 7000, "transfer")
+    await cancel(person)
+    await ledger.record(person, 4000, "refund")
+    token = await staff_token()
+
+    answer = await client.get("/api/v1/events/workshop/payments.csv?bom=0", headers=auth(token))
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+
+    assert [(row["kind"], row["amount"], row["session"]) for row in rows] == [
+        ("charge", "3000", "day1"),
+        ("charge", "4000", "reception"),
+        ("payment", "7000", ""),
+        ("charge", "-3000", "day1"),
+        ("charge", "-4000", "reception"),
+        ("refund", "4000", ""),
+    ]
+    assert sum(int(row["effect_on_amount_due"]) for row in rows) == await due(person) == -3000
+
+
+# At the same moment --------------------------------------------------------------------------
+
+
+async def test_two_desks_taking_the_same_persons_cash_at_once_record_one_payment() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+
+    async def desk(number: int) -> str:
+        try:
+            await ledger.record(person, 3000, "cash", payment_id=f"desk{number}")
+        except Conflict as exc:
+            return exc.code
+        return "paid"
+
+    outcomes = await asyncio.gather(*(desk(number) for number in range(8)))
+
+    assert sorted(outcomes) == ["nothing_to_pay"] * 7 + ["paid"], outcomes
+    assert await LedgerEntry.filter(registration_id=person.id, kind=EntryKind.PAYMENT).count() == 1
+    await assert_accounts_add_up()
+
+
+async def test_one_payment_sent_many_times_at_once_is_recorded_once() -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+
+    answers = await asyncio.gather(*(ledger.record(person, 1000, "cash", payment_id="phone-7") for _ in range(8)))
+
+    assert {answer.entry.id for answer in answers} == {answers[0].entry.id}
+    assert {answer.amount_due for answer in answers} == {2000}, "every answer is the first one's"
+    assert await due(person) == 2000
+
+
+async def test_a_payment_id_cannot_pay_for_someone_else() -> None:
+    event = await priced_event()
+    one = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    other = (await make_registration(event, 2, ["day1"], category="non_member")).registration
+    await ledger.record(one, 3000, "cash", payment_id="desk-1")
+
+    with pytest.raises(Conflict) as used:
+        await ledger.record(other, 3000, "cash", payment_id="desk-1")
+
+    assert used.value.code == "payment_id_used" and await due(other) == 3000
+
+
+async def test_a_mixed_day_at_the_desk_adds_up(app: Starlette) -> None:
+    """Registrations, cancellations, promotions, payments, refunds and waivers all at once."""
+    event = await priced_event(capacity=3)
+    people = [
+        (await make_registration(event, number, ["day1", "reception"], category="non_member")).registration
+        for number in range(1, 7)
+    ]
+
+    async def pay(registration: Registration) -> None:
+        try:
+            await ledger.record(registration, 1000, "cash")
+        except (Conflict, InvalidInput):
+            pass
+
+    await asyncio.gather(
+        *(pay(person) for person in people),
+        cancel(people[0]),
+        cancel(people[1]),
+        *(pay(person) for person in people),
+        ledger.record(people[2], 500, "waiver"),
+    )
+
+    await assert_accounts_add_up()
+
+
+async def test_the_door_hears_what_is_left_to_pay_with_the_check_in(client: httpx.AsyncClient) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1", "reception"], category="non_member")).registration
+    door = await staff_token(Role.DOOR)
+    scan = {"scan": person.code, "session": "day1", "device": "door-A"}
+
+    first = (await client.post("/api/v1/events/workshop/checkins", json=scan, headers=auth(door))).json()
+    await ledger.record(person, 7000, "cash")
+    again = (await client.post("/api/v1/events/workshop/checkins", json=scan, headers=auth(door))).json()
+
+    assert (first["result"], first["amount_due"], first["to_pay"]) == ("ok", 7000, "¥7,000 to pay at the desk")
+    assert (again["result"], again["amount_due"]) == ("already_checked_in", 0) and "to_pay" not in again
+    door_words = {"result", "message", "session", "checked_in_at", "off_day", "note", "registration"}
+    assert set(first) <= door_words | {"amount_due", "to_pay"}, "the door hears the sum and nothing else of the ledger"
+
+
+async def test_the_demo_has_fees_and_people_who_paid_at_the_desk_by_transfer_and_not_yet() -> None:
+    from datetime import date
+
+    from events.demo import create_demo
+
+    event, _password = await create_demo(date.today())
+    people = {registration.name: registration for registration in await Registration.filter(event_id=event.id)}
+    methods = {
+        name: await LedgerEntry.filter(registration_id=person.id, kind=EntryKind.PAYMENT).values_list(
+            "method", flat=True
+        )
+        for name, person in people.items()
+    }
+
+    assert event.price("non_member", "day1") == 3000 and event.price("guest", "reception") == 4000
+    assert methods["山田 花子"] == [Method.CASH] and people["山田 花子"].amount_due == 0
+    assert methods["佐藤 健"] == [Method.TRANSFER] and people["佐藤 健"].amount_due == 0
+    assert people["Maria Santos"].amount_due == 1000, "two days at the reduced fee, not paid yet"
+    assert people["鈴木 一郎"].amount_due == 0, "staff pay nothing"
+    await assert_accounts_add_up()

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from events import clock, i18n
+from events.money.words import yen
 from events.registrations.codes import display_code
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
@@ -101,6 +102,7 @@ def build_environment() -> Environment:
         code=display_code,
         tr=translated,
         email=email_breaks,
+        yen=lambda amount: yen(int(amount)),
     )
     environment.globals.update(
         date_range=date_range,

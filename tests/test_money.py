@@ -414,3 +414,136 @@ async def test_the_demo_has_fees_and_people_who_paid_at_the_desk_by_transfer_and
     assert people["Maria Santos"].amount_due == 1000, "two days at the reduced fee, not paid yet"
     assert people["鈴木 一郎"].amount_due == 0, "staff pay nothing"
     await assert_accounts_add_up()
+
+
+# The desk on the person's page ---------------------------------------------------------------
+
+
+async def test_the_desk_takes_the_cash_in_one_tap_and_a_second_tap_records_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    from tests.conftest import csrf_token, sign_in
+
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1", "reception"], category="non_member")).registration
+    await sign_in(client, Role.ORGANIZER)
+    url = f"/staff/events/workshop/registrations/{person.code}"
+    page = await client.get(url, headers={"Accept-Language": "en"})
+    tap = {
+        "csrf_token": csrf_token(page.text),
+        "payment_id": _hidden(page.text, "payment_id"),
+        "amount": "7000",
+        "method": "cash",
+    }
+
+    first = await client.post(f"{url}/payments", data=tap)
+    second = await client.post(f"{url}/payments", data=tap)
+    after = await client.get(url, headers={"Accept-Language": "en"})
+
+    assert "To pay: ¥7,000" in page.text and "Take ¥7,000 in cash" in page.text
+    assert first.status_code == 303 and second.status_code == 303
+    assert await LedgerEntry.filter(registration_id=person.id, kind=EntryKind.PAYMENT).count() == 1, (
+        "the same form sent twice is one payment"
+    )
+    assert "Paid in full." in after.text and "Take" not in after.text.split('id="fees"')[1].split("<h2")[0]
+    assert await AuditEntry.filter(action="staff_registration_payment").count() == 2
+
+
+async def test_the_desk_page_in_japanese_writes_yen_the_japanese_way(client: httpx.AsyncClient) -> None:
+    from tests.conftest import sign_in
+
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    await sign_in(client, Role.ORGANIZER)
+
+    page = await client.get(f"/staff/events/workshop/registrations/{person.code}", headers={"Accept-Language": "ja"})
+
+    assert "3,000円" in page.text and "¥3,000" not in page.text
+
+
+async def test_a_payment_the_desk_cannot_take_is_said_on_the_page(client: httpx.AsyncClient) -> None:
+    from tests.conftest import csrf_token, sign_in
+
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    await sign_in(client, Role.ORGANIZER)
+    url = f"/staff/events/workshop/registrations/{person.code}"
+    page = await client.get(url, headers={"Accept-Language": "en"})
+    token = csrf_token(page.text)
+
+    too_much = await client.post(
+        f"{url}/payments",
+        data={"csrf_token": token, "amount": "9,000", "method": "transfer"},
+        headers={"Accept-Language": "en"},
+    )
+    not_a_number = await client.post(
+        f"{url}/payments",
+        data={"csrf_token": token, "amount": "three", "method": "cash"},
+        headers={"Accept-Language": "en"},
+    )
+
+    assert too_much.status_code == 422 and "Only ¥3,000 is owed." in too_much.text
+    assert not_a_number.status_code == 422 and 'class="field-error" role="alert"' in not_a_number.text
+    assert await due(person) == 3000
+
+
+def _hidden(html: str, name: str) -> str:
+    import re
+
+    found = re.search(rf'<input type="hidden" name="{name}" value="([^"]+)">', html)
+    assert found, f"the page has its {name}"
+    return found.group(1)
+
+
+# What participants see -----------------------------------------------------------------------
+
+
+async def test_the_form_shows_each_sessions_fee_and_the_reduced_choice_before_registering(
+    client: httpx.AsyncClient,
+) -> None:
+    from tests.conftest import csrf_token
+
+    await priced_event()
+    english = await client.get("/events/workshop?lang=en")
+    japanese = await client.get("/events/workshop?lang=ja")
+
+    registered = await client.post(
+        "/events/workshop?lang=en",
+        data={
+            "csrf_token": csrf_token(english.text),
+            "sessions": ["day1"],
+            "name": "Cruz",
+            "email": "cruz@example.org",
+            "category": "non_member",
+            "reduced_fee": "1",
+        },
+    )
+    own_page = await client.get(registered.headers["location"])
+
+    assert "Fee: individual_member ¥2,000 · non_member ¥3,000 (reduced: ¥500)" in english.text
+    assert "non_member 3,000円" in japanese.text and "¥" not in japanese.text.split("<form")[1].split("</form>")[0]
+    assert 'name="reduced_fee"' in english.text and "No reason is asked" in english.text
+    person = await Registration.get(email="cruz@example.org")
+    assert person.reduced_fee and person.amount_due == 500, "the reduced fee, chosen on the form"
+    assert "To pay: ¥500, at the desk on the day." in own_page.text
+
+
+async def test_a_free_event_says_nothing_of_fees(client: httpx.AsyncClient) -> None:
+    await make_event()
+
+    page = await client.get("/events/workshop?lang=en")
+
+    assert "Fee:" not in page.text and "reduced_fee" not in page.text
+
+
+async def test_the_confirmation_e_mail_says_what_is_to_pay() -> None:
+    from events.mail import compose
+    from events.mail.models import OutboxMessage
+
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member", language="en")).registration
+    [message] = await OutboxMessage.filter(registration_id=person.id).prefetch_related("registration", "event")
+
+    written = await compose.write(message)
+
+    assert "To pay: ¥3,000, at the desk on the day." in written.text and "¥3,000" in written.html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -66,10 +67,37 @@ def _event_page(
         "problem_code": problem_code,
         "questions": [question for question in questions if question.session_id is None],  # type: ignore[attr-defined]
         "session_questions": tied,
+        "fees": session_fees(event),
+        "reduced_offered": any("reduced" in price for price in event.prices),
         "calendar": event_calendar_links(base_url(request), event.slug),
         "link_sent": request.query_params.get("link") == "sent",
     }
     return render(request, "event.html", context, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class SessionFee:
+    """What a session costs, shown beside it before anyone registers: by category, and reduced."""
+
+    by_category: list[tuple[str, int]]
+    reduced: int | None
+
+
+def session_fees(event: Event) -> dict[int, SessionFee]:
+    """The fee of each session that has one, for the categories anyone may choose."""
+    fees: dict[int, SessionFee] = {}
+    for session in event.sessions:
+        prices = [
+            (category, price)
+            for category in event.public_categories
+            for price in event.prices
+            if price["category"] == category["code"] and price["session"] == session.code
+        ]
+        if any(price["amount"] for _category, price in prices):
+            reduced = [price["reduced"] for _category, price in prices if "reduced" in price]
+            by_category = [(event.category_label(category["code"]), price["amount"]) for category, price in prices]
+            fees[session.id] = SessionFee(by_category, min(reduced) if reduced else None)
+    return fees
 
 
 async def event_page(request: Request) -> Response:
@@ -83,6 +111,7 @@ async def register(request: Request) -> Response:
     csrf.check(request, form)
     values: dict[str, Any] = {name: str(form.get(name) or "") for name in FORM_FIELDS}
     values["sessions"] = [str(code) for code in form.getlist("sessions")]
+    values["reduced_fee"] = form.get("reduced_fee") == "1"
     questions = await questions_of(event)
     values["answers"], answers = _form_answers(form, questions)
     try:

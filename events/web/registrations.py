@@ -8,6 +8,7 @@ show pages.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,9 @@ from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import OutboxMessage
+from events.money import ledger
+from events.money.models import EntryKind, Method
+from events.money.schemas import PaymentInput
 from events.program.models import Event
 from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
@@ -201,6 +205,10 @@ async def _detail(
             for session in event.sessions
             if all(seat.session.id != session.id or seat.status == SeatStatus.CANCELLED for seat in seats)
         ],
+        "account_entries": await ledger.entries_of(registration),
+        "entry_words": _entry_words(),
+        "payment_id": secrets.token_urlsafe(12),
+        "payment_problem": None,
         # Their capability link, on request only: not on every view of the page (screens are seen).
         "links": participant_links(base_url(request), registration.secret)
         if request.query_params.get("link") == "show"
@@ -208,6 +216,19 @@ async def _detail(
         **extra,
     }
     return render(request, "staff/registration.html", context, status_code)
+
+
+def _entry_words() -> dict[str, str]:
+    """What each kind of ledger entry, and each way of paying, is called on the page."""
+    return {
+        EntryKind.CHARGE: _("Charge"),
+        EntryKind.PAYMENT: _("Payment"),
+        EntryKind.REFUND: _("Refund"),
+        EntryKind.WAIVER: _("Waived"),
+        Method.CASH: _("cash"),
+        Method.TRANSFER: _("bank transfer"),
+        Method.NONE: "",
+    }
 
 
 def _done_message(done: str) -> str | None:
@@ -219,6 +240,7 @@ def _done_message(done: str) -> str | None:
         admin.Action.CANCELLED: lambda: _("The registration was cancelled. Freed seats went to the waiting list."),
         admin.Action.RESTORED: lambda: _("The registration was restored. See each session's seat below."),
         "erased": lambda: _("This person's data was erased. Their seats and check-ins still count, without a name."),
+        "paid": lambda: _("Recorded."),
     }
     message = messages.get(done)
     return message() if message else None
@@ -313,6 +335,31 @@ async def restore(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def record_payment(request: Request, account: StaffAccount) -> Response:
+    """Money taken at the desk (one tap for the whole amount in cash), a transfer received, a fee
+    waived or money given back. The form's own payment_id makes a second tap record nothing new."""
+    organizer_only(account)
+    form = await _checked_form(request)
+    event, registration = await _person(request, account)
+    values = {name: str(form.get(name) or "") for name in ("amount", "method", "note", "payment_id")}
+    try:
+        amount = int(values["amount"].replace(",", "").replace("¥", "").replace("円", "").strip())
+    except ValueError:
+        amount = -1
+    try:
+        data = parse(PaymentInput, {**values, "amount": amount, "payment_id": values["payment_id"] or None})
+        await ledger.record(
+            registration, data.amount, data.method, staff=account, note=data.note, payment_id=data.payment_id
+        )
+    except (Conflict, InvalidInput) as exc:
+        problem = next(iter(exc.fields.values()), exc.message) if isinstance(exc, InvalidInput) else exc.message
+        status = 422 if isinstance(exc, InvalidInput) else exc.status_code
+        return await _detail(request, event, registration, status, payment_problem=problem)
+    url = request.url_for("staff_registration", slug=event.slug, code=registration.code)
+    return RedirectResponse(str(url.include_query_params(done="paid")) + "#fees", status_code=303)
+
+
+@signed_in
 async def replace_secret(request: Request, account: StaffAccount) -> Response:
     """New links and badge QR code; shown once here (never put in a URL) so the organizer can pass them on."""
     organizer_only(account)
@@ -356,6 +403,7 @@ ROUTES = [
     route("/events/{slug}/registrations/{code}", name="staff_registration", get=show, post=edit),
     route("/events/{slug}/registrations/{code}/seats/{session}", name="staff_registration_seat", post=move_seat),
     route("/events/{slug}/registrations/{code}/cancel", name="staff_registration_cancel", post=cancel),
+    route("/events/{slug}/registrations/{code}/payments", name="staff_registration_payment", post=record_payment),
     route("/events/{slug}/registrations/{code}/restore", name="staff_registration_restore", post=restore),
     route("/events/{slug}/registrations/{code}/data.json", name="staff_registration_data", get=personal_data),
     route("/events/{slug}/registrations/{code}/erase", name="staff_registration_erase", post=erase),

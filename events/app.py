@@ -74,6 +74,8 @@ API_ROUTES = [
     route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),
     route("/api/v1/registrations/{secret}/badge.pdf", name="api_badge", get=badges_api.participant_badge),
     route("/api/v1/registrations/{secret}/calendar.ics", name="api_calendar", get=registrations_api.calendar),
+    route("/api/v1/registrations/{secret}/receipts", name="api_receipts", get=registrations_api.receipts_list),
+    route("/api/v1/registrations/{secret}/receipts/{number}", name="api_receipt", get=registrations_api.receipt),
     route("/api/v1/tokens", name="api_tokens", post=tokens_api.create_token),
     route("/api/v1/tokens/current", name="api_token", delete=tokens_api.revoke_current_token),
 ]

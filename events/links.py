@@ -30,6 +30,7 @@ def participant_links(base_url: str, secret: str) -> dict[str, str]:
         "api": api,
         "badge": f"{api}/badge.pdf",
         "calendar": f"{api}/calendar.ics",
+        "receipts": f"{api}/receipts",
     }
 
 

@@ -76,6 +76,29 @@ class MailSettings:
         return bool(self.host)
 
 
+def invoice_number_valid(number: str) -> bool:
+    """A qualified-invoice registration number (適格請求書発行事業者登録番号): T and 13 digits,
+    the first a check digit over the other twelve as the corporate number's (法人番号) rule has it."""
+    if not re.fullmatch(r"T\d{13}", number):
+        return False
+    check, digits = int(number[1]), [int(digit) for digit in number[2:]]
+    weighted = sum(digit * (1 if position % 2 else 2) for position, digit in enumerate(reversed(digits), start=1))
+    return check == 9 - weighted % 9
+
+
+@dataclass(frozen=True)
+class IssuerSettings:
+    """Who issues the receipts: the organization's name and address, its seal, and, when it is a
+    registered issuer of qualified invoices, its registration number and the tax rate."""
+
+    name: str = ""
+    address: str = ""
+    invoice_number: str = ""
+    tax_rate: int = 10
+    #: A PNG or JPEG of the seal (印) printed on each receipt; without one, a place to stamp it.
+    seal_image: bytes | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite://{DEFAULT_SQLITE_FILE}"
@@ -96,6 +119,7 @@ class Settings:
     log_format: str = "text"
     #: Where times that belong to no event are shown (sign-ins, the audit trail).
     timezone: str = "Asia/Tokyo"
+    issuer: IssuerSettings = field(default_factory=IssuerSettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -202,6 +226,7 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         timezone=timezone,
         mail=_mail(env),
+        issuer=_issuer(env),
         database_url=database_url,
         secret_key=(env.get("TSUDOI_SECRET_KEY") or "").strip(),
         base_url=base_url,
@@ -211,6 +236,30 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
         db_pool_max=_int(env, "TSUDOI_DB_POOL_MAX", 20, minimum=1),
         sqlite_synchronous=synchronous,
         debug=(env.get("TSUDOI_DEBUG") or "").strip().lower() in {"1", "true", "yes"},
+    )
+
+
+def _issuer(env: Mapping[str, str]) -> IssuerSettings:
+    number = (env.get("TSUDOI_INVOICE_NUMBER") or "").strip().upper()
+    if number and not invoice_number_valid(number):
+        raise ConfigError(
+            f"TSUDOI_INVOICE_NUMBER={number!r} is not a registration number: T and 13 digits, the first a check digit."
+        )
+    seal = (env.get("TSUDOI_SEAL_IMAGE") or "").strip()
+    seal_image = None
+    if seal:
+        try:
+            seal_image = Path(seal).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"TSUDOI_SEAL_IMAGE={seal!r} cannot be read: {exc.strerror}.") from None
+        if not seal_image.startswith((b"\x89PNG", b"\xff\xd8")):
+            raise ConfigError(f"TSUDOI_SEAL_IMAGE={seal!r} must be a PNG or JPEG image.")
+    return IssuerSettings(
+        name=(env.get("TSUDOI_ISSUER_NAME") or "").strip(),
+        address=(env.get("TSUDOI_ISSUER_ADDRESS") or "").strip().replace("\\n", "\n"),
+        invoice_number=number,
+        tax_rate=_int(env, "TSUDOI_TAX_RATE", 10, minimum=0),
+        seal_image=seal_image,
     )
 
 

@@ -42,6 +42,9 @@ from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
+    "receipt",
+    "receipt_series",
+    "ledger_entry",
     "outbox_message",
     "rate_limit_window",
     "audit_entry",

@@ -50,6 +50,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/api/v1/events/{slug}/registrations/{code}/payments"): (401, 403, 422),
     ("DELETE", "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}"): (401, 404, 404),
     ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (200, 200, 200),
+    ("GET", "/api/v1/registrations/{secret}/receipts"): (200, 200, 200),
+    ("GET", "/api/v1/registrations/{secret}/receipts/{number}"): (404, 404, 404),
     ("POST", "/api/v1/tokens"): (422, 422, 422),
     ("DELETE", "/api/v1/tokens/current"): (401, 204, 204),
     ("GET", "/"): (200, 200, 200),
@@ -60,6 +62,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/manage/{secret}"): (200, 200, 200),
     ("GET", "/manage/{secret}/cancel"): (200, 200, 200),
     ("POST", "/manage/{secret}/sessions"): (403, 403, 403),
+    ("POST", "/manage/{secret}/addressee"): (403, 403, 403),
     ("POST", "/manage/{secret}/cancel"): (403, 403, 403),
     ("GET", "/manage/{secret}/erase"): (200, 200, 200),
     ("POST", "/manage/{secret}/erase"): (403, 403, 403),
@@ -74,6 +77,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/registrations/{code}/seats/{session}"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/cancel"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/payments"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/registrations/{code}/receipts/{number}"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/restore"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/replace-secret"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/badges"): (303, 303, 303),
@@ -154,6 +158,7 @@ def _url(path: str, slug: str, registered: dict[str, Any], account_id: int = 1) 
         "{id}": str(account_id),
         "{batch}": "x" * 22,
         "{name}": "attendance.csv",
+        "{number}": "0001.pdf",
     }
     for name, value in values.items():
         path = path.replace(name, value)

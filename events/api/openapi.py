@@ -137,6 +137,7 @@ class Links(BaseModel):
     api: str
     badge: str
     calendar: str
+    receipts: str = Field(description="(1.1) The participant's receipts (JSON)")
 
 
 AMOUNT_DUE = "(1.1) What is still to pay in whole yen, after payments, refunds and waivers (negative: owed back)"
@@ -272,9 +273,19 @@ class PaymentOut(BaseModel):
     payment_id: str | None
 
 
+class ReceiptLink(BaseModel):
+    number: str = Field(description="Consecutive within the event, never reused: 0001, 0002…")
+    pdf: str
+
+
+class ReceiptOut(ReceiptLink):
+    amount: int = Field(description="Whole yen")
+    paid_at: str
+
+
 class PaymentRecorded(PaymentOut):
     amount_due: int = Field(description="What is still to pay after this entry")
-    receipt: None = Field(description="Receipts are not issued yet: always null")
+    receipt: ReceiptLink | None = Field(description="The payment's receipt; null for a waiver or a refund")
 
 
 class TokenOut(BaseModel):
@@ -294,6 +305,7 @@ MODELS: list[type[BaseModel]] = [
     AttendanceOut,
     PaymentOut,
     PaymentRecorded,
+    ReceiptOut,
     TokenOut,
 ]
 INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest, ScanInput, PaymentInput]
@@ -572,6 +584,52 @@ def paths() -> dict[str, Any]:
                 "operationId": "cancelRegistration",
                 "summary": "Cancel; freed seats go to the oldest waitlisted registrations at once",
                 "responses": {"200": _json(_ref(RegistrationOut), "The cancelled registration"), **_errors(404)},
+            },
+        },
+        "/api/v1/registrations/{secret}/receipts": {
+            "parameters": [SECRET],
+            "get": {
+                "operationId": "listReceipts",
+                "summary": "(1.1) The participant's receipts, one for each payment, oldest first",
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(ReceiptOut)}, "The receipts"),
+                    **_errors(404),
+                },
+            },
+        },
+        "/api/v1/registrations/{secret}/receipts/{number}": {
+            "parameters": [
+                SECRET,
+                {
+                    "name": "number",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]{1,9}\\.pdf$"},
+                    "description": "The receipt's number and .pdf, as its pdf link has it: 0001.pdf",
+                },
+            ],
+            "get": {
+                "operationId": "getReceipt",
+                "summary": "(1.1) One receipt (領収書) as a PDF; each copy after the first says 再発行",
+                "parameters": [
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["ja", "en"], "default": "ja"},
+                    },
+                    {
+                        "name": "kanji",
+                        "in": "query",
+                        "required": False,
+                        "description": "1: the amount as 金壱万弐千円也",
+                        "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "PDF", "content": {"application/pdf": {}}},
+                    **_errors(404, 422),
+                },
             },
         },
         "/api/v1/registrations/{secret}/badge.pdf": {

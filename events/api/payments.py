@@ -8,7 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from events import clock
-from events.http.common import json_response, read_json
+from events.http.common import base_url, json_response, read_json
+from events.http.receipts import receipt_json
+from events.links import participant_links
 from events.money import ledger
 from events.money.models import EntryKind, LedgerEntry, Method
 from events.money.schemas import PaymentInput
@@ -45,7 +47,12 @@ async def record_payment(request: Request) -> JSONResponse:
         payment_id=data.payment_id,
         refund_via=Method(data.via),
     )
-    body = {**entry_json(recorded.entry, event), "amount_due": recorded.amount_due, "receipt": None}
+    receipt = None
+    if recorded.receipt is not None:
+        url = participant_links(base_url(request), registration.secret)["receipts"]
+        shown = receipt_json(recorded.receipt, event, url)
+        receipt = {"number": shown["number"], "pdf": shown["pdf"]}
+    body = {**entry_json(recorded.entry, event), "amount_due": recorded.amount_due, "receipt": receipt}
     return json_response(body, status_code=201, private=True)
 
 

@@ -8,8 +8,10 @@ from starlette.responses import JSONResponse, Response
 from events.errors import InvalidInput
 from events.http.common import NO_STORE, base_url, client_address, json_response, read_json
 from events.http.presenters import registration_json
+from events.http.receipts import receipt_json, receipt_pdf
 from events.i18n import gettext as _
 from events.links import participant_links
+from events.money import receipts
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
 from events.registrations.schemas import RegistrationInput
@@ -54,6 +56,19 @@ async def cancel(request: Request) -> JSONResponse:
     seats = await service.seats_of(registration)
     body = registration_json(registration, seats, registration.event.timezone, include_email=True)
     return json_response(body, private=True)
+
+
+async def receipts_list(request: Request) -> JSONResponse:
+    """The participant's receipts, oldest first: their own, through their link only."""
+    registration = await service.by_secret(request.path_params["secret"])
+    url = participant_links(base_url(request), registration.secret)["receipts"]
+    found = await receipts.receipts_of(registration)
+    return json_response([receipt_json(receipt, registration.event, url) for receipt in found], private=True)
+
+
+async def receipt(request: Request) -> Response:
+    registration = await service.by_secret(request.path_params["secret"])
+    return await receipt_pdf(request, registration, registration.event)
 
 
 async def calendar(request: Request) -> Response:

@@ -163,12 +163,7 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _draw_text(canvas: Canvas, text: str, x: float, y: float, size: float, family: fonts.Family) -> None:
-    cursor = x
-    for font_name, piece in fonts.runs(text, family):
-        canvas.setFont(font_name, size)
-        canvas.drawString(cursor, y, piece)
-        cursor += canvas.stringWidth(piece, font_name, size)
+_draw_text = fonts.draw
 
 
 def _centred(canvas: Canvas, text: str, centre: float, y: float, size: float, family: fonts.Family) -> None:

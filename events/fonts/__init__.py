@@ -31,6 +31,7 @@ from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont as ReportlabFont
+from reportlab.pdfgen.canvas import Canvas
 
 logger = logging.getLogger("events.fonts")
 
@@ -126,6 +127,15 @@ def runs(text: str, family: Family) -> Iterator[tuple[str, str]]:
         piece.append(char)
     if piece and current is not None:
         yield current.name, "".join(piece)
+
+
+def draw(canvas: Canvas, text: str, x: float, y: float, size: float, family: Family) -> None:
+    """Draw `text` from (x, y) on its baseline, each run in the face that has its characters."""
+    cursor = x
+    for font_name, piece in runs(text, family):
+        canvas.setFont(font_name, size)
+        canvas.drawString(cursor, y, piece)
+        cursor += canvas.stringWidth(piece, font_name, size)
 
 
 def width(text: str, family: Family, size: float) -> float:

@@ -26,7 +26,8 @@ from events import clock
 from events.database import atomic, execute, execute_many, fetch, supports_row_locks
 from events.errors import Conflict, InvalidInput
 from events.i18n import gettext as _
-from events.money.models import EntryKind, LedgerEntry, Method
+from events.money import receipts
+from events.money.models import EntryKind, LedgerEntry, Method, Receipt
 from events.money.words import yen
 from events.program.models import Event
 from events.registrations.models import Registration, SeatStatus
@@ -129,6 +130,8 @@ async def settle_event_charges(event: Event, note: str = "") -> dict[int, int]:
 class Recorded:
     entry: LedgerEntry
     amount_due: int
+    #: The payment's receipt (none for a waiver or a refund).
+    receipt: Receipt | None = None
     #: True when `payment_id` had been recorded already: this is the first answer again.
     replayed: bool = False
 
@@ -186,7 +189,12 @@ async def record(
             payment_id=payment_id,
         )
         await execute(ADD_TO_DUE, [effect, registration.id])
-        return Recorded(entry, due + effect)
+        receipt = None
+        if kind == EntryKind.PAYMENT:
+            event = await Event.get(id=registration.event_id)  # type: ignore[attr-defined]
+            current = await Registration.get(id=registration.id)
+            receipt = await receipts.issue(current, entry, event)
+        return Recorded(entry, due + effect, receipt)
 
     try:
         return await atomic(work)
@@ -205,7 +213,8 @@ async def _earlier(registration: Registration, payment_id: str) -> Recorded | No
     if entry.registration_id != registration.id:  # type: ignore[attr-defined]
         raise Conflict(_("This payment_id was used for another registration."), code="payment_id_used")
     rows = await fetch(DUE_AFTER, [registration.id, entry.id])
-    return Recorded(entry, int(rows[0]["due"]), replayed=True)
+    receipt = await Receipt.get_or_none(entry_id=entry.id)
+    return Recorded(entry, int(rows[0]["due"]), receipt, replayed=True)
 
 
 async def _lock(registration: Registration) -> None:

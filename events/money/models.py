@@ -68,3 +68,48 @@ class LedgerEntry(Model):
         ordering = ["id"]
         unique_together = (("event", "payment_id"),)
         indexes = [("registration_id", "kind", "session_id"), ("event_id", "at")]
+
+
+class ReceiptSeries(Model):
+    """The last receipt number of one event: bumped in the transaction that issues the next."""
+
+    event_id = fields.IntField(primary_key=True)
+    last_number = fields.IntField(default=0)
+
+    class Meta:
+        table = "receipt_series"
+
+
+class Receipt(Model):
+    """A receipt (領収書) for one payment, numbered consecutively within its event, never reused.
+
+    What it says is kept as it was issued (amount, method, date, addressee, purpose); `printed`
+    counts the copies made, so every copy after the first is marked 再発行.
+    """
+
+    id = fields.IntField(primary_key=True)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "models.Event", related_name="receipts", on_delete=fields.RESTRICT
+    )
+    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
+        "models.Registration", related_name="receipts", on_delete=fields.RESTRICT
+    )
+    entry: fields.ForeignKeyRelation[LedgerEntry] = fields.ForeignKeyField(
+        "models.LedgerEntry", related_name="receipts", on_delete=fields.RESTRICT, unique=True
+    )
+    number = fields.IntField()
+    amount = fields.IntField()
+    method = fields.CharEnumField(Method, max_length=16)
+    paid_at = fields.DatetimeField()
+    issued_at = fields.DatetimeField(auto_now_add=True)
+    #: 宛名: erased with the person's other data (the amount, method and dates stay).
+    addressee = fields.CharField(max_length=200)
+    #: 但し書き, in Japanese as issued.
+    purpose = fields.CharField(max_length=300)
+    printed = fields.IntField(default=0)
+
+    class Meta:
+        table = "receipt"
+        ordering = ["event_id", "number"]
+        unique_together = (("event", "number"),)
+        indexes = [("registration_id",)]

@@ -59,6 +59,8 @@ class Registration(Model):
     #: When the data of the person was erased (at their request, or when the retention of the event ended): name,
     #: address, organization and free-text answers are gone; seats and check-ins still count.
     erased_at = fields.DatetimeField(null=True)
+    #: 宛名: the name their receipts are made out to (their organization, say), else their own name.
+    receipt_addressee = fields.CharField(max_length=200, default="", db_default="")
     #: The person chose the reduced price (no reason asked, none kept).
     reduced_fee = fields.BooleanField(default=False, db_default=False)
     #: What is still to pay: the sum of the registration's ledger entries, kept in step with them

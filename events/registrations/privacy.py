@@ -16,6 +16,7 @@ from events import clock
 from events.checkin.models import CheckIn, ScanLog
 from events.database import atomic
 from events.mail.models import OutboxMessage
+from events.money.models import LedgerEntry, Receipt
 from events.program.models import Event
 from events.questions.models import Answer, QuestionKind
 from events.registrations import codes
@@ -42,6 +43,9 @@ async def erase(registration_ids: list[int]) -> int:
             await Answer.filter(registration_id__in=ids, question__kind__in=FREE_TEXT).delete()
             await RegistrationChange.filter(registration_id__in=ids).update(details={"erased": True})
             await OutboxMessage.filter(registration_id__in=ids).delete()
+            # Money keeps every amount, method and date; the names on it go.
+            await Receipt.filter(registration_id__in=ids).update(addressee="")
+            await LedgerEntry.filter(registration_id__in=ids).update(note="")
             for registration_id in ids:
                 # Each its own secret: the column is unique, and the old links must stop working.
                 erased += await Registration.filter(id=registration_id).update(
@@ -51,6 +55,7 @@ async def erase(registration_ids: list[int]) -> int:
                     email="",
                     active_email=None,
                     organization="",
+                    receipt_addressee="",
                     secret=codes.new_secret(),
                     erased_at=moment,
                     updated_at=moment,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,8 +17,10 @@ from events.badges.service import badge_qr
 from events.calendars import Entry, calendar
 from events.errors import Conflict, InvalidInput, RateLimited
 from events.http.common import NO_STORE, base_url, client_address, settings_of
+from events.http.receipts import receipt_json
 from events.i18n import gettext as _
 from events.links import event_calendar_links, participant_links
+from events.money import receipts
 from events.program import service as program
 from events.program.models import Event, Session
 from events.questions.models import Question, QuestionKind
@@ -26,7 +29,7 @@ from events.registrations import privacy, service
 from events.registrations.models import Registration
 from events.registrations.schemas import RegistrationInput
 from events.registrations.seats import waitlist_positions
-from events.validation import parse
+from events.validation import Input, RequiredText, parse
 from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
@@ -201,6 +204,7 @@ async def _manage_page(
     chosen: list[str] | None = None,
     typed: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    addressee_problem: str | None = None,
 ) -> Response:
     """The participant's own page: their seats, badge and calendar, and the forms to change them
     (with what they chose and typed kept when a change was refused)."""
@@ -226,6 +230,12 @@ async def _manage_page(
         "just_cancelled": request.query_params.get("cancelled") == "1",
         "links": participant_links(base_url(request), registration.secret),
         "badge_qr": badge_qr(registration, settings_of(request).secret_key),
+        "receipts": [
+            receipt_json(receipt, event, participant_links(base_url(request), registration.secret)["receipts"])
+            for receipt in await receipts.receipts_of(registration)
+        ],
+        "addressee_saved": request.query_params.get("addressee") == "saved",
+        "addressee_problem": addressee_problem,
     }
     response = render(request, "manage.html", context, status_code=status_code)
     response.headers.update(NO_STORE)
@@ -274,6 +284,25 @@ async def change_sessions(request: Request) -> Response:
         )
     target = request.url_for("manage", secret=registration.secret)
     return RedirectResponse(f"{target}?changed=1", status_code=303, headers=NO_STORE)
+
+
+class AddresseeInput(Input):
+    addressee: RequiredText = Field(max_length=receipts.ADDRESSEE_MAX)
+
+
+async def receipt_addressee(request: Request) -> Response:
+    """The name the participant's receipts are made out to (宛名), set before the first is issued."""
+    registration = await service.by_secret(request.path_params["secret"])
+    form = await request.form()
+    csrf.check(request, form)
+    try:
+        data = parse(AddresseeInput, {"addressee": str(form.get("addressee") or "")})
+        await receipts.set_addressee(registration, data.addressee)
+    except (InvalidInput, Conflict) as exc:
+        problem = next(iter(exc.fields.values()), exc.message) if isinstance(exc, InvalidInput) else exc.message
+        return await _manage_page(request, registration, status_code=exc.status_code, addressee_problem=problem)
+    target = request.url_for("manage", secret=registration.secret)
+    return RedirectResponse(f"{target}?addressee=saved#receipts", status_code=303, headers=NO_STORE)
 
 
 async def _confirmation(request: Request, template: str) -> Response:
@@ -330,6 +359,7 @@ ROUTES = [
     route("/events/{slug}", name="event", get=event_page, post=register),
     route("/events/{slug}/calendar.ics", name="event_calendar", get=event_calendar),
     route("/events/{slug}/link", name="send_link", post=send_link),
+    route("/manage/{secret}/addressee", name="receipt_addressee", post=receipt_addressee),
     route("/manage/{secret}", name="manage", get=manage),
     route("/manage/{secret}/sessions", name="change_sessions", post=change_sessions),
     route("/manage/{secret}/cancel", name="cancel", get=confirm_cancel, post=cancel),

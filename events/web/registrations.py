@@ -18,11 +18,12 @@ from starlette.responses import RedirectResponse, Response
 
 from events.errors import Conflict, InvalidInput
 from events.http.common import base_url
+from events.http.receipts import receipt_pdf
 from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import OutboxMessage
-from events.money import ledger
+from events.money import ledger, receipts
 from events.money.models import EntryKind, Method
 from events.money.schemas import PaymentInput
 from events.program.models import Event
@@ -206,6 +207,7 @@ async def _detail(
             if all(seat.session.id != session.id or seat.status == SeatStatus.CANCELLED for seat in seats)
         ],
         "account_entries": await ledger.entries_of(registration),
+        "receipts": await receipts.receipts_of(registration),
         "entry_words": _entry_words(),
         "payment_id": secrets.token_urlsafe(12),
         "payment_problem": None,
@@ -360,6 +362,14 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def receipt(request: Request, account: StaffAccount) -> Response:
+    """A copy of one of the person's receipts (marked 再発行 after the first), for the desk to print."""
+    organizer_only(account)
+    event, registration = await _person(request, account)
+    return await receipt_pdf(request, registration, event)
+
+
+@signed_in
 async def replace_secret(request: Request, account: StaffAccount) -> Response:
     """New links and badge QR code; shown once here (never put in a URL) so the organizer can pass them on."""
     organizer_only(account)
@@ -404,6 +414,7 @@ ROUTES = [
     route("/events/{slug}/registrations/{code}/seats/{session}", name="staff_registration_seat", post=move_seat),
     route("/events/{slug}/registrations/{code}/cancel", name="staff_registration_cancel", post=cancel),
     route("/events/{slug}/registrations/{code}/payments", name="staff_registration_payment", post=record_payment),
+    route("/events/{slug}/registrations/{code}/receipts/{number}", name="staff_registration_receipt", get=receipt),
     route("/events/{slug}/registrations/{code}/restore", name="staff_registration_restore", post=restore),
     route("/events/{slug}/registrations/{code}/data.json", name="staff_registration_data", get=personal_data),
     route("/events/{slug}/registrations/{code}/erase", name="staff_registration_erase", post=erase),

@@ -1,0 +1,114 @@
+"""Receipts (領収書): one for each payment, numbered without gaps per event, printed as a PDF.
+
+A receipt is issued in the payment's own transaction, so a payment never lacks its receipt and a
+number is never used by a payment that did not happen. The number comes from the event's counter
+(`receipt_series`), bumped by one statement that holds the counter's row until the transaction
+ends: two desks paying at once get consecutive numbers, and the database's unique rule backs it.
+
+The addressee (宛名) is the name the participant chose on their page, else their own name, never
+上様 unless they typed it. Each printing after the first is marked 再発行 (reissued).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from events import clock
+from events.database import fetch
+from events.errors import Conflict, NotFound
+from events.i18n import gettext as _
+from events.money.models import LedgerEntry, Method, Receipt
+from events.money.receipt_pdf import ReceiptSheet, japanese_date
+from events.program.models import Event
+from events.registrations.models import Registration
+from events.settings import IssuerSettings
+
+NEXT_NUMBER = (
+    'INSERT INTO "receipt_series" ("event_id", "last_number") VALUES (?, 1) '
+    'ON CONFLICT ("event_id") DO UPDATE SET "last_number" = "receipt_series"."last_number" + 1 RETURNING "last_number"'
+)
+PRINTED = 'UPDATE "receipt" SET "printed" = "printed" + 1 WHERE "id" = ? RETURNING "printed"'
+#: The longest addressee a receipt prints.
+ADDRESSEE_MAX = 100
+
+
+async def issue(registration: Registration, entry: LedgerEntry, event: Event) -> Receipt:
+    """The receipt of this payment, in the caller's transaction."""
+    rows = await fetch(NEXT_NUMBER, [event.id])
+    return await Receipt.create(
+        event_id=event.id,
+        registration_id=registration.id,
+        entry_id=entry.id,
+        number=int(rows[0]["last_number"]),
+        amount=-entry.amount,
+        method=entry.method,
+        paid_at=entry.at,
+        addressee=registration.receipt_addressee or registration.name,
+        purpose=purpose_of(event),
+    )
+
+
+def purpose_of(event: Event) -> str:
+    """The 但し書き: what the money was for, in Japanese as the receipt keeps it."""
+    return f"{event.text('title', 'ja')} 参加費として"
+
+
+async def receipts_of(registration: Registration) -> list[Receipt]:
+    return await Receipt.filter(registration_id=registration.id).order_by("number")
+
+
+async def receipt_of(registration: Registration, number: int) -> Receipt:
+    receipt = await Receipt.get_or_none(registration_id=registration.id, number=number)
+    if receipt is None:
+        raise NotFound(_("There is no such receipt."))
+    return receipt
+
+
+async def set_addressee(registration: Registration, addressee: str) -> None:
+    """The name the participant's receipts are made out to, once, before the first is issued."""
+    if await Receipt.exists(registration_id=registration.id):
+        raise Conflict(_("A receipt has been issued already, so its addressee cannot change."), code="receipt_issued")
+    await Registration.filter(id=registration.id).update(receipt_addressee=addressee)
+    registration.receipt_addressee = addressee
+
+
+@dataclass(frozen=True)
+class Printing:
+    sheet: ReceiptSheet
+    filename: str
+
+
+async def printing(receipt: Receipt, event: Event, issuer: IssuerSettings, language: str, *, kanji: bool) -> Printing:
+    """What to print for one copy of the receipt: the first copy is the original, the others say 再発行."""
+    rows = await fetch(PRINTED, [receipt.id])
+    reissue = int(rows[0]["printed"]) > 1
+    english = language == "en"
+    issued, paid = clock.local(receipt.issued_at, event.timezone), clock.local(receipt.paid_at, event.timezone)
+    method = METHODS_EN if english else METHODS_JA
+    sheet = ReceiptSheet(
+        number=number_text(receipt),
+        issued_on=issued.strftime("%d %B %Y") if english else japanese_date(issued.date()),
+        paid_on=paid.strftime("%d %B %Y") if english else japanese_date(paid.date()),
+        addressee=receipt.addressee,
+        amount=receipt.amount,
+        purpose=f"Participation fee, {event.text('title', 'en')}" if english else receipt.purpose,
+        method=method.get(receipt.method, ""),
+        issuer_name=issuer.name,
+        issuer_address=issuer.address,
+        language="en" if english else "ja",
+        reissue=reissue,
+        kanji=kanji,
+        invoice_number=issuer.invoice_number,
+        tax_rate=issuer.tax_rate,
+        seal_image=issuer.seal_image,
+    )
+    return Printing(sheet, f"{event.slug}-receipt-{number_text(receipt)}.pdf")
+
+
+def number_text(receipt: Receipt) -> str:
+    """The number as printed: four digits at least (0001), consecutive within the event."""
+    return f"{receipt.number:04d}"
+
+
+METHODS_JA = {Method.CASH: "現金", Method.TRANSFER: "銀行振込"}
+METHODS_EN = {Method.CASH: "cash", Method.TRANSFER: "bank transfer"}

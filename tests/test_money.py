@@ -547,3 +547,89 @@ async def test_the_confirmation_e_mail_says_what_is_to_pay() -> None:
     written = await compose.write(message)
 
     assert "To pay: ¥3,000, at the desk on the day." in written.text and "¥3,000" in written.html
+
+
+# Every figure agrees everywhere --------------------------------------------------------------
+
+
+async def test_the_money_figures_agree_on_the_page_the_files_the_pdf_and_each_persons_page(
+    client: httpx.AsyncClient,
+) -> None:
+    import re
+
+    from openpyxl import load_workbook
+
+    from events.money.words import yen
+    from tests.conftest import sign_in
+    from tests.test_badges import page_text
+
+    event = await priced_event(capacity=5)
+    people = [
+        (await make_registration(event, number, ["day1", "reception"], category=category)).registration
+        for number, category in enumerate(
+            ["non_member", "individual_member", "non_member", "individual_member", "non_member", "non_member"],
+            start=1,
+        )
+    ]
+    await ledger.record(people[0], 7000, "cash")
+    await ledger.record(people[1], 6000, "transfer")
+    await ledger.record(people[2], 1000, "cash")
+    await ledger.record(people[3], 6000, "waiver")
+    await ledger.record(people[4], 7000, "cash")
+    await cancel(people[4])  # promotes people[5] into day 1 and the reception
+    await ledger.record(people[4], 4000, "refund")
+    await ledger.record(people[5], 500, "waiver", note="no income")
+    entries = await LedgerEntry.filter(event_id=event.id)
+    expected = {
+        "charged": sum(e.amount for e in entries if e.kind == EntryKind.CHARGE),
+        "paid_cash": -sum(e.amount for e in entries if e.kind == EntryKind.PAYMENT and e.method == Method.CASH),
+        "paid_transfer": -sum(e.amount for e in entries if e.kind == EntryKind.PAYMENT and e.method == Method.TRANSFER),
+        "refunded": sum(e.amount for e in entries if e.kind == EntryKind.REFUND),
+        "waived": -sum(e.amount for e in entries if e.kind == EntryKind.WAIVER),
+    }
+    dues = {person.code: (await Registration.get(id=person.id)).amount_due for person in people}
+    expected["outstanding"] = sum(due for due in dues.values() if due > 0)
+    expected["owed_back"] = -sum(due for due in dues.values() if due < 0)
+    assert expected["owed_back"] == 3000 and expected["outstanding"] > 0, expected
+    token = await staff_token()
+    english = auth(token)
+
+    await sign_in(client, Role.ORGANIZER)
+    page = (await client.get("/staff/events/workshop/report", headers={"Accept-Language": "en"})).text
+    totals_row = re.search(r"<tfoot><tr><th scope=\"row\">Total</th>(.*?)</tr></tfoot>", page, re.S)
+    assert totals_row, "the report page has the fees' totals"
+    shown = re.findall(r"<td>(.*?)</td>", totals_row.group(1))
+    assert shown == [yen(expected[key], "en") for key in expected], (shown, expected)
+
+    pdf_text = page_text((await client.get("/api/v1/events/workshop/report.pdf", headers=english)).content)
+    fees = pdf_text[pdf_text.index("Fees") :]
+    assert " ".join(yen(expected[key], "en") for key in expected) in fees.replace("\n", " "), fees
+
+    ledger_csv = list(
+        csv.DictReader(
+            io.StringIO((await client.get("/api/v1/events/workshop/payments.csv?bom=0", headers=english)).text)
+        )
+    )
+    sums = {kind: sum(int(row["amount"]) for row in ledger_csv if row["kind"] == kind) for kind in EntryKind}
+    assert sums[EntryKind.CHARGE] == expected["charged"] and sums[EntryKind.REFUND] == expected["refunded"]
+    assert sums[EntryKind.PAYMENT] == expected["paid_cash"] + expected["paid_transfer"]
+    assert sums[EntryKind.WAIVER] == expected["waived"]
+
+    workbook = load_workbook(
+        io.BytesIO((await client.get("/api/v1/events/workshop/payments.xlsx", headers=english)).content)
+    )
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    effects = [row[header.index("effect_on_amount_due")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sum(effects) == expected["outstanding"] - expected["owed_back"]
+
+    participants = list(
+        csv.DictReader(
+            io.StringIO((await client.get("/api/v1/events/workshop/participants.csv?bom=0", headers=english)).text)
+        )
+    )
+    assert {row["code"]: int(row["amount_due"]) for row in participants} == dues
+    for person in (person for person in people if dues[person.code] > 0):
+        own = (await client.get(f"/manage/{person.secret}?lang=en")).text
+        assert f"To pay: {yen(dues[person.code], 'en')}, at the desk on the day." in own, person.code
+    await assert_accounts_add_up()

@@ -362,7 +362,8 @@ DOWNLOADS = {
     "participants.csv": (
         "getParticipantsCsv",
         "One row per registration: code, name, organization, category, email, status, then each session's "
-        "check-in time (empty if none), then name_reading, language, registered_at, then one column per "
+        "check-in time (empty if none), then name_reading, language, registered_at, amount_due, paid (whole yen), "
+        "then one column per "
         "registration question headed q:<code> (several choices joined with '; ', yes_no as yes/no)",
         "text/csv",
     ),

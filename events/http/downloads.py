@@ -13,6 +13,7 @@ from events import i18n, offload
 from events.errors import InvalidInput
 from events.http.common import NO_STORE
 from events.i18n import gettext as _
+from events.money.figures import money_figures
 from events.money.files import ledger_table
 from events.program.models import Event
 from events.questions.service import answer_counts
@@ -52,8 +53,11 @@ async def _build(request: Request, event: Event, name: str, for_people: bool) ->
         figures = await attendance.attendance(event)
         arrivals = await attendance.arrivals(event)
         answers = await answer_counts(event)
+        money = await money_figures(event)
         language = i18n.current_language()
-        pdf = await offload.run(render_report, event, figures, arrivals, language=language, answers=answers)
+        pdf = await offload.run(
+            render_report, event, figures, arrivals, language=language, answers=answers, money=money
+        )
         return pdf, "application/pdf"
     kind, _dot, form = name.partition(".")
     if kind == "attendance":

@@ -38,6 +38,9 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from events import clock, fonts, i18n
 from events.i18n import gettext as _
+from events.money.figures import FIGURES, MoneyFigures
+from events.money.figures import headings as money_headings
+from events.money.words import yen
 from events.program.models import Event
 from events.reports.attendance import HEADINGS, Arrivals, definition
 
@@ -72,17 +75,23 @@ def render_report(
     *,
     language: str,
     answers: Sequence[QuestionCounts] = (),
+    money: MoneyFigures | None = None,
 ) -> bytes:
     """A one-to-three-page PDF summary for the annual report and funders.
 
     Runs in a copy of the caller's context: the language is set for this report only, and the
     caller's own language (a request's, a test's) is left as it was.
     """
-    return contextvars.copy_context().run(_render, event, figures, arrivals, language, answers)
+    return contextvars.copy_context().run(_render, event, figures, arrivals, language, answers, money)
 
 
 def _render(
-    event: Event, figures: dict[str, Any], arrivals: list[Arrivals], language: str, answers: Sequence[QuestionCounts]
+    event: Event,
+    figures: dict[str, Any],
+    arrivals: list[Arrivals],
+    language: str,
+    answers: Sequence[QuestionCounts],
+    money: MoneyFigures | None,
 ) -> bytes:
     i18n.set_language(language)
     report = Report(event, fonts.families(language))
@@ -106,6 +115,7 @@ def _render(
         *report.sessions_chart(figures["sessions"]),
         *report.arrivals(figures["sessions"], arrivals),
         *report.categories_table(figures["categories"]),
+        *report.money_table(money),
         *report.answers_table(answers),
         *report.definitions(),
     ]
@@ -400,6 +410,28 @@ class Report:
         ]
         table.setStyle(TableStyle(style))
         return [self.heading(_("By category")), table, Spacer(0, 5 * mm)]
+
+    def money_table(self, money: MoneyFigures | None) -> list[Flowable]:
+        """The fees by category: charged, paid by how, refunded, waived, still to pay, to give back."""
+        if money is None or not money.any:
+            return []
+        words = money_headings()
+        header = [self.text(_("Category"), "th", bold=True)]
+        header += [self.text(words[key], "th-number", bold=True) for key in FIGURES]
+        rows: list[list[Any]] = [header]
+        for _code, label, sums in money.categories:
+            rows.append([self.text(label, "td"), *(yen(getattr(sums, key)) for key in FIGURES)])
+        rows.append([self.text(_("Total"), "td", bold=True), *(yen(getattr(money.totals, key)) for key in FIGURES)])
+        number_width = (WIDTH - 38 * mm) / len(FIGURES)
+        table = Table(rows, colWidths=[38 * mm, *[number_width] * len(FIGURES)], repeatRows=1)
+        style = self._table_style(len(rows) - 1) + [
+            ("FONTNAME", (1, 1), (-1, -1), self.latin),
+            ("FONTNAME", (1, -1), (-1, -1), self.latin_bold),
+            ("FONTSIZE", (1, 1), (-1, -1), 8),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
+        ]
+        table.setStyle(TableStyle(style))
+        return [self.heading(_("Fees")), table, Spacer(0, 5 * mm)]
 
     def answers_table(self, answers: Sequence[QuestionCounts]) -> list[Flowable]:
         """Each choice and yes/no question's answers, counted: what to book interpreters, childcare and food for."""

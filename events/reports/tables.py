@@ -13,6 +13,7 @@ from typing import Any
 from events import clock, i18n
 from events.database import fetch
 from events.i18n import gettext as _
+from events.money.figures import paid_by_person
 from events.program.models import Event
 from events.questions.schemas import AnswerValue
 from events.questions.service import answer_text, event_answers, questions_of
@@ -35,7 +36,7 @@ ATTENDANCE_COLUMNS = [
 
 PEOPLE = (
     'SELECT "id", "code", "name", "name_reading", "organization", "category", "email", "status", "language", '
-    '"created_at" FROM "registration" WHERE "event_id" = ? ORDER BY "sort_name", "id"'
+    '"created_at", "amount_due" FROM "registration" WHERE "event_id" = ? ORDER BY "sort_name", "id"'
 )
 CHECKINS = (
     'SELECT c."registration_id", c."session_id", c."checked_in_at" FROM "checkin" c '
@@ -76,6 +77,7 @@ async def participants_table(event: Event, *, for_people: bool = False) -> Table
     empty: list[datetime | None] = [None] * len(sessions)
     questions = await questions_of(event)
     answers = await event_answers(event) if questions else {}
+    paid = await paid_by_person(event)
 
     categories = {code: event.category_label(code) for code in event.category_codes} if for_people else {}
     statuses = _status_words() if for_people else {}
@@ -93,6 +95,8 @@ async def participants_table(event: Event, *, for_people: bool = False) -> Table
                 person["name_reading"],
                 i18n.LANGUAGE_NAMES.get(person["language"], person["language"]) if for_people else person["language"],
                 _moment(person["created_at"], event.timezone),
+                person["amount_due"],
+                paid.get(person["id"], 0),
                 *(_answer_cell(answers.get(person["id"], {}).get(question.id)) for question in questions),
             ]
 
@@ -107,6 +111,8 @@ async def participants_table(event: Event, *, for_people: bool = False) -> Table
         "name_reading",
         "language",
         "registered_at",
+        "amount_due",
+        "paid",
         *(f"q:{question.code}" for question in questions),
     ]
     if for_people:
@@ -121,9 +127,11 @@ async def participants_table(event: Event, *, for_people: bool = False) -> Table
             _("Reading"),
             _("Language"),
             _("Registered"),
+            _("Still to pay"),
+            _("Paid"),
             *(question.label for question in questions),
         ]
-    widths = [10, 24, 28, 14, 30, 11, *(17 for _ in sessions), 24, 9, 17, *(24 for _ in questions)]
+    widths = [10, 24, 28, 14, 30, 11, *(17 for _ in sessions), 24, 9, 17, 10, 10, *(24 for _ in questions)]
     return Table(f"{event.slug} participants", headers, rows(), widths)
 
 

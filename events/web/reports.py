@@ -19,6 +19,8 @@ from events.errors import NotFound
 from events.http.common import NO_STORE
 from events.http.downloads import FILES, download, wants_bom
 from events.i18n import gettext as _
+from events.money.figures import headings as money_headings
+from events.money.figures import money_figures
 from events.program.models import Event, SessionKind
 from events.questions.service import answer_counts
 from events.reports import attendance, exports, history
@@ -71,6 +73,8 @@ async def report_page(request: Request, account: StaffAccount) -> Response:
     arrivals = await attendance.arrivals(event)
     context = report_context(event, figures, arrivals)
     context["answer_counts"] = await answer_counts(event)
+    context["money"] = await money_figures(event)
+    context["money_headings"] = money_headings()
     return render(request, "staff/report.html", context)
 
 

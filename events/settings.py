@@ -97,6 +97,8 @@ class IssuerSettings:
     tax_rate: int = 10
     #: A PNG or JPEG of the seal (印) printed on each receipt; without one, a place to stamp it.
     seal_image: bytes | None = None
+    #: Where participants send a bank transfer (bank, branch, account, holder), as they should copy it.
+    bank_account: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ def _issuer(env: Mapping[str, str]) -> IssuerSettings:
         invoice_number=number,
         tax_rate=_int(env, "TSUDOI_TAX_RATE", 10, minimum=0),
         seal_image=seal_image,
+        bank_account=(env.get("TSUDOI_BANK_ACCOUNT") or "").strip().replace("\\n", "\n"),
     )
 
 

@@ -633,3 +633,50 @@ async def test_the_money_figures_agree_on_the_page_the_files_the_pdf_and_each_pe
         own = (await client.get(f"/manage/{person.secret}?lang=en")).text
         assert f"To pay: {yen(dues[person.code], 'en')}, at the desk on the day." in own, person.code
     await assert_accounts_add_up()
+
+
+# Bank transfers ------------------------------------------------------------------------------
+
+
+def test_a_transfer_reference_finds_its_registration_and_a_mistyped_one_finds_nobody() -> None:
+    from events.money.transfers import reference, registration_id
+
+    shown = reference(421)
+
+    assert shown == "04218" and registration_id(f"{shown} ヤマダ ハナコ") == 421
+    assert registration_id("０４２１８ヤマダ") == 421, "full-width digits, as banks print them"
+    assert registration_id("04213 ヤマダ") is None, "a wrong last digit"
+    assert registration_id("04128 ヤマダ") is None, "two digits swapped"
+    assert registration_id("ヤマダ ハナコ") is None and reference(1234567) == "12345674"
+
+
+async def test_the_participant_is_told_how_to_pay_by_transfer_when_the_organization_takes_them(
+    settings: object,
+) -> None:
+    from events.money.transfers import reference
+    from events.settings import IssuerSettings
+    from tests.conftest import make_app, running
+
+    account = "ゆうちょ銀行 〇一九店 当座 0123456\nイジュウシャトレンタイスルカイ"
+    configured = make_app(settings, issuer=IssuerSettings(bank_account=account))  # type: ignore[arg-type]
+    async with running(configured):
+        event = await priced_event()
+        person = (
+            await make_registration(event, 1, ["day1"], category="non_member", name_reading="ヤマダ ハナコ")
+        ).registration
+        transport = httpx.ASGITransport(app=configured)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            page = (await client.get(f"/manage/{person.secret}?lang=en")).text
+
+    code = reference(person.id)
+    assert "ゆうちょ銀行 〇一九店 当座 0123456" in page
+    assert f"Put {code} before your name as the sender, like this: {code} ヤマダ ハナコ." in page
+
+
+async def test_without_an_account_no_transfer_is_offered(client: httpx.AsyncClient) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+
+    page = (await client.get(f"/manage/{person.secret}?lang=en")).text
+
+    assert "bank transfer" not in page and "To pay: ¥3,000" in page

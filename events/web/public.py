@@ -20,7 +20,7 @@ from events.http.common import NO_STORE, base_url, client_address, settings_of
 from events.http.receipts import receipt_json
 from events.i18n import gettext as _
 from events.links import event_calendar_links, participant_links
-from events.money import receipts
+from events.money import receipts, transfers
 from events.program import service as program
 from events.program.models import Event, Session
 from events.questions.models import Question, QuestionKind
@@ -235,6 +235,8 @@ async def _manage_page(
             for receipt in await receipts.receipts_of(registration)
         ],
         "addressee_saved": request.query_params.get("addressee") == "saved",
+        "bank_account": settings_of(request).issuer.bank_account,
+        "transfer_reference": transfers.reference(registration.id),
         "addressee_problem": addressee_problem,
     }
     response = render(request, "manage.html", context, status_code=status_code)

@@ -23,7 +23,7 @@ from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import OutboxMessage
-from events.money import ledger, receipts
+from events.money import ledger, receipts, transfers
 from events.money.models import EntryKind, Method
 from events.money.schemas import PaymentInput
 from events.program.models import Event
@@ -208,6 +208,7 @@ async def _detail(
         ],
         "account_entries": await ledger.entries_of(registration),
         "receipts": await receipts.receipts_of(registration),
+        "transfer_reference": transfers.reference(registration.id),
         "entry_words": _entry_words(),
         "payment_id": secrets.token_urlsafe(12),
         "payment_problem": None,

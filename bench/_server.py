@@ -51,9 +51,18 @@ def tsudoi(*args: str, env: dict[str, str], cwd: Path) -> str:
 
 class Server:
     def __init__(
-        self, env: dict[str, str], cwd: Path, port: int = 8765, profile: str | None = None, workers: int = 1
+        self, env: dict[str, str], cwd: Path, port: int | None = None, profile: str | None = None, workers: int = 1
     ) -> None:
-        """Start `tsudoi serve`; with `profile`, under py-spy, writing a flame graph (.svg) or stacks (.txt) on stop."""
+        """Start `tsudoi serve` on a free port (or `port`, which must be free); with `profile`, under
+        py-spy, writing a flame graph (.svg) or stacks (.txt) on stop.
+
+        It is ready when its own process answers /readyz: a server already listening on the port
+        (a demo left running) would be measured instead, so the port must be free before, and the
+        socket answering must belong to the process started here."""
+        port = port or free_port()
+        if listening_inodes(port):
+            raise RuntimeError(f"port {port} is taken: another server would be measured")
+        self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log = (cwd / "server.log").open("wb")
         command = [sys.executable, "-m", "events.cli", "serve", "--port", str(port), "--workers", str(workers)]
@@ -69,12 +78,18 @@ class Server:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.process.returncode}); see {cwd / 'server.log'}")
             try:
                 if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
+                    break
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        else:
+            raise RuntimeError("server did not start")
+        if not listening_inodes(port) & socket_inodes(process_tree(self.process.pid)):
+            self.stop()
+            raise RuntimeError(f"what answers on port {port} is not the server started here")
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
@@ -99,6 +114,57 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def listening_inodes(port: int) -> set[str]:
+    """The inodes of the sockets listening on this TCP port (IPv4 and IPv6), from /proc/net."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                found.add(fields[9])
+    return found
+
+
+def process_tree(pid: int) -> set[int]:
+    """`pid` and its descendants (uvicorn's workers, py-spy's child)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, added = {pid}, True
+    while added:
+        children = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= children
+        added = bool(children)
+    return tree
+
+
+def socket_inodes(pids: set[int]) -> set[str]:
+    """The inodes of every socket these processes hold open."""
+    inodes: set[str] = set()
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue
+        inodes |= {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
+    return inodes
+
+
+def fail_on_errors(count: int, what: str) -> None:
+    """A run with any answer other than 2xx measured errors, not the work: say so and exit non-zero."""
+    if count:
+        sys.exit(f"{count} {what} were not answered 2xx: the figures above are not of the work; see server.log")
 
 
 def memory_mb(pid: int, field: str) -> float:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench._server import Server, fill, machine, summary, tsudoi
+from bench._server import Server, fail_on_errors, fill, machine, summary, tsudoi
 from events.registrations.schemas import RegistrationInput
 from events.settings import Settings
 
@@ -44,6 +44,7 @@ def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int, 
         f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}; "
         f"non-2xx: {errors.group(1) if errors else 'none'}"
     )
+    fail_on_errors(int(errors.group(1)) if errors else 0, "check-ins")
 
 
 async def run_python(url: str, token: str, codes: list[str], clients: int, seconds: int) -> None:
@@ -71,6 +72,7 @@ async def run_python(url: str, token: str, codes: list[str], clients: int, secon
         f"check-ins (python, {clients} clients): {len(latencies) / elapsed:.0f}/s; {summary(latencies)}; "
         f"non-2xx: {failures}"
     )
+    fail_on_errors(failures, "check-ins")
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench._server import Server, machine, summary, tsudoi
+from bench._server import Server, fail_on_errors, machine, summary, tsudoi
 from tests.factories import event_data
 
 
@@ -70,6 +70,7 @@ async def run(url: str, token: str, clients: int, requests: int) -> None:
         f"registrations: {len(latencies)} in {elapsed:.2f} s with {clients} clients "
         f"= {len(latencies) / elapsed:.0f}/s; {summary(latencies)}; non-201: {failures or 'none'}"
     )
+    fail_on_errors(sum(failures.values()), "registrations")
 
 
 def run_wrk(url: str, token: str, clients: int, seconds: int) -> None:
@@ -93,6 +94,7 @@ def run_wrk(url: str, token: str, clients: int, seconds: int) -> None:
         f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}; "
         f"non-2xx: {errors.group(1) if errors else 'none'}"
     )
+    fail_on_errors(int(errors.group(1)) if errors else 0, "registrations")
 
 
 class Blackhole:

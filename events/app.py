@@ -29,6 +29,7 @@ from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import importing as importing_pages
+from events.web import transfers as transfer_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
 from events.web.pages import Pages
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *registrations.ROUTES,
                 *questions.ROUTES,
                 *importing_pages.ROUTES,
+                *transfer_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,
             ],

@@ -680,3 +680,61 @@ async def test_without_an_account_no_transfer_is_offered(client: httpx.AsyncClie
     page = (await client.get(f"/manage/{person.secret}?lang=en")).text
 
     assert "bank transfer" not in page and "To pay: ¥3,000" in page
+
+
+# A bank statement --------------------------------------------------------------------------
+
+
+async def test_a_bank_statement_is_previewed_then_its_matched_deposits_recorded_once(
+    client: httpx.AsyncClient,
+) -> None:
+    from events.money.transfers import reference
+    from tests.conftest import csrf_token, sign_in
+
+    event = await priced_event()
+    other = await make_event("other", prices=PRICES)
+    owing = [
+        (await make_registration(event, number, ["day1"], category="non_member")).registration for number in range(1, 4)
+    ]
+    elsewhere = (await make_registration(other, 9, ["day1"], category="non_member")).registration
+    mistyped = reference(owing[2].id)[:-1] + str((int(reference(owing[2].id)[-1]) + 1) % 10)
+    statement = (
+        "お取引日,摘要,お引出金額,お預り金額,残高\r\n"
+        f"2026/11/20,振込 {reference(owing[0].id)} ヤマダ ハナコ,,3000,103000\r\n"
+        f"2026/11/21,振込 {reference(owing[1].id)} サトウ ケン,,2500,105500\r\n"
+        f"2026/11/21,振込 {mistyped} スズキ,,3000,108500\r\n"
+        "2026/11/22,振込 タナカ タロウ,,3000,111500\r\n"
+        f"2026/11/22,振込 {reference(elsewhere.id)} キム,,3000,114500\r\n"
+        "2026/11/23,手数料,220,,114280\r\n"
+    ).encode("shift_jis")
+    await sign_in(client, Role.ORGANIZER)
+    page = await client.get("/staff/events/workshop/transfers", headers={"Accept-Language": "en"})
+    token = csrf_token(page.text)
+
+    preview = await client.post(
+        "/staff/events/workshop/transfers",
+        data={"csrf_token": token},
+        files={"file": ("statement.csv", statement, "text/csv")},
+        headers={"Accept-Language": "en"},
+    )
+    written_by_preview = await LedgerEntry.filter(event_id=event.id, kind=EntryKind.PAYMENT).count()
+    kept = _hidden(preview.text, "statement")
+    confirm = {"csrf_token": token, "statement": kept, "filename": "statement.csv", "action": "record"}
+    recorded = await client.post("/staff/events/workshop/transfers", data=confirm, headers={"Accept-Language": "en"})
+    again = await client.post("/staff/events/workshop/transfers", data=confirm, headers={"Accept-Language": "en"})
+
+    assert preview.status_code == 200 and written_by_preview == 0, "the preview records nothing"
+    assert "Record the 1 matched deposits" in preview.text
+    for reason in (
+        "A different amount",
+        "No transfer reference",
+        "The reference is not of this event",
+        "Not a deposit",
+    ):
+        assert reason in preview.text, reason
+    assert "Recorded: 1 deposits." in recorded.text
+    assert "Recorded: 0 deposits." in again.text, "the same statement again records nothing"
+    assert [await due(person) for person in owing] == [0, 3000, 3000]
+    payment = await LedgerEntry.get(registration_id=owing[0].id, kind=EntryKind.PAYMENT)
+    assert payment.method == Method.TRANSFER and payment.note == "bank statement, 2026/11/20"
+    assert await due(elsewhere) == 3000, "another event's registration is never paid from here"

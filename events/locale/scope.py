@@ -22,9 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 STAFF_ONLY = (
     "templates/staff/",
     "events/api/checkins.py",
+    "events/api/payments.py",
     "events/api/tokens.py",
     "events/checkin/",
     "events/cli.py",
+    "events/money/figures.py",
+    "events/money/ledger.py",
+    "events/money/statements.py",
     "events/program/definition.py",
     "events/program/schemas.py",
     "events/registrations/admin.py",
@@ -45,6 +49,7 @@ STAFF_ONLY = (
     "events/web/reports.py",
     "events/web/setup.py",
     "events/web/staff.py",
+    "events/web/transfers.py",
 )
 
 EXTRACT = ["-F", "babel.cfg", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "--sort-output"]

@@ -9,9 +9,11 @@ fails the check, so it matches nobody rather than the wrong person.
 from __future__ import annotations
 
 import re
+import unicodedata
 
-#: The reference at the start of a payer's name as a bank prints it (full-width digits made plain first).
-_LEADING_DIGITS = re.compile(r"^\s*(\d{5,12})")
+#: The reference at the start of a payer's name as a bank prints it, after the word some banks put
+#: first in the statement's description (振込, フリコミ), full-width and half-width forms made plain.
+_LEADING_DIGITS = re.compile(r"^\s*(?:(?:振込み?|フリコミ|振替|入金)\s*)?(\d{5,12})(?!\d)")
 
 
 def _luhn_digit(number: str) -> int:
@@ -35,7 +37,7 @@ def reference(registration_id: int) -> str:
 
 def registration_id(text: str) -> int | None:
     """The registration a payer's name refers to, or None when it starts with no valid reference."""
-    plain = text.translate(_FULL_WIDTH_DIGITS)
+    plain = unicodedata.normalize("NFKC", text)
     found = _LEADING_DIGITS.match(plain)
     if not found:
         return None
@@ -43,6 +45,3 @@ def registration_id(text: str) -> int | None:
     if str(_luhn_digit(digits[:-1])) != digits[-1]:
         return None
     return int(digits[:-1])
-
-
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

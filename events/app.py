@@ -28,6 +28,7 @@ from events.program.service import RecentEvents
 from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
+from events.web import cash as cash_pages
 from events.web import importing as importing_pages
 from events.web import transfers as transfer_pages
 from events.web.errors import HANDLERS
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *questions.ROUTES,
                 *importing_pages.ROUTES,
                 *transfer_pages.ROUTES,
+                *cash_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,
             ],

@@ -78,6 +78,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/registrations/{code}/cancel"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/payments"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/transfers"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/cash"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/transfers"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/registrations/{code}/receipts/{number}"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/restore"): (303, 303, 303),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from typing import Any
 
 import httpx
@@ -738,3 +739,58 @@ async def test_a_bank_statement_is_previewed_then_its_matched_deposits_recorded_
     payment = await LedgerEntry.get(registration_id=owing[0].id, kind=EntryKind.PAYMENT)
     assert payment.method == Method.TRANSFER and payment.note == "bank statement, 2026/11/20"
     assert await due(elsewhere) == 3000, "another event's registration is never paid from here"
+
+
+# The day's cash at each desk ---------------------------------------------------------------
+
+
+async def test_the_days_cash_is_counted_per_desk_and_in_all(client: httpx.AsyncClient) -> None:
+    from tests.conftest import csrf_token, sign_in
+
+    event = await priced_event()
+    people = [
+        (await make_registration(event, number, ["day1"], category="non_member")).registration for number in range(1, 5)
+    ]
+    await sign_in(client, Role.ORGANIZER)
+    for person, desk in zip(people[:3], ["受付1", "受付1", "受付2"], strict=True):
+        url = f"/staff/events/workshop/registrations/{person.code}"
+        page = await client.get(url)
+        tap = {"csrf_token": csrf_token(page.text), "amount": "3000", "method": "cash", "device": desk}
+        assert (await client.post(f"{url}/payments", data=tap)).status_code == 303
+    await ledger.record(people[3], 3000, "transfer", device="受付2")  # no cash: not in the box
+    await cancel(people[2])
+    await ledger.record(people[2], 3000, "refund", device="受付2")
+    remembered = await client.get(f"/staff/events/workshop/registrations/{people[3].code}")
+
+    page = await client.get("/staff/events/workshop/cash", headers={"Accept-Language": "en"})
+
+    rows = {
+        cells[0]: cells[2:]
+        for cells in (
+            [cell.strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
+        )
+        if cells
+    }
+    assert rows["受付1"] == ["2", "¥6,000", "¥0", "¥6,000"]
+    assert rows["受付2"] == ["1", "¥3,000", "¥3,000", "¥0"]
+    assert rows["Total"] == ["3", "¥9,000", "¥3,000", "¥6,000"]
+    assert re.search(r'name="device"[^>]*value="受付2"', remembered.text), "the browser's desk is remembered"
+
+
+async def test_one_person_promoted_in_two_sessions_at_once_is_charged_for_both_once() -> None:
+    """Two cancellations at the same moment free one seat each in two sessions where the same
+    person waits first: each promotion charges that person, and neither undoes the other's."""
+    event = await priced_event(capacity=1)
+    for round_ in range(5):
+        first = (await make_registration(event, 100 + round_, ["day1"], category="non_member")).registration
+        second = (await make_registration(event, 200 + round_, ["reception"], category="non_member")).registration
+        waiting = (
+            await make_registration(event, 300 + round_, ["day1", "reception"], category="non_member")
+        ).registration
+
+        await asyncio.gather(cancel(first), cancel(second))
+
+        assert await due(waiting) == 7000, f"round {round_}: the day and the reception, charged once each"
+        await cancel(waiting)  # frees both seats for the next round
+    await assert_accounts_add_up()

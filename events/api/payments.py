@@ -46,6 +46,7 @@ async def record_payment(request: Request) -> JSONResponse:
         note=data.note,
         payment_id=data.payment_id,
         refund_via=Method(data.via),
+        device=data.device,
     )
     receipt = None
     if recorded.receipt is not None:

@@ -38,6 +38,7 @@ STAFF_ONLY = (
     "events/reports/",
     "events/staff/",
     "events/web/accounts.py",
+    "events/web/cash.py",
     "events/web/door.py",
     "events/http/badges.py",
     "events/http/downloads.py",

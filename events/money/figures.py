@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, date
 
+from events import clock
 from events.database import fetch
 from events.i18n import gettext as _
-from events.money.models import EntryKind, Method
+from events.money.models import EntryKind, LedgerEntry, Method
 from events.program.models import Event
 
 BY_CATEGORY = (
@@ -128,3 +130,44 @@ async def paid_by_person(event: Event) -> dict[int, int]:
     """Registration id → what the person has paid and not had back (for the participants file)."""
     rows = await fetch(PAID_BY_PERSON, [event.id, EntryKind.PAYMENT.value, EntryKind.REFUND.value])
     return {int(row["registration_id"]): -int(row["total"]) for row in rows}
+
+
+@dataclass
+class DeskCash:
+    """What one desk (device) took in cash on one day, and gave back, and who worked it."""
+
+    device: str
+    staff: list[str] = field(default_factory=list)
+    taken: int = 0
+    given_back: int = 0
+    payments: int = 0
+
+    @property
+    def net(self) -> int:
+        """What should be in that desk's box from the day's payments."""
+        return self.taken - self.given_back
+
+
+async def cash_days(event: Event) -> list[date]:
+    """The days (in the event's zone) on which cash was taken or given back."""
+    moments = await LedgerEntry.filter(event_id=event.id, method=Method.CASH).values_list("at", flat=True)
+    return sorted({clock.local(clock.stored(moment), event.timezone).date() for moment in moments})
+
+
+async def cash_by_desk(event: Event, day: date) -> list[DeskCash]:
+    """The day's cash per desk and staff account, to count each box against."""
+    # In UTC, as the times are stored: SQLite compares them as text.
+    start = clock.start_of_day(day, event.timezone).astimezone(UTC)
+    end = clock.end_of_day(day, event.timezone).astimezone(UTC)
+    entries = await LedgerEntry.filter(event_id=event.id, method=Method.CASH, at__gte=start, at__lt=end).order_by("id")
+    desks: dict[str, DeskCash] = {}
+    for entry in entries:
+        desk = desks.setdefault(entry.device, DeskCash(entry.device))
+        if entry.staff_email and entry.staff_email not in desk.staff:
+            desk.staff.append(entry.staff_email)
+        if entry.kind == EntryKind.PAYMENT:
+            desk.taken -= entry.amount
+            desk.payments += 1
+        elif entry.kind == EntryKind.REFUND:
+            desk.given_back += entry.amount
+    return sorted(desks.values(), key=lambda desk: desk.device)

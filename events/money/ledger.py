@@ -54,6 +54,8 @@ PAID = (
 )
 #: What was due right after an entry: the answer a replayed payment gives again.
 DUE_AFTER = 'SELECT COALESCE(SUM("amount"), 0) AS "due" FROM "ledger_entry" WHERE "registration_id" = ? AND "id" <= ?'
+#: Registrations settled per statement, well under either database's limit on bound values.
+CHUNK = 500
 ADD_TO_DUE = 'UPDATE "registration" SET "amount_due" = "amount_due" + ? WHERE "id" = ?'
 
 
@@ -70,7 +72,11 @@ async def settle_charges(
 ) -> dict[int, int]:
     """Charge each registration what its confirmed seats cost now, less what it was charged before,
     in the caller's transaction. `events` may hold the registrations' events already loaded (their
-    prices); the others are read. Returns how much each registration's amount due changed."""
+    prices); the others are read. Returns how much each registration's amount due changed.
+
+    On PostgreSQL the registrations' rows are locked first: two transactions settling one person
+    (two sessions promoting them at once) take turns, and each reads the seats and the charges
+    the other committed, never one without the other."""
     ids = sorted(set(registration_ids))
     if not ids:
         return {}
@@ -79,7 +85,16 @@ async def settle_charges(
         # No price anywhere: only a charge made before prices were removed could need reversing.
         if not await LedgerEntry.filter(registration_id__in=ids, kind=EntryKind.CHARGE).exists():
             return {}
+    due: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        due |= await _settle_some(ids[start : start + CHUNK], known, note)
+    return due
+
+
+async def _settle_some(ids: list[int], known: dict[int, Event], note: str) -> dict[int, int]:
     marks = ", ".join("?" for _ in ids)
+    if supports_row_locks():
+        await execute(f'SELECT "id" FROM "registration" WHERE "id" IN ({marks}) ORDER BY "id" FOR UPDATE', ids)
     seats = await fetch(SEATS.format(marks=marks), ids)
     charged: dict[tuple[int, int], int] = defaultdict(int)
     for row in await fetch(NET_CHARGES.format(marks=marks), [EntryKind.CHARGE.value, *ids]):
@@ -145,6 +160,7 @@ async def record(
     note: str = "",
     payment_id: str | None = None,
     refund_via: Method = Method.CASH,
+    device: str = "",
 ) -> Recorded:
     """A payment, waiver or refund of `amount` (positive, whole yen) for this registration.
 
@@ -187,6 +203,7 @@ async def record(
             staff_email=staff.email if staff else "",
             note=note,
             payment_id=payment_id,
+            device=device,
         )
         await execute(ADD_TO_DUE, [effect, registration.id])
         receipt = None

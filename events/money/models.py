@@ -62,6 +62,8 @@ class LedgerEntry(Model):
     staff_email = fields.CharField(max_length=254, default="")
     note = fields.CharField(max_length=200, default="")
     payment_id = fields.CharField(max_length=64, null=True)
+    #: The desk (device) that took or gave back the money, for the day's count of each cash box.
+    device = fields.CharField(max_length=64, default="", db_default="")
 
     class Meta:
         table = "ledger_entry"

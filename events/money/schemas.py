@@ -18,6 +18,9 @@ class PaymentInput(Input):
     payment_id: str | None = Field(
         default=None, min_length=1, max_length=64, description="Makes a retry safe: sent again, nothing new is recorded"
     )
+    device: OptionalText = Field(
+        default="", max_length=64, description="(extension) The desk that took the money, for its cash count"
+    )
     via: Literal["cash", "transfer"] = Field(
         default="cash", description="(extension) How a refund was paid back; ignored otherwise"
     )

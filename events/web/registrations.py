@@ -11,6 +11,7 @@ import json
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, unquote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -39,6 +40,9 @@ from events.web import mail as mail_pages
 from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, organizer_only, signed_in
+
+#: The cookie that keeps the name of the desk this browser takes money at.
+DESK_COOKIE = "tsudoi_desk"
 
 
 def _page_number(text: str | None) -> int:
@@ -211,6 +215,7 @@ async def _detail(
         "transfer_reference": transfers.reference(registration.id),
         "entry_words": _entry_words(),
         "payment_id": secrets.token_urlsafe(12),
+        "desk": unquote(request.cookies.get(DESK_COOKIE, ""))[:64],
         "payment_problem": None,
         # Their capability link, on request only: not on every view of the page (screens are seen).
         "links": participant_links(base_url(request), registration.secret)
@@ -344,7 +349,7 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     organizer_only(account)
     form = await _checked_form(request)
     event, registration = await _person(request, account)
-    values = {name: str(form.get(name) or "") for name in ("amount", "method", "note", "payment_id")}
+    values = {name: str(form.get(name) or "") for name in ("amount", "method", "note", "payment_id", "device")}
     try:
         amount = int(values["amount"].replace(",", "").replace("¥", "").replace("円", "").strip())
     except ValueError:
@@ -352,14 +357,23 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     try:
         data = parse(PaymentInput, {**values, "amount": amount, "payment_id": values["payment_id"] or None})
         await ledger.record(
-            registration, data.amount, data.method, staff=account, note=data.note, payment_id=data.payment_id
+            registration,
+            data.amount,
+            data.method,
+            staff=account,
+            note=data.note,
+            payment_id=data.payment_id,
+            device=data.device,
         )
     except (Conflict, InvalidInput) as exc:
         problem = next(iter(exc.fields.values()), exc.message) if isinstance(exc, InvalidInput) else exc.message
         status = 422 if isinstance(exc, InvalidInput) else exc.status_code
         return await _detail(request, event, registration, status, payment_problem=problem)
     url = request.url_for("staff_registration", slug=event.slug, code=registration.code)
-    return RedirectResponse(str(url.include_query_params(done="paid")) + "#fees", status_code=303)
+    answer = RedirectResponse(str(url.include_query_params(done="paid")) + "#fees", status_code=303)
+    # The desk's name is remembered by this browser, so each payment it takes is counted in its box.
+    answer.set_cookie(DESK_COOKIE, quote(data.device), max_age=7 * 24 * 3600, httponly=True, samesite="strict")
+    return answer
 
 
 @signed_in

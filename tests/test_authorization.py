@@ -39,6 +39,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/api/v1/events/{slug}/registrations/{code}/replace-secret"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/checkins"): (401, 422, 422),
     ("GET", "/api/v1/events/{slug}/attendance"): (401, 200, 200),
+    ("GET", "/api/v1/events/{slug}/money"): (401, 403, 200),
     ("GET", "/api/v1/events/{slug}/attendance.csv"): (401, 403, 200),
     ("GET", "/api/v1/events/{slug}/attendance.xlsx"): (401, 403, 200),
     ("GET", "/api/v1/events/{slug}/participants.csv"): (401, 403, 200),

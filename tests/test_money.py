@@ -606,6 +606,10 @@ async def test_the_money_figures_agree_on_the_page_the_files_the_pdf_and_each_pe
     fees = pdf_text[pdf_text.index("Fees") :]
     assert " ".join(yen(expected[key], "en") for key in expected) in fees.replace("\n", " "), fees
 
+    api = (await client.get("/api/v1/events/workshop/money", headers=english)).json()
+    assert {key: api[key] for key in expected} == expected, "the API says the same sums"
+    assert api["currency"] == "JPY" and sum(row["charged"] for row in api["by_category"]) == expected["charged"]
+
     ledger_csv = list(
         csv.DictReader(
             io.StringIO((await client.get("/api/v1/events/workshop/payments.csv?bom=0", headers=english)).text)

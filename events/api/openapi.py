@@ -288,6 +288,33 @@ class PaymentRecorded(PaymentOut):
     receipt: ReceiptLink | None = Field(description="The payment's receipt; null for a waiver or a refund")
 
 
+class MoneySums(BaseModel):
+    charged: int = Field(description="What the confirmed seats cost (charges less charges reversed)")
+    paid_cash: int
+    paid_transfer: int
+    refunded: int
+    waived: int
+    outstanding: int = Field(description="What people still owe")
+    owed_back: int = Field(description="What the organizers still owe people")
+
+
+class CategoryMoney(MoneySums):
+    code: str
+    label: str
+
+
+class SessionMoney(BaseModel):
+    code: str
+    title: str
+    charged: int
+
+
+class MoneyOut(MoneySums):
+    currency: Literal["JPY"]
+    by_category: list[CategoryMoney]
+    by_session: list[SessionMoney]
+
+
 class TokenOut(BaseModel):
     token: str
     role: Literal["organizer", "door"]
@@ -306,6 +333,7 @@ MODELS: list[type[BaseModel]] = [
     PaymentOut,
     PaymentRecorded,
     ReceiptOut,
+    MoneyOut,
     TokenOut,
 ]
 INPUTS: list[type[BaseModel]] = [EventInput, EventPatch, RegistrationInput, TokenRequest, ScanInput, PaymentInput]
@@ -552,6 +580,17 @@ def paths() -> dict[str, Any]:
                 "summary": "Live attendance: registrations, and per session and day who checked in (door, organizer)",
                 "security": BEARER,
                 "responses": {"200": _json(_ref(AttendanceOut), "The figures"), **_errors(401, 403, 404)},
+            },
+        },
+        "/api/v1/events/{slug}/money": {
+            "parameters": [SLUG],
+            "get": {
+                "operationId": "getMoney",
+                "summary": "(extension) The event's money: charged, paid, refunded, waived, outstanding (organizer)",
+                "description": "The same sums as the report page, its PDF and the files. For every event "
+                "charged - paid_cash - paid_transfer + refunded - waived == outstanding - owed_back.",
+                "security": BEARER,
+                "responses": {"200": _json(_ref(MoneyOut), "The figures"), **_errors(401, 403, 404)},
             },
         },
         **_downloads(),

@@ -12,6 +12,7 @@ from events.http.common import base_url, json_response, read_json
 from events.http.receipts import receipt_json
 from events.links import participant_links
 from events.money import ledger
+from events.money.figures import money_figures
 from events.money.models import EntryKind, LedgerEntry, Method
 from events.money.schemas import PaymentInput
 from events.program.models import Event
@@ -64,3 +65,9 @@ async def list_payments(request: Request) -> JSONResponse:
     kinds = (EntryKind.PAYMENT, EntryKind.REFUND, EntryKind.WAIVER)
     entries = await ledger.entries_of(registration, kinds=kinds)
     return json_response([entry_json(entry, event) for entry in entries], private=True)
+
+
+async def money(request: Request) -> JSONResponse:
+    """The event's money figures (organizers only: door accounts reach nothing of the ledger)."""
+    _account, event = await api_event(request, Role.ORGANIZER)
+    return json_response((await money_figures(event)).as_json(), private=True)

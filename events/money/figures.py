@@ -13,8 +13,9 @@ For every registration `charged - paid + refunded - waived` is its amount due, s
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date
+from typing import Any
 
 from events import clock
 from events.database import fetch
@@ -98,6 +99,17 @@ class MoneyFigures:
     @property
     def any(self) -> bool:
         return any(getattr(self.totals, name) for name in FIGURES) or bool(self.categories)
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's shape: the totals, then each category's and each session's."""
+        return {
+            "currency": self.currency,
+            **asdict(self.totals),
+            "by_category": [{"code": code, "label": label, **asdict(sums)} for code, label, sums in self.categories],
+            "by_session": [
+                {"code": code, "title": title, "charged": charged} for code, title, charged in self.sessions
+            ],
+        }
 
 
 async def money_figures(event: Event) -> MoneyFigures:

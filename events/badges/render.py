@@ -163,11 +163,8 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-_draw_text = fonts.draw
-
-
 def _centred(canvas: Canvas, text: str, centre: float, y: float, size: float, family: fonts.Family) -> None:
-    _draw_text(canvas, text, centre - fonts.width(text, family, size) / 2, y, size, family)
+    fonts.draw(canvas, text, centre - fonts.width(text, family, size) / 2, y, size, family)
 
 
 def _ellipsize(text: str, family: fonts.Family, size: float, width: float) -> str:
@@ -225,9 +222,9 @@ def draw_badge(canvas: Canvas, badge: Badge, x: float, y: float, w: float, h: fl
     canvas.setFillColor(MUTED)
     head_size = max(7.5 * scale, 6.5)
     title = _ellipsize(badge.event_title, bold, head_size, w - 2 * pad)
-    _draw_text(canvas, title, x + pad, y + h - pad - head_size, head_size, bold)
+    fonts.draw(canvas, title, x + pad, y + h - pad - head_size, head_size, bold)
     dates = _ellipsize(badge.event_dates, regular, head_size * 0.9, w - 2 * pad)
-    _draw_text(canvas, dates, x + pad, y + h - pad - head_size * 2.2, head_size * 0.9, regular)
+    fonts.draw(canvas, dates, x + pad, y + h - pad - head_size * 2.2, head_size * 0.9, regular)
 
     tall = h > w
     qr_size = min(w * 0.42, h * 0.28) if tall else min(h - band_h - 2 * pad - head_size * 2.6, w * 0.34)
@@ -271,7 +268,7 @@ def draw_badge(canvas: Canvas, badge: Badge, x: float, y: float, w: float, h: fl
         if tall:
             _centred(canvas, line, centre, cursor, size, family)
         else:
-            _draw_text(canvas, line, text_left, cursor, size, family)
+            fonts.draw(canvas, line, text_left, cursor, size, family)
 
     if badge.reading:
         place(badge.reading, reading_size, regular, MUTED, 1.1)

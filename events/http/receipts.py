@@ -39,13 +39,9 @@ async def receipt_pdf(request: Request, registration: Registration, event: Event
     """One receipt, in Japanese (`?lang=en`: English; `?kanji=1`: the amount as 金壱万弐千円也)."""
     language = request.query_params.get("lang", "ja")
     kanji = request.query_params.get("kanji", "0")
-    if language not in ("ja", "en") or kanji not in ("0", "1"):
-        raise InvalidInput(
-            {
-                "lang" if language not in ("ja", "en") else "kanji": _("Choose one of: %(codes)s.")
-                % {"codes": "ja, en" if language not in ("ja", "en") else "0, 1"}
-            }
-        )
+    for name, value, allowed in (("lang", language, ("ja", "en")), ("kanji", kanji, ("0", "1"))):
+        if value not in allowed:
+            raise InvalidInput({name: _("Choose one of: %(codes)s.") % {"codes": ", ".join(allowed)}})
     receipt = await receipts.receipt_of(registration, _number(request.path_params["number"]))
     printing = await receipts.printing(receipt, event, settings_of(request).issuer, language, kanji=kanji == "1")
     pdf = await offload.run(render_receipt, printing.sheet)

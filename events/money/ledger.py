@@ -47,7 +47,7 @@ SEATS = (
 )
 INSERT_ENTRY = (
     'INSERT INTO "ledger_entry" ("event_id", "registration_id", "kind", "method", "amount", "session_id", "at", '
-    '"staff_id", "staff_email", "note", "payment_id") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, \'\', ?, NULL)'
+    '"staff_id", "staff_email", "note", "payment_id") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, \'\', \'\', NULL)'
 )
 PAID = (
     'SELECT COALESCE(SUM("amount"), 0) AS "paid" FROM "ledger_entry" WHERE "registration_id" = ? AND "kind" IN (?, ?)'
@@ -67,9 +67,7 @@ class NothingToPay(Conflict):
 # Charges ----------------------------------------------------------------------------------------
 
 
-async def settle_charges(
-    registration_ids: Iterable[int], *, events: Iterable[Event] = (), note: str = ""
-) -> dict[int, int]:
+async def settle_charges(registration_ids: Iterable[int], *, events: Iterable[Event] = ()) -> dict[int, int]:
     """Charge each registration what its confirmed seats cost now, less what it was charged before,
     in the caller's transaction. `events` may hold the registrations' events already loaded (their
     prices); the others are read. Returns how much each registration's amount due changed.
@@ -87,11 +85,11 @@ async def settle_charges(
             return {}
     due: dict[int, int] = {}
     for start in range(0, len(ids), CHUNK):
-        due |= await _settle_some(ids[start : start + CHUNK], known, note)
+        due |= await _settle_some(ids[start : start + CHUNK], known)
     return due
 
 
-async def _settle_some(ids: list[int], known: dict[int, Event], note: str) -> dict[int, int]:
+async def _settle_some(ids: list[int], known: dict[int, Event]) -> dict[int, int]:
     marks = ", ".join("?" for _ in ids)
     if supports_row_locks():
         await execute(f'SELECT "id" FROM "registration" WHERE "id" IN ({marks}) ORDER BY "id" FOR UPDATE', ids)
@@ -122,7 +120,6 @@ async def _settle_some(ids: list[int], known: dict[int, Event], note: str) -> di
                     difference,
                     session_id,
                     now,
-                    note,
                 ]
             )
             due[registration_id] += difference
@@ -132,10 +129,10 @@ async def _settle_some(ids: list[int], known: dict[int, Event], note: str) -> di
     return dict(due)
 
 
-async def settle_event_charges(event: Event, note: str = "") -> dict[int, int]:
+async def settle_event_charges(event: Event) -> dict[int, int]:
     """After the prices changed: every registration of the event charged as its seats cost now."""
     ids = await Registration.filter(event_id=event.id).values_list("id", flat=True)
-    return await settle_charges([int(i) for i in ids], events=[event], note=note)  # type: ignore[call-overload]
+    return await settle_charges([int(i) for i in ids], events=[event])  # type: ignore[call-overload]
 
 
 # Payments ---------------------------------------------------------------------------------------
@@ -176,7 +173,8 @@ async def record(
                 return earlier
         await _lock(registration)
         await settle_charges([registration.id])
-        due = (await Registration.get(id=registration.id)).amount_due
+        current = await Registration.get(id=registration.id)
+        due = current.amount_due
         if method == "refund":
             paid = await _paid(registration.id)
             if paid <= 0:
@@ -209,7 +207,6 @@ async def record(
         receipt = None
         if kind == EntryKind.PAYMENT:
             event = await Event.get(id=registration.event_id)  # type: ignore[attr-defined]
-            current = await Registration.get(id=registration.id)
             receipt = await receipts.issue(current, entry, event)
         return Recorded(entry, due + effect, receipt)
 
@@ -249,11 +246,6 @@ async def _paid(registration_id: int) -> int:
 async def entries_of(registration: Registration, *, kinds: Iterable[EntryKind] = tuple(EntryKind)) -> list[LedgerEntry]:
     """The registration's entries of these kinds, oldest first."""
     return await LedgerEntry.filter(registration_id=registration.id, kind__in=list(kinds)).order_by("id")
-
-
-async def event_entries(event: Event) -> list[LedgerEntry]:
-    """Every entry of the event, oldest first, with its registration and session (for the ledger file)."""
-    return await LedgerEntry.filter(event_id=event.id).order_by("id").prefetch_related("registration", "session")
 
 
 def api_method(entry: LedgerEntry) -> str:

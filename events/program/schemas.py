@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -178,7 +179,7 @@ class SessionWording(Wording):
     location: OptionalText = ""
 
 
-def _plain_translations(value: dict[Language, Wording]) -> dict[str, dict[str, str]]:
+def plain_translations(value: Mapping[Language, Input]) -> dict[str, dict[str, Any]]:
     """Stored as plain JSON, without the languages and fields left empty."""
     plain = {str(language): wording.model_dump(exclude_defaults=True) for language, wording in value.items()}
     return {language: texts for language, texts in plain.items() if texts}
@@ -186,8 +187,8 @@ def _plain_translations(value: dict[Language, Wording]) -> dict[str, dict[str, s
 
 #: Translations are checked as languages and wordings, and kept (and dumped) as the plain JSON stored.
 _AS_STORED = PlainSerializer(lambda value: value, return_type=dict[str, dict[str, str]])
-EventTranslations = Annotated[dict[Language, EventWording], AfterValidator(_plain_translations), _AS_STORED]
-SessionTranslations = Annotated[dict[Language, SessionWording], AfterValidator(_plain_translations), _AS_STORED]
+EventTranslations = Annotated[dict[Language, EventWording], AfterValidator(plain_translations), _AS_STORED]
+SessionTranslations = Annotated[dict[Language, SessionWording], AfterValidator(plain_translations), _AS_STORED]
 
 
 def keep(**constraints: Any) -> Any:

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, PlainSerializer, ValidationInfo, Wit
 
 from events.i18n import Language
 from events.i18n import gettext as _
+from events.program.schemas import plain_translations
 from events.questions.models import QuestionKind
 from events.text import clean_line, forbidden_character
 from events.validation import Input, OptionalText, RequiredText
@@ -99,15 +100,9 @@ class QuestionWording(Input):
         return kept
 
 
-def _plain_wordings(value: dict[Language, QuestionWording]) -> dict[str, dict[str, Any]]:
-    """Stored as plain JSON, without the languages and fields left empty."""
-    plain = {str(language): wording.model_dump(exclude_defaults=True) for language, wording in value.items()}
-    return {language: texts for language, texts in plain.items() if texts}
-
-
 QuestionTranslations = Annotated[
     dict[Language, QuestionWording],
-    AfterValidator(_plain_wordings),
+    AfterValidator(plain_translations),
     PlainSerializer(lambda value: value, return_type=dict[str, dict[str, Any]]),
 ]
 

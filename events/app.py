@@ -30,6 +30,7 @@ from events.settings import Settings, from_environ
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import cash as cash_pages
 from events.web import importing as importing_pages
+from events.web import members as member_pages
 from events.web import transfers as transfer_pages
 from events.web.errors import HANDLERS
 from events.web.middleware import Edge, PagesOnly
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *questions.ROUTES,
                 *importing_pages.ROUTES,
                 *transfer_pages.ROUTES,
+                *member_pages.ROUTES,
                 *cash_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,

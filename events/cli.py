@@ -330,12 +330,20 @@ def cmd_mail_send(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     from datetime import date
 
+    from events.members import roster
     from events.program.models import Event
     from events.registrations import privacy
 
     settings = _settings()
 
     async def work() -> int:
+        if not args.dry_run and not args.event:
+            dropped = await roster.drop_ended(date.today())
+            if dropped:
+                print(
+                    f"member roster: {dropped} entr{'y' if dropped == 1 else 'ies'} "
+                    "whose membership ended over a year ago erased."
+                )
         if args.event:
             event = await Event.get_or_none(slug=args.event)
             if event is None:
@@ -538,7 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
         "purge",
         help="erase personal data of events whose retention has run out",
         description="Erase the participants' names, e-mail addresses, organizations and written answers of every "
-        "event whose retention (set per event, 180 days after its last day by default) has run out. Every count, "
+        "event whose retention (set per event, 180 days after its last day by default) has run out, and the member "
+        "roster's entries whose membership ended more than a year ago. Every count, "
         "check-in and report figure stays. Run it daily from a scheduler.",
     )
     purge.add_argument("--event", metavar="SLUG", help="only this event")

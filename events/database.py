@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "events.questions.models",
     "events.mail.models",
     "events.money.models",
+    "events.members.models",
     "events.ratelimit",
     "events.staff.audit",
 ]

@@ -42,6 +42,8 @@ from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
+    "member_address",
+    "member",
     "receipt",
     "receipt_series",
     "ledger_entry",

@@ -79,6 +79,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/registrations/{code}/cancel"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/payments"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/transfers"): (303, 303, 303),
+    ("GET", "/staff/members"): (303, 303, 303),
+    ("POST", "/staff/members"): (303, 303, 303),
+    ("POST", "/staff/members/erase"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/registrations/{code}/membership"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/cash"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/transfers"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/registrations/{code}/receipts/{number}"): (303, 303, 303),
@@ -236,6 +240,9 @@ ACROSS_EVENTS = {
     ("POST", "/staff/events/{slug}/copy"),
     ("GET", "/staff/reports"),
     ("GET", "/staff/reports/events.csv"),
+    ("GET", "/staff/members"),  # the member roster is the network's
+    ("POST", "/staff/members"),
+    ("POST", "/staff/members/erase"),
     *ACCOUNT_PAGES,
 }
 

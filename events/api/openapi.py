@@ -140,6 +140,10 @@ class Links(BaseModel):
     receipts: str = Field(description="(1.1) The participant's receipts (JSON)")
 
 
+MEMBERSHIP = (
+    "(extension) In a member category: confirmed by the member roster, or to_confirm at the desk "
+    "(the member price either way)"
+)
 AMOUNT_DUE = "(1.1) What is still to pay in whole yen, after payments, refunds and waivers (negative: owed back)"
 
 
@@ -148,6 +152,7 @@ class RegistrationCreated(BaseModel):
     status: Literal["confirmed", "waitlisted"]
     sessions: list[SeatOut]
     amount_due: int = Field(description=AMOUNT_DUE)
+    membership: Literal["confirmed", "to_confirm"] | None = Field(default=None, description=MEMBERSHIP)
     links: Links
 
 
@@ -172,6 +177,9 @@ class RegistrationOut(BaseModel):
     email: str | None = Field(default=None, description="Only for the participant and organizers, never door staff.")
     event: str | None = None
     amount_due: int | None = Field(default=None, description=AMOUNT_DUE + "; on the participant's own")
+    membership: Literal["confirmed", "to_confirm"] | None = Field(
+        default=None, description=MEMBERSHIP + "; on the participant's own"
+    )
     links: Links | None = None
     answers: dict[str, str | list[str] | bool] | None = Field(
         default=None, description="Organizers only: the answers keyed by question code (yes_no as true/false)."

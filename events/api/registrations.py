@@ -34,6 +34,7 @@ async def register(request: Request) -> JSONResponse:
         "status": str(registration.status),
         "sessions": [{"code": session.code, "status": str(status)} for session, status in result.seats],
         "amount_due": registration.amount_due,
+        "membership": registration.membership or None,
         "links": participant_links(base_url(request), registration.secret),
     }
     return json_response(body, status_code=201, private=True)
@@ -46,6 +47,7 @@ async def show(request: Request) -> JSONResponse:
     body = registration_json(registration, seats, registration.event.timezone, include_email=True, positions=positions)
     body["event"] = registration.event.slug
     body["amount_due"] = registration.amount_due
+    body["membership"] = registration.membership or None
     body["links"] = participant_links(base_url(request), registration.secret)
     return json_response(body, private=True)
 

@@ -82,6 +82,8 @@ class Event(Model):
     #: What a seat costs: `[{"category", "session", "amount", "reduced"?}]` by category and session
     #: code; a pair not listed is free. `reduced` is the lower amount anyone may choose to pay.
     prices: list[dict[str, Any]] = fields.JSONField(default=list, db_default="[]")
+    #: Whether an organizational member's people pay the member price beyond its units (口数).
+    member_units_lifted = fields.BooleanField(default=False, db_default=False)
     # Empty for events made before it existed: their badges are signed with the server's key (TSD1).
     #: The key its badges are signed with (TSD2): it moves with the event, so its badges scan anywhere.
     badge_key = fields.CharField(max_length=64, default=new_badge_key, db_default="")
@@ -137,6 +139,11 @@ class Event(Model):
                 amount = int(price["amount"])
                 return min(amount, int(price.get("reduced", amount))) if reduced else amount
         return 0
+
+    @property
+    def member_categories(self) -> list[str]:
+        """The codes of the categories whose price is a member's: the roster is checked for them."""
+        return [category["code"] for category in self.categories if category.get("member")]
 
     @property
     def public_categories(self) -> list[dict[str, Any]]:

@@ -88,9 +88,14 @@ def _category(value: Any) -> dict[str, Any]:
     staff_only = value.get("staff_only", False)
     if not isinstance(staff_only, bool):
         raise ValueError(_("staff_only is true or false."))
+    member = value.get("member", False)
+    if not isinstance(member, bool):
+        raise ValueError(_("member is true or false."))
     category: dict[str, Any] = {"code": code, "label": label.strip()}
     if staff_only:
         category["staff_only"] = True
+    if member:
+        category["member"] = True
     translations = _category_translations(code, value.get("translations"))
     if translations:
         category["translations"] = translations
@@ -142,6 +147,12 @@ Category = Annotated[
                             "type": "boolean",
                             "default": False,
                             "description": "Given by staff only: never offered on the public form or API",
+                        },
+                        "member": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "A member's category: who chooses it is checked against the member "
+                            "roster, and marked 'to confirm' at the desk when nothing matches",
                         },
                         "translations": {
                             "type": "object",
@@ -270,6 +281,10 @@ class EventDetails(Input):
     )
     translations: EventTranslations = Field(
         default_factory=dict, description="Title, description and venue in other languages."
+    )
+    member_units_lifted: bool = Field(
+        default=False,
+        description="(extension) An organizational member's people all pay the member price, beyond its units.",
     )
 
     @field_validator("slug")
@@ -418,6 +433,7 @@ class EventPatch(Input):
     categories: list[Category] = keep(max_length=50)
     language: Language = keep()
     translations: EventTranslations = keep()
+    member_units_lifted: bool = keep()
     retention_days: int = keep(ge=0, le=3650)
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)

@@ -23,6 +23,8 @@ from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import Language
 from events.i18n import gettext as _
+from events.members.models import Membership
+from events.members.standing import standing_of
 from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import Event, Session
@@ -59,6 +61,7 @@ class Action:
     CANCELLED = "cancelled"
     RESTORED = "restored"
     SECRET_REPLACED = "secret_replaced"
+    MEMBERSHIP_CONFIRMED = "membership_confirmed"
 
 
 class EmailInUse(Conflict):
@@ -78,9 +81,12 @@ class RegistrationEdit(Input):
     organization: OptionalText = ""
     category: str = Field(min_length=1, max_length=64)
     language: Language = Language.JA
+    member_number: str = Field(default="", max_length=32)
 
 
-EDITABLE = ("name", "name_reading", "email", "organization", "category", "language")
+EDITABLE = ("name", "name_reading", "email", "organization", "category", "language", "member_number")
+#: Changes that make the roster be asked again whether the person is a member.
+MEMBERSHIP_INPUTS = {"email", "category", "member_number"}
 
 
 async def _log(registration_id: int, action: str, details: dict[str, Any], staff: StaffAccount | None) -> None:
@@ -130,7 +136,10 @@ async def edit_registration(
             setattr(current, field, getattr(data, field))
         current.sort_name = service.sort_name(data.name, data.name_reading)
         current.active_email = email_key if active else None
-        await current.save(update_fields=[*EDITABLE, "sort_name", "active_email", "updated_at"])
+        if MEMBERSHIP_INPUTS & changes.keys():
+            standing = await standing_of(event, data.category, data.email, data.member_number, other_than=current.id)
+            current.member_number, current.membership = standing.number, standing.membership.value
+        await current.save(update_fields=[*EDITABLE, "sort_name", "active_email", "membership", "updated_at"])
         if "category" in changes:
             await settle_charges([current.id], events=[event])  # another category, another price
         await _log(current.id, Action.EDITED, changes, staff)
@@ -142,6 +151,17 @@ async def edit_registration(
         raise _email_in_use() from None
     await registration.refresh_from_db()
     return changes
+
+
+async def confirm_membership(registration: Registration, *, staff: StaffAccount | None) -> bool:
+    """The desk saw proof of membership: the registration's membership is confirmed (False if it was)."""
+    updated = await Registration.filter(id=registration.id, membership=Membership.TO_CONFIRM.value).update(
+        membership=Membership.CONFIRMED.value, updated_at=clock.now()
+    )
+    if updated:
+        await _log(registration.id, Action.MEMBERSHIP_CONFIRMED, {"member_number": registration.member_number}, staff)
+        registration.membership = Membership.CONFIRMED.value
+    return bool(updated)
 
 
 async def _session_of(registration: Registration, session_code: str) -> Session:

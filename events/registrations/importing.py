@@ -26,6 +26,7 @@ from events.database import atomic, execute_many
 from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
+from events.members.standing import Roster
 from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
@@ -45,7 +46,7 @@ from events.staff.models import StaffAccount
 from events.text import normalize_email
 from events.validation import parse
 
-FIELDS = ("name", "name_reading", "organization", "email", "category", "language")
+FIELDS = ("name", "name_reading", "organization", "email", "category", "language", "member_number")
 SESSIONS = "sessions"
 #: Columns of `participants.csv` that an import has no use for (the code and status are the app's own).
 SKIPPED = "-"
@@ -70,6 +71,7 @@ _ALIASES: dict[str, str] = {
     "이메일",
     "category": "category 区分 参加区分 種別 参加種別 会員区分 구분",
     "language": "language lang 言語 使用言語 希望言語 언어 wika",
+    "member_number": "member_number membernumber memberno 会員番号 회원번호",
     SESSIONS: "sessions session セッション 参加セッション 申込セッション 参加日程 세션",
     SKIPPED: "code status registered_at",
 }
@@ -147,6 +149,7 @@ def _field_label(field: str) -> str:
         "email": _("E-mail address"),
         "category": _("Category"),
         "language": _("Language"),
+        "member_number": _("Member number"),
     }[field]
 
 
@@ -351,7 +354,10 @@ def _problems(
     language = _LANGUAGE_OF.get(_key(language_text)) if language_text else Language.JA
     if language is None:
         problems["language"] = _("Choose one of: %(codes)s.") % {"codes": ", ".join(Language)}
-    values = {field: columns.value(field, cells) for field in ("name", "name_reading", "organization", "email")}
+    values = {
+        field: columns.value(field, cells)
+        for field in ("name", "name_reading", "organization", "email", "member_number")
+    }
     try:
         data = parse(WalkInInput, {**values, "category": category, "language": language, "sessions": ["-"]})
     except InvalidInput as exc:
@@ -532,11 +538,14 @@ async def _create_registrations(event: Event, rows: list[RowOutcome]) -> list[Re
     drawn: set[str] = set()
     while len(drawn) < len(rows):
         drawn.add(codes.new_code())
+    people = [row.data for row in rows if row.data is not None]
+    roster = await Roster.load(event, [p.email for p in people], [p.member_number for p in people])
     registrations = []
     for row, code in zip(rows, drawn, strict=True):
         assert row.data is not None
         status = overall_status([status for _session, status in row.seats])
-        registrations.append(build_registration(event, row.data, status, code))
+        standing = roster.standing(row.data.category or DEFAULT_CATEGORY, row.data.email, row.data.member_number)
+        registrations.append(build_registration(event, row.data, status, code, standing))
     await Registration.bulk_create(registrations, batch_size=BATCH)
     ids: dict[str, int] = {}
     for start in range(0, len(registrations), BATCH):

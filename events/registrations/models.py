@@ -66,6 +66,10 @@ class Registration(Model):
     #: What is still to pay: the sum of the registration's ledger entries, kept in step with them
     #: in the ledger's own transactions so the door reads it with the registration.
     amount_due = fields.IntField(default=0, db_default=0)
+    #: The member number the person registered under (typed, or found by their address in the roster).
+    member_number = fields.CharField(max_length=32, default="", db_default="")
+    #: In a member category: whether the roster confirmed the membership (`events.members.models.Membership`).
+    membership = fields.CharField(max_length=16, default="", db_default="")
 
     seats: fields.ReverseRelation[Seat]
 

@@ -26,6 +26,12 @@ class RegistrationInput(Input):
     reduced_fee: bool = Field(
         default=False, description="(extension) Pay the event's reduced price where it has one; no reason is asked."
     )
+    member_number: str = Field(
+        default="",
+        max_length=32,
+        description="(extension) In a member category: the member number, if the person knows it (else the "
+        "roster is matched by e-mail address).",
+    )
     #: Whether required questions must be answered.
     answers_required: ClassVar[bool] = True
     #: Whether a staff-only category may be chosen (staff register people at the desk; the public may not).

@@ -16,6 +16,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus, OutboxMessage
+from events.members.standing import NOT_A_MEMBER_CATEGORY, Standing, standing_of
 from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
@@ -82,7 +83,8 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
         # and the next attempt's check says so.
         if email_key and await Registration.exists(event=event, active_email=email_key):
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
-        registration = await new_registration(event, data)
+        standing = await standing_of(event, category, data.email, data.member_number)
+        registration = await new_registration(event, data, standing)
         if answers:
             await questions.save_answers(registration, answers)
         await outbox.queue(registration, MailKind.REGISTERED)
@@ -103,7 +105,9 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     raise Conflict(_("Could not register just now; please try again."), code="busy")
 
 
-async def new_registration(event: Event, data: RegistrationInput) -> Registration:
+async def new_registration(
+    event: Event, data: RegistrationInput, standing: Standing = NOT_A_MEMBER_CATEGORY
+) -> Registration:
     """Write the registration itself, waiting until `take_seats` gives it its seats and status.
 
     It starts as confirmed, the usual outcome, so that its row is rarely written twice: changing
@@ -111,13 +115,17 @@ async def new_registration(event: Event, data: RegistrationInput) -> Registratio
 
     An IntegrityError means the code was taken, or the address registered at the same moment.
     """
-    registration = build_registration(event, data)
+    registration = build_registration(event, data, standing=standing)
     await registration.save()
     return registration
 
 
 def build_registration(
-    event: Event, data: RegistrationInput, status: RegistrationStatus = RegistrationStatus.CONFIRMED, code: str = ""
+    event: Event,
+    data: RegistrationInput,
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED,
+    code: str = "",
+    standing: Standing = NOT_A_MEMBER_CATEGORY,
 ) -> Registration:
     """The registration of this person, not yet written: the one place that turns what a person
     gave into a registration's fields, for the form, the API, the desk and an import (which writes
@@ -136,6 +144,8 @@ def build_registration(
         language=data.language,
         status=status,
         reduced_fee=data.reduced_fee,
+        member_number=standing.number,
+        membership=standing.membership.value,
     )
 
 

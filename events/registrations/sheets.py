@@ -56,16 +56,18 @@ class Sheet:
         return cls(str(data["filename"]), [str(header) for header in data["headers"]], rows)
 
 
-def read(filename: str, content: bytes, is_header: Callable[[list[str]], bool]) -> Sheet:
+def read(
+    filename: str, content: bytes, is_header: Callable[[list[str]], bool], missing_header: str | None = None
+) -> Sheet:
     """The table in an uploaded CSV or XLSX file, its header the first row (of the first few) that
-    `is_header` accepts; `UnreadableFile` says why when there is none."""
+    `is_header` accepts; `UnreadableFile` says why when there is none (`missing_header`, when given)."""
     if not content.strip():
         raise UnreadableFile(_("The file is empty."))
     if content.startswith(b"PK\x03\x04"):
-        return _xlsx_sheet(filename, content, is_header)
+        return _xlsx_sheet(filename, content, is_header, missing_header)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile(_("This is an old Excel file (.xls). Save it as .xlsx or as CSV UTF-8, and upload that."))
-    return _sheet(filename, _csv_rows(decode(content)), is_header)
+    return _sheet(filename, _csv_rows(decode(content)), is_header, missing_header)
 
 
 def decode(content: bytes) -> str:
@@ -123,7 +125,9 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
         raise UnreadableFile(_("The CSV file could not be read: %(problem)s.") % {"problem": exc}) from None
 
 
-def _xlsx_sheet(filename: str, content: bytes, is_header: Callable[[list[str]], bool]) -> Sheet:
+def _xlsx_sheet(
+    filename: str, content: bytes, is_header: Callable[[list[str]], bool], missing_header: str | None
+) -> Sheet:
     from openpyxl import load_workbook
 
     with warnings.catch_warnings():
@@ -131,7 +135,7 @@ def _xlsx_sheet(filename: str, content: bytes, is_header: Callable[[list[str]], 
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             try:
-                return _first_table(filename, workbook, is_header)
+                return _first_table(filename, workbook, is_header, missing_header)
             finally:
                 workbook.close()
         except UnreadableFile:
@@ -140,14 +144,17 @@ def _xlsx_sheet(filename: str, content: bytes, is_header: Callable[[list[str]], 
             raise UnreadableFile(_("The file could not be read as an Excel workbook (.xlsx).")) from None
 
 
-def _first_table(filename: str, workbook: Any, is_header: Callable[[list[str]], bool]) -> Sheet:
+def _first_table(
+    filename: str, workbook: Any, is_header: Callable[[list[str]], bool], missing_header: str | None
+) -> Sheet:
     """The first worksheet with a header row: the one open when the file was saved, then the others in order."""
     problem = UnreadableFile(_("The workbook has no worksheet."))
     for worksheet in dict.fromkeys([workbook.active, *workbook.worksheets]):
         if not hasattr(worksheet, "iter_rows"):
             continue  # a chart sheet
         try:
-            return _sheet(filename, worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), is_header)
+            rows = worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+            return _sheet(filename, rows, is_header, missing_header)
         except UnreadableFile as exc:
             problem = exc
     raise problem
@@ -169,7 +176,12 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()[:MAX_CELL]
 
 
-def _sheet(filename: str, rows: Iterable[Sequence[Any]], is_header: Callable[[list[str]], bool]) -> Sheet:
+def _sheet(
+    filename: str,
+    rows: Iterable[Sequence[Any]],
+    is_header: Callable[[list[str]], bool],
+    missing_header: str | None = None,
+) -> Sheet:
     lines = iter(rows)
     header: list[str] | None = None
     number = 0
@@ -182,7 +194,8 @@ def _sheet(filename: str, rows: Iterable[Sequence[Any]], is_header: Callable[[li
             break
     if header is None:
         raise UnreadableFile(
-            _("No header row with a column for the name (氏名, 名前 or name) was found in the first %(count)d rows.")
+            missing_header
+            or _("No header row with a column for the name (氏名, 名前 or name) was found in the first %(count)d rows.")
             % {"count": HEADER_SEARCH_ROWS}
         )
     data: list[tuple[int, list[str]]] = []

@@ -34,7 +34,7 @@ from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
 
-FORM_FIELDS = ("name", "name_reading", "email", "organization", "category")
+FORM_FIELDS = ("name", "name_reading", "email", "organization", "category", "member_number")
 #: A yes/no question's radio buttons, as the service takes the answer (anything else is refused there).
 YES_NO: dict[str, bool | None] = {"yes": True, "no": False, "": None}
 

@@ -89,6 +89,7 @@ def _field_labels() -> dict[str, str]:
         "organization": _("Organization"),
         "category": _("Category"),
         "language": _("Language"),
+        "member_number": _("Member number"),
     }
 
 
@@ -101,6 +102,7 @@ def _action_labels() -> dict[str, str]:
         admin.Action.CANCELLED: _("Cancelled"),
         admin.Action.RESTORED: _("Restored"),
         admin.Action.SECRET_REPLACED: _("New badge and links (the old ones stopped working)"),
+        admin.Action.MEMBERSHIP_CONFIRMED: _("Membership confirmed at the desk"),
     }
 
 
@@ -249,6 +251,7 @@ def _done_message(done: str) -> str | None:
         admin.Action.RESTORED: lambda: _("The registration was restored. See each session's seat below."),
         "erased": lambda: _("This person's data was erased. Their seats and check-ins still count, without a name."),
         "paid": lambda: _("Recorded."),
+        admin.Action.MEMBERSHIP_CONFIRMED: lambda: _("The membership is confirmed."),
     }
     message = messages.get(done)
     return message() if message else None
@@ -377,6 +380,16 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def confirm_membership(request: Request, account: StaffAccount) -> Response:
+    """The desk saw the person's membership card (or knows them): no longer "to confirm"."""
+    organizer_only(account)
+    await _checked_form(request)
+    event, registration = await _person(request, account)
+    await admin.confirm_membership(registration, staff=account)
+    return _back(request, event, registration, admin.Action.MEMBERSHIP_CONFIRMED)
+
+
+@signed_in
 async def receipt(request: Request, account: StaffAccount) -> Response:
     """A copy of one of the person's receipts (marked 再発行 after the first), for the desk to print."""
     organizer_only(account)
@@ -430,6 +443,9 @@ ROUTES = [
     route("/events/{slug}/registrations/{code}/cancel", name="staff_registration_cancel", post=cancel),
     route("/events/{slug}/registrations/{code}/payments", name="staff_registration_payment", post=record_payment),
     route("/events/{slug}/registrations/{code}/receipts/{number}", name="staff_registration_receipt", get=receipt),
+    route(
+        "/events/{slug}/registrations/{code}/membership", name="staff_registration_membership", post=confirm_membership
+    ),
     route("/events/{slug}/registrations/{code}/restore", name="staff_registration_restore", post=restore),
     route("/events/{slug}/registrations/{code}/data.json", name="staff_registration_data", get=personal_data),
     route("/events/{slug}/registrations/{code}/erase", name="staff_registration_erase", post=erase),

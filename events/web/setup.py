@@ -138,6 +138,7 @@ class FormReading:
                 "code": code.strip(),
                 "label": label.strip(),
                 "staff_only": audience == "staff",
+                "member": audience == "members",
                 "translations": {
                     language: texts[index].strip()
                     for language, texts in translated.items()
@@ -310,6 +311,7 @@ def event_values(event: Event) -> dict[str, Any]:
                 "code": c["code"],
                 "label": c.get("label", c["code"]),
                 "staff_only": bool(c.get("staff_only")),
+                "member": bool(c.get("member")),
                 "translations": {language: texts["label"] for language, texts in c.get("translations", {}).items()},
             }
             for c in event.categories

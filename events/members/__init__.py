@@ -1,0 +1,1 @@
+"""The network's member roster, and who registers at a member's price."""

@@ -29,6 +29,7 @@ from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import cash as cash_pages
+from events.web import fees as fee_pages
 from events.web import importing as importing_pages
 from events.web import members as member_pages
 from events.web import transfers as transfer_pages
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *importing_pages.ROUTES,
                 *transfer_pages.ROUTES,
                 *member_pages.ROUTES,
+                *fee_pages.ROUTES,
                 *cash_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,

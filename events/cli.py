@@ -304,7 +304,9 @@ async def _send_outbox(settings: Settings, deliver_due: Any) -> None:
         return
     sent = retrying = failed = dropped = 0
     while True:
-        batch = await deliver_due(settings.mail, settings.secret_key, limit=50)
+        batch = await deliver_due(
+            settings.mail, settings.secret_key, limit=50, bank_account=settings.issuer.bank_account
+        )
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
         dropped += batch.dropped
         if batch.total:

@@ -80,6 +80,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/registrations/{code}/payments"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/transfers"): (303, 303, 303),
     ("GET", "/staff/members"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/fees"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/fees"): (303, 303, 303),
     ("POST", "/staff/members"): (303, 303, 303),
     ("POST", "/staff/members/erase"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/membership"): (303, 303, 303),

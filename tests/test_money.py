@@ -540,14 +540,21 @@ async def test_a_free_event_says_nothing_of_fees(client: httpx.AsyncClient) -> N
 async def test_the_confirmation_e_mail_says_what_is_to_pay() -> None:
     from events.mail import compose
     from events.mail.models import OutboxMessage
+    from events.money import transfers
 
     event = await priced_event()
     person = (await make_registration(event, 1, ["day1"], category="non_member", language="en")).registration
     [message] = await OutboxMessage.filter(registration_id=person.id).prefetch_related("registration", "event")
 
     written = await compose.write(message)
+    with_account = await compose.write(message, bank_account="ゆうちょ銀行 〇一八支店 普通 1234567 ネットワーク")
 
     assert "To pay: ¥3,000, at the desk on the day." in written.text and "¥3,000" in written.html
+    assert "bank transfer" not in written.text, "no transfer is offered without the organization's account"
+    reference = transfers.reference(person.id)
+    for body in (with_account.text, with_account.html):
+        assert "ゆうちょ銀行 〇一八支店 普通 1234567" in body
+        assert f"Put {reference} before your name as the sender" in body
 
 
 # Every figure agrees everywhere --------------------------------------------------------------

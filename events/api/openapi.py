@@ -109,6 +109,12 @@ class PriceOut(BaseModel):
     reduced: int | None = Field(default=None, description="(extension) The lower amount anyone may choose to pay")
 
 
+class CancellationPolicyOut(BaseModel):
+    from_date: str = Field(description="From this day (the event's own) on, cancelling keeps the fee")
+    amount: int | None = Field(default=None, description="A fixed sum kept, never above what the seats cost")
+    percent: int | None = Field(default=None, description="Or this percent of what the seats cost, rounded down")
+
+
 class EventOut(EventSummary):
     description: str
     language: Literal["ja", "en", "ko", "tl"] = Field(
@@ -125,6 +131,12 @@ class EventOut(EventSummary):
     questions: list[QuestionOut] = Field(description="The registration form's questions, in order")
     currency: Literal["JPY"] = Field(description="(1.1) The currency of every amount, in whole units")
     prices: list[PriceOut] = Field(description="(1.1) What a seat costs by category and session; unlisted: free")
+    cancellation_policy: CancellationPolicyOut | None = Field(
+        description="(extension) What a late cancellation keeps; null: cancelling costs nothing"
+    )
+    member_units_lifted: bool | None = Field(
+        default=None, description="(extension, organizers) An organizational member's people all pay the member price"
+    )
 
 
 class SeatOut(BaseModel):
@@ -179,6 +191,10 @@ class RegistrationOut(BaseModel):
     amount_due: int | None = Field(default=None, description=AMOUNT_DUE + "; on the participant's own")
     membership: Literal["confirmed", "to_confirm"] | None = Field(
         default=None, description=MEMBERSHIP + "; on the participant's own"
+    )
+    cancellation_fee: int | None = Field(
+        default=None,
+        description="(extension) On the participant's own: what cancelling now keeps under the event's policy",
     )
     links: Links | None = None
     answers: dict[str, str | list[str] | bool] | None = Field(

@@ -11,7 +11,7 @@ from events.http.presenters import registration_json
 from events.http.receipts import receipt_json, receipt_pdf
 from events.i18n import gettext as _
 from events.links import participant_links
-from events.money import receipts
+from events.money import cancellation, receipts
 from events.questions.service import answers_by_code
 from events.registrations import listing, service
 from events.registrations.schemas import RegistrationInput
@@ -48,6 +48,7 @@ async def show(request: Request) -> JSONResponse:
     body["event"] = registration.event.slug
     body["amount_due"] = registration.amount_due
     body["membership"] = registration.membership or None
+    body["cancellation_fee"] = await cancellation.fee_if_cancelled_now(registration, registration.event)
     body["links"] = participant_links(base_url(request), registration.secret)
     return json_response(body, private=True)
 

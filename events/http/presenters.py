@@ -68,6 +68,7 @@ def event_detail(event: Event, questions: Sequence[Question] = (), *, for_staff:
         "categories": event.categories if for_staff else event.public_categories,
         "currency": event.currency,
         "prices": event.prices,
+        "cancellation_policy": event.cancellation_policy,
         **({"member_units_lifted": event.member_units_lifted} if for_staff else {}),
         "sessions": [session_json(session, event.timezone) for session in event.sessions],
         "questions": [question_json(question, session_codes) for question in questions],

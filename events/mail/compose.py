@@ -19,6 +19,7 @@ from events.badges.service import participant_badge
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import MailKind, OutboxMessage
+from events.money import transfers
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.seats import waitlist_positions
 from events.registrations.service import participant_calendar, seats_of
@@ -80,9 +81,9 @@ class Written:
     seats: list[Seat]
 
 
-async def write(message: OutboxMessage) -> Written:
+async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
     """The words of this outbox row's message (its registration and event loaded), in the person's
-    language, as they read now."""
+    language, as they read now; with the organization's `bank_account`, how to pay by transfer."""
     registration: Registration = message.registration
     event = message.event
     registration.event = event
@@ -102,6 +103,8 @@ async def write(message: OutboxMessage) -> Written:
             "positions": await waitlist_positions(registration),
             "has_badge": has_badge,
             "manage_url": participant_links(message.base_url, registration.secret)["manage"],
+            "bank_account": bank_account,
+            "transfer_reference": transfers.reference(registration.id),
         }
         subject = subject_for(message.kind, context)
         context["subject"] = subject
@@ -111,9 +114,9 @@ async def write(message: OutboxMessage) -> Written:
     return Written(subject, text, html, has_badge, has_calendar, seats)
 
 
-async def compose(message: OutboxMessage, *, sender: str, secret_key: str) -> Composed:
+async def compose(message: OutboxMessage, *, sender: str, secret_key: str, bank_account: str = "") -> Composed:
     """The e-mail for this outbox row (its registration and event loaded)."""
-    written = await write(message)
+    written = await write(message, bank_account=bank_account)
     registration: Registration = message.registration
     event = message.event
     subject = written.subject

@@ -33,7 +33,7 @@ class Delivered:
 
 
 async def deliver_due(
-    settings: MailSettings, secret_key: str, *, limit: int = 20, yield_share: float = 0.0
+    settings: MailSettings, secret_key: str, *, limit: int = 20, yield_share: float = 0.0, bank_account: str = ""
 ) -> Delivered:
     """Send what is due now, one batch over one connection. A failure is noted on its message and
     never raised: the next message, and the next batch, go on.
@@ -41,6 +41,7 @@ async def deliver_due(
     `yield_share` paces a worker that shares its process with the web app: after each message it
     rests that many times as long as the message took (3.0: the mail takes at most a quarter of
     the time), so a burst of registrations is answered first and mailed right after.
+    `bank_account` is the organization's, for the words on paying by transfer.
     """
     result = Delivered()
     messages = await outbox.claim_due(clock.now(), limit)
@@ -51,7 +52,7 @@ async def deliver_due(
         async with smtp.connect(settings) as server:
             while waiting:
                 began = time.perf_counter()
-                await _deliver_one(waiting.pop(0), server, settings, secret_key, result)
+                await _deliver_one(waiting.pop(0), server, settings, secret_key, result, bank_account)
                 if yield_share and waiting:
                     await asyncio.sleep((time.perf_counter() - began) * yield_share)
     except smtp.Unreachable as exc:
@@ -64,14 +65,19 @@ async def deliver_due(
 
 
 async def _deliver_one(
-    message: OutboxMessage, server: smtp.Connection, settings: MailSettings, secret_key: str, result: Delivered
+    message: OutboxMessage,
+    server: smtp.Connection,
+    settings: MailSettings,
+    secret_key: str,
+    result: Delivered,
+    bank_account: str = "",
 ) -> None:
     if outbox.outdated(message):
         await outbox.mark_dropped(message)
         result.dropped += 1
         return
     try:
-        composed = await compose(message, sender=settings.sender, secret_key=secret_key)
+        composed = await compose(message, sender=settings.sender, secret_key=secret_key, bank_account=bank_account)
         await server.send(composed.message)
     except smtp.DeliveryError as exc:
         await _failed(message, exc, result)

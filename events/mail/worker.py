@@ -74,7 +74,11 @@ class MailWorker:
                 self._reminded_at = time.monotonic()
                 await queue_reminders(clock.now(), self.settings.mail.reminder_hours)
             delivered = await deliver_due(
-                self.settings.mail, self.settings.secret_key, limit=BATCH, yield_share=YIELD_SHARE
+                self.settings.mail,
+                self.settings.secret_key,
+                limit=BATCH,
+                yield_share=YIELD_SHARE,
+                bank_account=self.settings.issuer.bank_account,
             )
         except Exception:  # the database went away for a moment, say: try again at the next look
             logger.exception("the mail worker's look at the outbox failed")

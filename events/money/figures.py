@@ -127,14 +127,15 @@ async def money_figures(event: Event) -> MoneyFigures:
         if code in per_category:
             figures.categories.append((code, event.category_label(code), per_category[code]))
             figures.totals.plus(per_category[code])
-    charged = {
-        int(row["session_id"]): int(row["total"])
-        for row in await fetch(CHARGED_BY_SESSION, [event.id, EntryKind.CHARGE.value])
-        if row["session_id"] is not None
-    }
+    rows = await fetch(CHARGED_BY_SESSION, [event.id, EntryKind.CHARGE.value])
+    charged = {int(row["session_id"]): int(row["total"]) for row in rows if row["session_id"] is not None}
+    fees = sum(int(row["total"]) for row in rows if row["session_id"] is None)
     figures.sessions = [
         (session.code, session.title, charged[session.id]) for session in event.sessions if charged.get(session.id)
     ]
+    if fees:
+        # Charges of no session: the fees late cancellations kept.
+        figures.sessions.append(("cancellation", _("Cancellation fees"), fees))
     return figures
 
 

@@ -82,6 +82,8 @@ class Event(Model):
     #: What a seat costs: `[{"category", "session", "amount", "reduced"?}]` by category and session
     #: code; a pair not listed is free. `reduced` is the lower amount anyone may choose to pay.
     prices: list[dict[str, Any]] = fields.JSONField(default=list, db_default="[]")
+    #: What a late cancellation keeps: `{"from_date", "amount" or "percent"}` (`events.money.cancellation`).
+    cancellation_policy: dict[str, Any] | None = fields.JSONField(null=True)
     #: Whether an organizational member's people pay the member price beyond its units (口数).
     member_units_lifted = fields.BooleanField(default=False, db_default=False)
     # Empty for events made before it existed: their badges are signed with the server's key (TSD1).

@@ -361,6 +361,29 @@ Prices = Annotated[
 ]
 
 
+class CancellationPolicyInput(Input):
+    """What is kept when a participant cancels on or after `from_date` (the event's own day): a fixed
+    `amount`, never more than their seats cost, or a `percent` of what their seats cost. Before that
+    day cancelling costs nothing; organizers taking a seat away never charge it."""
+
+    from_date: Day
+    amount: Yen | None = None
+    percent: int | None = Field(default=None, strict=True, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _one_of_amount_or_percent(self) -> CancellationPolicyInput:
+        if (self.amount is None) == (self.percent is None):
+            raise InvalidInput({"amount": _("Give either an amount or a percent kept, not both.")})
+        return self
+
+
+CancellationPolicy = Annotated[
+    CancellationPolicyInput | None,
+    AfterValidator(lambda policy: policy.model_dump(mode="json", exclude_none=True) if policy else None),
+    PlainSerializer(lambda value: value, return_type=dict[str, Any] | None),
+]
+
+
 def price_problems(prices: list[dict[str, Any]], categories: list[str], sessions: list[str]) -> dict[str, str]:
     """Each price that names a category or session the event does not have, by field."""
     problems: dict[str, str] = {}
@@ -382,6 +405,9 @@ class EventInput(EventDetails):
     sessions: list[SessionInput] = Field(min_length=1, max_length=200)
     currency: Literal["JPY"] = Field(default="JPY", description="Every amount is in whole units of this currency.")
     prices: Prices = Field(default_factory=list, description="What a seat costs, by category and session.")
+    cancellation_policy: CancellationPolicy = Field(
+        default=None, description="(extension) What is kept when a participant cancels late; null: nothing."
+    )
 
     @model_validator(mode="after")
     def _prices_name_what_exists(self) -> EventInput:
@@ -439,6 +465,7 @@ class EventPatch(Input):
     sessions: list[SessionPatch] = keep(max_length=200)
     currency: Literal["JPY"] = keep()
     prices: Prices = keep()
+    cancellation_policy: CancellationPolicy = None
 
     @field_validator("categories")
     @classmethod

@@ -277,8 +277,9 @@ async def add_seat(registration: Registration, session_code: str, *, staff: Staf
     return status
 
 
-async def cancel(registration: Registration, *, staff: StaffAccount | None) -> list[int]:
+async def cancel(registration: Registration, *, staff: StaffAccount | None, keep_fee: bool = True) -> list[int]:
     """Cancel as the participant can (`service.cancel`), logged; refused when already cancelled.
+    The cancellation policy's fee is kept unless `keep_fee` is false (the organizer waives it).
 
     Returns the ids of the registrations promoted into the freed seats; each gets a log entry too.
     """
@@ -290,7 +291,7 @@ async def cancel(registration: Registration, *, staff: StaffAccount | None) -> l
             raise Conflict(_("This registration is already cancelled."), code="already_cancelled")
         freed = [seat.session.id for seat in seats if seat.status == SeatStatus.CONFIRMED]
         started = clock.now()
-        promoted = await service.cancel(registration)  # a savepoint inside this transaction
+        promoted = await service.cancel(registration, keep_fee=keep_fee)  # a savepoint inside this transaction
         await _log(registration.id, Action.CANCELLED, {"status": [str(current.status), "cancelled"]}, staff)
         if promoted:
             taken = await Seat.filter(

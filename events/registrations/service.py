@@ -17,6 +17,7 @@ from events.i18n import gettext as _
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.members.standing import NOT_A_MEMBER_CATEGORY, Standing, standing_of
+from events.money import cancellation
 from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
@@ -278,10 +279,12 @@ async def send_link_again(event: Event, email: str) -> None:
     outbox.wake()
 
 
-async def cancel(registration: Registration) -> list[int]:
+async def cancel(registration: Registration, *, keep_fee: bool = True) -> list[int]:
     """Cancel a whole registration; each freed seat goes at once to the oldest waiting seat.
 
-    Returns the ids of registrations promoted from the waiting list. Cancelling twice is harmless.
+    The event's cancellation policy keeps its fee when it applies (`keep_fee=False`: an organizer
+    waives it). Returns the ids of registrations promoted from the waiting list. Cancelling twice
+    is harmless.
     """
 
     async def work() -> list[int]:
@@ -293,8 +296,11 @@ async def cancel(registration: Registration) -> list[int]:
         if current.status == RegistrationStatus.CANCELLED:
             return []
         moment = clock.now()
+        event = await Event.get(id=current.event_id)  # type: ignore[attr-defined]
+        fee = await cancellation.fee_if_cancelled_now(current, event) if keep_fee else 0
         await Seat.filter(registration_id=registration.id).update(status=SeatStatus.CANCELLED, updated_at=moment)
         await settle_statuses([registration.id])  # no seat left: cancelled, its e-mail address free again
+        await cancellation.keep_fee(current, event, fee)
         await outbox.queue(current, MailKind.CANCELLED)
         promoted: list[int] = []
         for seat in sorted(seats, key=lambda seat: seat.session_id):  # type: ignore[attr-defined]

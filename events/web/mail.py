@@ -76,7 +76,7 @@ async def message_page(request: Request, account: StaffAccount) -> Response:
     context = {
         "event": event,
         "message": message,
-        "written": await write(message),
+        "written": await write(message, bank_account=settings_of(request).issuer.bank_account),
         "kinds": {kind.value: label() for kind, label in KIND_LABELS.items()},
         "statuses": {state.value: label() for state, label in STATUS_LABELS.items()},
     }

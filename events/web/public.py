@@ -20,7 +20,7 @@ from events.http.common import NO_STORE, base_url, client_address, settings_of
 from events.http.receipts import receipt_json
 from events.i18n import gettext as _
 from events.links import event_calendar_links, participant_links
-from events.money import receipts, transfers
+from events.money import cancellation, receipts, transfers
 from events.program import service as program
 from events.program.models import Event, Session
 from events.questions.models import Question, QuestionKind
@@ -238,6 +238,7 @@ async def _manage_page(
         "bank_account": settings_of(request).issuer.bank_account,
         "transfer_reference": transfers.reference(registration.id),
         "addressee_problem": addressee_problem,
+        "policy": cancellation.Policy.of(registration.event),
     }
     response = render(request, "manage.html", context, status_code=status_code)
     response.headers.update(NO_STORE)
@@ -317,7 +318,18 @@ async def _confirmation(request: Request, template: str) -> Response:
 
 
 async def confirm_cancel(request: Request) -> Response:
-    return await _confirmation(request, "cancel.html")
+    """Asks before cancelling, saying what the event's cancellation policy keeps if it applies now."""
+    registration = await service.by_secret(request.path_params["secret"])
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "policy": cancellation.Policy.of(event),
+        "fee": await cancellation.fee_if_cancelled_now(registration, event),
+    }
+    response = render(request, "cancel.html", context)
+    response.headers.update(NO_STORE)
+    return response
 
 
 async def cancel(request: Request) -> Response:

@@ -24,13 +24,13 @@ from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import OutboxMessage
-from events.money import ledger, receipts, transfers
+from events.money import cancellation, ledger, receipts, transfers
 from events.money.models import EntryKind, Method
 from events.money.schemas import PaymentInput
 from events.program.models import Event
 from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
-from events.registrations.models import Registration, RegistrationChange, SeatStatus
+from events.registrations.models import Registration, RegistrationChange, RegistrationStatus, SeatStatus
 from events.registrations.seats import waitlist_positions
 from events.staff.auth import event_for
 from events.staff.models import Role, StaffAccount
@@ -219,6 +219,9 @@ async def _detail(
         "payment_id": secrets.token_urlsafe(12),
         "desk": unquote(request.cookies.get(DESK_COOKIE, ""))[:64],
         "payment_problem": None,
+        "cancellation_fee": await cancellation.fee_if_cancelled_now(registration, event)
+        if registration.status != RegistrationStatus.CANCELLED
+        else 0,
         # Their capability link, on request only: not on every view of the page (screens are seen).
         "links": participant_links(base_url(request), registration.secret)
         if request.query_params.get("link") == "show"
@@ -326,7 +329,7 @@ async def cancel(request: Request, account: StaffAccount) -> Response:
         problem = _("Tick the box to confirm the cancellation.")
         return await _detail(request, event, registration, 422, cancel_problem=problem)
     try:
-        await admin.cancel(registration, staff=account)
+        await admin.cancel(registration, staff=account, keep_fee=form.get("keep_fee") == "yes")
     except Conflict as exc:
         return await _detail(request, event, registration, exc.status_code, problem=exc.message)
     return _back(request, event, registration, admin.Action.CANCELLED)

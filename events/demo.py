@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.i18n import Language
+from events.members import roster
+from events.members.models import Member
 from events.money import ledger
 from events.program.models import Event
 from events.program.schemas import EventInput
@@ -23,15 +25,24 @@ ORGANIZER_EMAIL = "organizer@example.org"
 TIMEZONE = "Asia/Tokyo"
 
 
-def _category(code: str, ja: str, en: str, ko: str, tl: str, *, staff_only: bool = False) -> dict[str, Any]:
+def _category(
+    code: str, ja: str, en: str, ko: str, tl: str, *, staff_only: bool = False, member: bool = False
+) -> dict[str, Any]:
     translations = {"en": {"label": en}, "ko": {"label": ko}, "tl": {"label": tl}}
-    return {"code": code, "label": ja, "staff_only": staff_only, "translations": translations}
+    return {"code": code, "label": ja, "staff_only": staff_only, "member": member, "translations": translations}
 
 
 CATEGORIES = [
-    _category("individual_member", "個人会員", "Individual member", "개인 회원", "Indibidwal na miyembro"),
-    _category("organizational_member", "団体会員", "Organizational member", "단체 회원", "Miyembrong organisasyon"),
-    _category("subscriber", "購読会員", "Subscriber", "구독 회원", "Suskritor"),
+    _category("individual_member", "個人会員", "Individual member", "개인 회원", "Indibidwal na miyembro", member=True),
+    _category(
+        "organizational_member",
+        "団体会員",
+        "Organizational member",
+        "단체 회원",
+        "Miyembrong organisasyon",
+        member=True,
+    ),
+    _category("subscriber", "購読会員", "Subscriber", "구독 회원", "Suskritor", member=True),
     _category("non_member", "非会員", "Non-member", "비회원", "Hindi miyembro"),
     _category("guest", "ゲスト", "Guest", "게스트", "Panauhin"),
     _category("staff", "スタッフ", "Staff", "스태프", "Staff", staff_only=True),
@@ -136,6 +147,14 @@ PRICES = [
 PAYMENTS: dict[int, ledger.PaymentMethod] = {1: "cash", 2: "transfer", 5: "transfer"}
 REDUCED_FEE = {3}
 
+#: The member roster as the secretariat keeps it: 山田 by her address, 佐藤's centre by its domain;
+#: João (a subscriber) is not on it, so he is "membership to confirm" at the desk.
+ROSTER_CSV = (
+    "会員番号,氏名,種別,口数,団体名,メールアドレス,有効期限\r\n"
+    "0001,山田 花子,個人会員,1,,demo1@example.org,2099-03-31\r\n"
+    "0102,みなと外国人支援センター,団体会員,3,みなと外国人支援センター,demo2@example.org @minato.example,2099-03-31\r\n"
+)
+
 #: Maria reads Tagalog, Minji Korean, João English: their e-mails come in those languages.
 LANGUAGES_OF_SAMPLE = {3: Language.TL, 4: Language.KO, 6: Language.EN}
 
@@ -178,6 +197,8 @@ def workshop(first_day: date) -> EventInput:
             "city": "名古屋 / Nagoya",
             "categories": CATEGORIES,
             "prices": PRICES,
+            # Half the fee is kept from a week before the first day.
+            "cancellation_policy": {"from_date": (first_day - timedelta(days=7)).isoformat(), "percent": 50},
             "sessions": [
                 {
                     "code": "day1",
@@ -245,6 +266,8 @@ async def create_demo(today: date | None = None) -> tuple[Event, str]:
     first_day = (today or date.today()) + timedelta(days=30)
     event = await Event.get_or_none(slug=DEMO_SLUG)
     if event is None:
+        if not await Member.exists():  # a real roster is never replaced by the demo's
+            await roster.replace(roster.check(roster.read("roster.csv", ROSTER_CSV.encode())))
         event = await create_event(workshop(first_day))
         for question in QUESTIONS:
             await add_question(event, QuestionInput.model_validate(question))

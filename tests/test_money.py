@@ -414,6 +414,11 @@ async def test_the_demo_has_fees_and_people_who_paid_at_the_desk_by_transfer_and
     assert methods["佐藤 健"] == [Method.TRANSFER] and people["佐藤 健"].amount_due == 0
     assert people["Maria Santos"].amount_due == 1000, "two days at the reduced fee, not paid yet"
     assert people["鈴木 一郎"].amount_due == 0, "staff pay nothing"
+    memberships = {name: (person.membership, person.member_number) for name, person in people.items()}
+    assert memberships["山田 花子"] == ("confirmed", "0001"), "matched by her address in the demo roster"
+    assert memberships["佐藤 健"] == ("confirmed", "0102")
+    assert memberships["João Pereira"] == ("to_confirm", ""), "a subscriber not on the roster: the desk checks"
+    assert event.cancellation_policy and event.cancellation_policy["percent"] == 50
     await assert_accounts_add_up()
 
 

@@ -295,3 +295,43 @@ async def test_the_desk_prints_a_copy_from_the_persons_page(client: httpx.AsyncC
 
     assert "Receipt No. 0001" in page.text
     assert copy.status_code == 200 and "¥7,000-" in page_text(copy.content)
+
+
+# One receipt per fee -------------------------------------------------------------------------
+
+
+async def test_a_person_who_needs_a_receipt_per_fee_gets_one_for_the_participation_and_one_for_the_reception(
+    client: httpx.AsyncClient,
+) -> None:
+    from tests.conftest import csrf_token, sign_in
+
+    event = await make_event(prices=PRICES)
+    person = (await make_registration(event, 1, ["day1", "reception"], category="non_member")).registration
+    await sign_in(client, Role.ORGANIZER)
+    url = f"/staff/events/workshop/registrations/{person.code}"
+    page = await client.get(url, headers={"Accept-Language": "en"})
+    token = csrf_token(page.text)
+
+    for fee, amount in (("participation", "3000"), ("reception", "4000")):
+        tap = {"csrf_token": token, "amount": amount, "method": "cash", "fee": fee, "payment_id": f"split-{fee}"}
+        assert (await client.post(f"{url}/payments", data=tap)).status_code == 303
+    after = await client.get(url, headers={"Accept-Language": "en"})
+    issued = await Receipt.filter(registration_id=person.id).order_by("number")
+    reception_pdf = await client.get(f"{url}/receipts/{issued[1].number:04d}.pdf")
+
+    assert "Take the participation fee, ¥3,000, in cash" in page.text
+    assert "Take the reception fee, ¥4,000, in cash" in page.text
+    assert [(r.amount, r.purpose, r.fee) for r in issued] == [
+        (3000, "全国ワークショップ 参加費として", "participation"),
+        (4000, "全国ワークショップ 懇親会費として", "reception"),
+    ]
+    assert "懇親会費として" in page_text(reception_pdf.content)
+    assert "Take the reception fee" not in after.text, "paid in full: nothing more to take"
+
+
+async def test_one_payment_for_both_fees_says_both_on_its_receipt() -> None:
+    person = await paid_person(1)
+
+    [receipt] = await Receipt.filter(registration_id=person.id)
+
+    assert receipt.purpose == "全国ワークショップ 参加費・懇親会費として"

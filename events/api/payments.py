@@ -48,6 +48,7 @@ async def record_payment(request: Request) -> JSONResponse:
         payment_id=data.payment_id,
         refund_via=Method(data.via),
         device=data.device,
+        fee=data.fee,
     )
     receipt = None
     if recorded.receipt is not None:

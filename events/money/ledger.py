@@ -27,7 +27,7 @@ from events.database import atomic, execute, execute_many, fetch, supports_row_l
 from events.errors import Conflict, InvalidInput
 from events.i18n import gettext as _
 from events.money import receipts
-from events.money.models import EntryKind, LedgerEntry, Method, Receipt
+from events.money.models import EntryKind, Fee, LedgerEntry, Method, Receipt
 from events.money.words import yen
 from events.program.models import Event
 from events.registrations.models import Registration, SeatStatus
@@ -158,12 +158,14 @@ async def record(
     payment_id: str | None = None,
     refund_via: Method = Method.CASH,
     device: str = "",
+    fee: Fee | None = None,
 ) -> Recorded:
     """A payment, waiver or refund of `amount` (positive, whole yen) for this registration.
 
     A payment or waiver needs something owed and no more than that; a refund needs money paid and
     no more than that (`NothingToPay`, or `InvalidInput` on `amount`). A `payment_id` seen before
-    answers what it answered first and records nothing new.
+    answers what it answered first and records nothing new. A payment for one `fee` gets a receipt
+    for that fee alone (the person needs one per fee to be reimbursed).
     """
 
     async def work() -> Recorded:
@@ -207,7 +209,7 @@ async def record(
         receipt = None
         if kind == EntryKind.PAYMENT:
             event = await Event.get(id=registration.event_id)  # type: ignore[attr-defined]
-            receipt = await receipts.issue(current, entry, event)
+            receipt = await receipts.issue(current, entry, event, fee)
         return Recorded(entry, due + effect, receipt)
 
     try:

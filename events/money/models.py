@@ -31,6 +31,15 @@ class Method(StrEnum):
     NONE = "none"
 
 
+class Fee(StrEnum):
+    """What a receipt may be for alone, when a person needs one per fee to be reimbursed."""
+
+    #: 参加費: every session but the reception.
+    PARTICIPATION = "participation"
+    #: 懇親会費: the reception sessions.
+    RECEPTION = "reception"
+
+
 class LedgerEntry(Model):
     """One line of a registration's account. `amount` is signed as it changes what is due (a charge
     adds, a payment or waiver takes away, a refund adds back), so the balance is the sum; a
@@ -109,6 +118,8 @@ class Receipt(Model):
     #: 但し書き, in Japanese as issued.
     purpose = fields.CharField(max_length=300)
     printed = fields.IntField(default=0)
+    #: The fee it is for when the person asked for one receipt per fee (`Fee`), else empty: all of them.
+    fee = fields.CharField(max_length=16, default="", db_default="")
 
     class Meta:
         table = "receipt"

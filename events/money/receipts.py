@@ -17,9 +17,9 @@ from events import clock
 from events.database import fetch
 from events.errors import Conflict, NotFound
 from events.i18n import gettext as _
-from events.money.models import LedgerEntry, Method, Receipt
+from events.money.models import EntryKind, Fee, LedgerEntry, Method, Receipt
 from events.money.receipt_pdf import ReceiptSheet, japanese_date
-from events.program.models import Event
+from events.program.models import Event, SessionKind
 from events.registrations.models import Registration
 from events.settings import IssuerSettings
 
@@ -27,13 +27,19 @@ NEXT_NUMBER = (
     'INSERT INTO "receipt_series" ("event_id", "last_number") VALUES (?, 1) '
     'ON CONFLICT ("event_id") DO UPDATE SET "last_number" = "receipt_series"."last_number" + 1 RETURNING "last_number"'
 )
+CHARGED_BY_KIND = (
+    'SELECT x."kind", SUM(l."amount") AS "charged" FROM "ledger_entry" l '
+    'LEFT JOIN "session" x ON x."id" = l."session_id" WHERE l."registration_id" = ? AND l."kind" = ? GROUP BY x."kind"'
+)
 PRINTED = 'UPDATE "receipt" SET "printed" = "printed" + 1 WHERE "id" = ? RETURNING "printed"'
 #: The longest addressee a receipt prints.
 ADDRESSEE_MAX = 100
 
 
-async def issue(registration: Registration, entry: LedgerEntry, event: Event) -> Receipt:
-    """The receipt of this payment, in the caller's transaction."""
+async def issue(registration: Registration, entry: LedgerEntry, event: Event, fee: Fee | None = None) -> Receipt:
+    """The receipt of this payment (for `fee` alone, when given), in the caller's transaction."""
+    charged = await charged_by_fee(registration)
+    with_reception = fee is None and charged.get(Fee.RECEPTION, 0) > 0 and charged.get(Fee.PARTICIPATION, 0) > 0
     rows = await fetch(NEXT_NUMBER, [event.id])
     return await Receipt.create(
         event_id=event.id,
@@ -44,13 +50,56 @@ async def issue(registration: Registration, entry: LedgerEntry, event: Event) ->
         method=entry.method,
         paid_at=entry.at,
         addressee=registration.receipt_addressee or registration.name,
-        purpose=purpose_of(event),
+        purpose=purpose_of(event, fee, with_reception=with_reception),
+        fee=fee.value if fee else "",
     )
 
 
-def purpose_of(event: Event) -> str:
+def purpose_of(event: Event, fee: Fee | None = None, *, with_reception: bool = False) -> str:
     """The 但し書き: what the money was for, in Japanese as the receipt keeps it."""
-    return f"{event.text('title', 'ja')} 参加費として"
+    title = event.text("title", "ja")
+    if fee == Fee.RECEPTION:
+        return f"{title} 懇親会費として"
+    if with_reception:
+        return f"{title} 参加費・懇親会費として"
+    return f"{title} 参加費として"
+
+
+def english_purpose(event: Event, receipt: Receipt) -> str:
+    title = event.text("title", "en")
+    if receipt.fee == Fee.RECEPTION:
+        return f"Reception fee, {title}"
+    if "懇親会費" in receipt.purpose:
+        return f"Participation and reception fees, {title}"
+    return f"Participation fee, {title}"
+
+
+async def charged_by_fee(registration: Registration) -> dict[Fee, int]:
+    """What the registration's seats are charged, as participation and as reception (fees kept by a
+    cancellation count as participation)."""
+    rows = await fetch(CHARGED_BY_KIND, [registration.id, EntryKind.CHARGE.value])
+    charged: dict[Fee, int] = {}
+    for row in rows:
+        fee = Fee.RECEPTION if row["kind"] == SessionKind.RECEPTION.value else Fee.PARTICIPATION
+        charged[fee] = charged.get(fee, 0) + int(row["charged"])
+    return charged
+
+
+async def fees_to_take(registration: Registration) -> list[tuple[Fee, int]]:
+    """Each fee still to pay on its own receipt, when the person owes both kinds and every payment
+    so far was taken per fee (else there is no telling what an earlier payment paid for)."""
+    if registration.amount_due <= 0:
+        return []
+    charged = await charged_by_fee(registration)
+    if not (charged.get(Fee.PARTICIPATION, 0) > 0 and charged.get(Fee.RECEPTION, 0) > 0):
+        return []
+    entries = await LedgerEntry.filter(registration_id=registration.id).exclude(kind=EntryKind.CHARGE).count()
+    taken = await Receipt.filter(registration_id=registration.id).values_list("fee", "amount")
+    if len(taken) != entries or any(not fee for fee, _amount in taken):
+        return []
+    paid = {fee: sum(int(amount) for f, amount in taken if f == fee) for fee in Fee}
+    owed = [(fee, charged.get(fee, 0) - paid[fee]) for fee in Fee]
+    return [(fee, amount) for fee, amount in owed if 0 < amount <= registration.amount_due]
 
 
 async def receipts_of(registration: Registration) -> list[Receipt]:
@@ -91,7 +140,7 @@ async def printing(receipt: Receipt, event: Event, issuer: IssuerSettings, langu
         paid_on=paid.strftime("%d %B %Y") if english else japanese_date(paid.date()),
         addressee=receipt.addressee,
         amount=receipt.amount,
-        purpose=f"Participation fee, {event.text('title', 'en')}" if english else receipt.purpose,
+        purpose=english_purpose(event, receipt) if english else receipt.purpose,
         method=method.get(receipt.method, ""),
         issuer_name=issuer.name,
         issuer_address=issuer.address,

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from events.money.ledger import PaymentMethod
+from events.money.models import Fee
 from events.program.schemas import MAX_PRICE
 from events.validation import Input, OptionalText
 
@@ -20,6 +21,10 @@ class PaymentInput(Input):
     )
     device: OptionalText = Field(
         default="", max_length=64, description="(extension) The desk that took the money, for its cash count"
+    )
+    fee: Fee | None = Field(
+        default=None,
+        description="(extension) A payment for this fee alone, on its own receipt (participation or reception)",
     )
     via: Literal["cash", "transfer"] = Field(
         default="cash", description="(extension) How a refund was paid back; ignored otherwise"

@@ -214,6 +214,7 @@ async def _detail(
         ],
         "account_entries": await ledger.entries_of(registration),
         "receipts": await receipts.receipts_of(registration),
+        "fees_to_take": await receipts.fees_to_take(registration),
         "transfer_reference": transfers.reference(registration.id),
         "entry_words": _entry_words(),
         "payment_id": secrets.token_urlsafe(12),
@@ -355,13 +356,16 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     organizer_only(account)
     form = await _checked_form(request)
     event, registration = await _person(request, account)
-    values = {name: str(form.get(name) or "") for name in ("amount", "method", "note", "payment_id", "device")}
+    values = {name: str(form.get(name) or "") for name in ("amount", "method", "note", "payment_id", "device", "fee")}
     try:
         amount = int(values["amount"].replace(",", "").replace("¥", "").replace("円", "").strip())
     except ValueError:
         amount = -1
     try:
-        data = parse(PaymentInput, {**values, "amount": amount, "payment_id": values["payment_id"] or None})
+        data = parse(
+            PaymentInput,
+            {**values, "amount": amount, "payment_id": values["payment_id"] or None, "fee": values["fee"] or None},
+        )
         await ledger.record(
             registration,
             data.amount,
@@ -370,6 +374,7 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
             note=data.note,
             payment_id=data.payment_id,
             device=data.device,
+            fee=data.fee,
         )
     except (Conflict, InvalidInput) as exc:
         problem = next(iter(exc.fields.values()), exc.message) if isinstance(exc, InvalidInput) else exc.message

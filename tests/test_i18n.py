@@ -97,6 +97,28 @@ def _catalogue(language: str) -> dict[str, str]:
     return table
 
 
+#: A format directive: a named placeholder with its conversion, or a literal %%.
+DIRECTIVE = re.compile(r"%\(\w+\)[-#0 +]*\d*[sdrxX]|%%")
+
+
+@pytest.mark.parametrize("language", ["ja", "ko", "tl"])
+def test_no_translation_has_a_percent_sign_its_message_lacks(language: str) -> None:
+    """Jinja formats every message of a template with %, so a lone % in a translation (円または%)
+    breaks the page in that language alone; a literal percent sign is written %%."""
+    with (ROOT / f"events/locale/{language}/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    lone = [
+        (message.id, message.string)
+        for message in catalogue
+        if message.id
+        and isinstance(message.string, str)
+        and "%" in DIRECTIVE.sub("", message.string)
+        and "%" not in DIRECTIVE.sub("", str(message.id))
+    ]
+
+    assert lone == [], f"{language}: translations with a lone % (write %% for a percent sign)"
+
+
 @pytest.mark.parametrize("language", ["ko", "tl"])
 def test_every_public_message_is_translated(language: str) -> None:
     table = _catalogue(language)

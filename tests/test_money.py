@@ -810,3 +810,18 @@ async def test_one_person_promoted_in_two_sessions_at_once_is_charged_for_both_o
         assert await due(waiting) == 7000, f"round {round_}: the day and the reception, charged once each"
         await cancel(waiting)  # frees both seats for the next round
     await assert_accounts_add_up()
+
+
+async def test_the_desk_finds_a_person_by_scanning_their_badge_into_the_search(client: httpx.AsyncClient) -> None:
+    """A handheld scanner types the badge's QR text into the list's search box: the person is found."""
+    from events.badges.tokens import badge_token
+    from tests.conftest import sign_in
+
+    event = await priced_event()
+    wanted = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    other = (await make_registration(event, 2, ["day1"], category="non_member")).registration
+    await sign_in(client, Role.ORGANIZER)
+
+    found = await client.get("/staff/events/workshop", params={"q": badge_token("k", event.id, wanted.code, "s")})
+
+    assert wanted.name in found.text and other.name not in found.text

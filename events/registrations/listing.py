@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Case, Q, When
 from tortoise.queryset import QuerySet
 
+from events.badges import tokens
 from events.checkin.models import CheckIn
 from events.program.models import Event
 from events.registrations import codes
@@ -40,7 +41,10 @@ def _matching(event: Event, query: str, include_email: bool) -> Q:
         text = Q(name__icontains=query) | Q(name_reading__icontains=query) | Q(organization__icontains=query)
         if include_email:
             text |= Q(email__icontains=query)
-        code = codes.normalize_code(query)
+        # A badge scanned into the search box (a handheld scanner types its QR text): its code. The
+        # signature is not checked: the code alone finds the person here anyway.
+        badge = tokens.parse(query)
+        code = badge.code if badge else codes.normalize_code(query)
         if code:
             text |= Q(code=code)
         condition &= text

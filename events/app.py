@@ -53,6 +53,7 @@ API_ROUTES = [
     ),
     route("/api/v1/events/{slug}/badges.pdf", name="api_event_badges", get=badges_api.event_badges),
     route("/api/v1/events/{slug}/checkins", name="api_checkins", post=checkins_api.check_in),
+    route("/api/v1/events/{slug}/checkouts", name="api_checkouts", post=checkins_api.check_out),
     route("/api/v1/events/{slug}/attendance", name="api_attendance", get=attendance_api.attendance),
     route("/api/v1/events/{slug}/money", name="api_money", get=payments_api.money),
     *(

@@ -41,6 +41,8 @@ async def test_an_organizer_creates_a_published_event(client: httpx.AsyncClient,
         "confirmed": 0,
         "remaining": 150,
         "translations": {},
+        "exits": False,
+        "room_limit": None,
     }
     assert day1["starts_at"].endswith("T10:00:00+09:00"), "times are shown in the event's zone with the offset"
     assert event["sessions"][1]["capacity"] is None and event["sessions"][1]["remaining"] is None

@@ -582,3 +582,21 @@ async def test_every_set_up_form_needs_its_csrf_token(organizer: httpx.AsyncClie
     assert set(answers.values()) == {403}, answers
     event = await service.get_event("workshop")
     assert event.status == EventStatus.PUBLISHED and [s.code for s in event.sessions][0] == "day1"
+
+
+async def test_the_session_form_turns_exits_on_with_the_rooms_limit(organizer: httpx.AsyncClient) -> None:
+    from events.program.models import Session
+
+    event = await make_event(capacity=5)
+    edit = await organizer.get("/staff/events/workshop/sessions/reception/edit?lang=en")
+    form = {name: value for name, value in _inputs(edit.text).items() if name not in ("code", "exits")}
+
+    saved = await organizer.post(
+        "/staff/events/workshop/sessions/reception/edit?lang=en", data={**form, "exits": "yes", "room_limit": "80"}
+    )
+    turned_off = await organizer.get("/staff/events/workshop/sessions/reception/edit?lang=en")
+
+    reception = await Session.get(event_id=event.id, code="reception")
+    assert saved.status_code == 303, saved.text
+    assert reception.exits is True and reception.room_limit == 80
+    assert 'name="exits" value="yes" checked' in turned_off.text and 'value="80"' in turned_off.text

@@ -196,3 +196,69 @@ async def test_three_processes_migrating_one_new_postgresql_database_at_once_all
     assert [process.returncode for process in processes] == [0, 0, 0], "\n---\n".join(outputs)
     assert sum("migration(s) applied" in output for output in outputs) == 1, "one applies, the others wait"
     assert sum("already current" in output for output in outputs) == 2, outputs
+
+
+async def test_the_scan_log_and_the_outbox_keep_their_unique_rules_after_every_migration() -> None:
+    """On SQLite a migration that only changed descriptions once rebuilt these tables without their
+    indexes; 0023 put them back. A scan_id repeated by one device, or a second message of one kind
+    for one registration and session, is refused by the database itself."""
+    from events.checkin.models import Result, ScanLog
+    from events.mail.models import MailKind, OutboxMessage
+
+    event = await make_event()
+    registration = (await make_registration(event, 1)).registration
+    scan = {"event": event, "device": "door-A", "scan_id": "s-1", "result": Result.OK, "scanned_at": datetime.now(UTC)}
+    mail = {
+        "event": event,
+        "registration": registration,
+        "kind": MailKind.REMINDER,
+        "recipient": "a@example.org",
+        "session_code": "day1",
+        "base_url": "http://testserver",
+        "next_attempt_at": datetime.now(UTC),
+    }
+    await ScanLog.create(**scan)
+    await OutboxMessage.create(**mail)
+
+    with pytest.raises(IntegrityError):
+        await ScanLog.create(**scan)
+    with pytest.raises(IntegrityError):
+        await OutboxMessage.create(**mail)
+
+
+async def test_a_migrated_sqlite_database_has_every_index_the_models_declare(
+    settings: Settings, tmp_path: Path
+) -> None:
+    if not settings.is_sqlite:
+        pytest.skip("SQLite's table rebuilds: this run uses PostgreSQL")
+    script = (
+        "import asyncio, sys\n"
+        "from tortoise import Tortoise\n"
+        "from events.database import MODEL_MODULES\n"
+        "async def main():\n"
+        "    await Tortoise.init(db_url='sqlite:///' + sys.argv[1], modules={'models': MODEL_MODULES})\n"
+        "    await Tortoise.generate_schemas()\n"
+        "    await Tortoise.close_connections()\n"
+        "asyncio.run(main())\n"
+    )
+    fresh = tmp_path / "fresh.db"
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, str(fresh), stdout=PIPE, stderr=STDOUT)
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+
+    def indexes(path: str) -> set[tuple[str, tuple[str, ...], int]]:
+        import sqlite3
+
+        with sqlite3.connect(path) as db:
+            found = set()
+            for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                if table.startswith(("sqlite_", "tortoise_")):
+                    continue
+                for row in db.execute(f'PRAGMA index_list("{table}")'):
+                    columns = tuple(info[2] for info in db.execute(f'PRAGMA index_info("{row[1]}")'))
+                    found.add((table, columns, int(row[2])))
+            return found
+
+    migrated = settings.database_url.removeprefix("sqlite://")
+    missing = indexes(str(fresh)) - indexes(migrated)
+    assert missing == set(), f"indexes the models declare that the migrated database lacks: {sorted(missing)}"

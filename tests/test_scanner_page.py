@@ -263,3 +263,47 @@ def test_the_door_is_told_what_is_left_to_pay_and_nothing_else_of_the_account(
     assert owing == "¥2,000 to pay at the desk", owing
     assert paid.status_code == 201 and paid.json()["amount_due"] == 0
     assert not page.is_visible("#answer-due"), "nothing to pay: nothing said"
+
+
+@pytest.mark.usefixtures("db")
+def test_a_door_that_counts_exits_scans_people_in_and_out_and_shows_who_is_inside(
+    settings: Settings,
+    tmp_path: Path,
+    live_server_factory: type,
+    browser: object,  # noqa: F811
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    password = door_account(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    data = event_data(capacity=10)
+    for session in data["sessions"]:
+        if session["code"] == "reception":
+            session.update(exits=True, room_limit=2)
+    httpx.post(f"{server.url}/api/v1/events", json=data, headers={"Authorization": f"Bearer {token}"})
+    body = {"name": "Maria Santos", "email": "m@example.org", "sessions": ["reception"]}
+    code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
+    page = browser.new_page(viewport={"width": 390, "height": 800}, is_mobile=True)  # type: ignore[attr-defined]
+    page.on("dialog", lambda dialog: dialog.accept("exit-door"))
+    sign_in(page, server.url, password)
+    page.goto(f"{server.url}/staff/events/workshop/scan?session=reception&lang=en")
+
+    page.fill("#scan-input", code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#count-inside:text-is("1")')
+    coming_in = page.inner_text("#answer")
+    page.click("#answer")
+    page.check("input[name=direction][value=out]")
+    page.fill("#scan-input", code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#count-inside:text-is("0")')
+    going_out = page.inner_text("#answer")
+    page.click("#answer")
+    page.fill("#scan-input", code)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answer.answer-refused")
+    again = page.inner_text("#answer")
+
+    assert "1 inside now" in coming_in
+    assert "Checked out" in going_out and "Maria Santos" in going_out
+    assert "Not inside" in again, again
+    assert "the room holds 2" in page.inner_text(".inside-count")

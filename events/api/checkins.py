@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from events.checkin import service
 from events.errors import NotFound
-from events.http.scans import answer_json, scan_request
+from events.http.scans import answer_json, checkout_request, scan_request
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff.auth import api_event
@@ -28,6 +28,16 @@ async def check_in(request: Request) -> JSONResponse:
     if isinstance(answer, JSONResponse):
         return answer
     return JSONResponse(answer_json(event, answer), answer.status_code, headers={"Cache-Control": "no-store"})
+
+
+async def check_out(request: Request) -> JSONResponse:
+    """The way out of a session that counts exits: `out` (201) or `not_inside` (409)."""
+    event, account = await _event_for_door(request)
+    answer = await checkout_request(request, event, account)
+    if isinstance(answer, JSONResponse):
+        return answer
+    body = answer_json(event, answer)
+    return JSONResponse(body, answer.status_code, headers={"Cache-Control": "no-store"})
 
 
 async def undo(request: Request) -> Response:

@@ -74,6 +74,8 @@ class SessionOut(BaseModel):
     translations: dict[str, SessionWording] = Field(
         description="(extension) Title, description and room in other languages, by language code"
     )
+    exits: bool = Field(description="(1.1) The door scans people out as well as in: who is inside now is counted")
+    room_limit: int | None = Field(description="(extension) How many the room may hold at once; null: no warning")
 
 
 class CategoryWording(BaseModel):
@@ -216,7 +218,17 @@ class ScanPerson(BaseModel):
 
 
 class ScanOut(BaseModel):
-    result: Literal["ok", "already_checked_in", "not_registered", "waitlisted", "cancelled", "unknown", "invalid"]
+    result: Literal[
+        "ok",
+        "already_checked_in",
+        "not_registered",
+        "waitlisted",
+        "cancelled",
+        "unknown",
+        "invalid",
+        "out",
+        "not_inside",
+    ]
     message: str
     error: str | None = Field(default=None, description="On refusals: the same as result")
     session: str | None = None
@@ -231,6 +243,11 @@ class ScanOut(BaseModel):
         default=None, description="(1.1) ok and already_checked_in: what is still to pay at the desk, in whole yen"
     )
     to_pay: str | None = Field(default=None, description="(extension) With an amount due: the sentence to show")
+    inside: int | None = Field(
+        default=None, description="(1.1) Sessions with exits: who is inside now, after this scan"
+    )
+    room_limit: int | None = Field(default=None, description="(extension) With a warning: the room's limit")
+    warning: str | None = Field(default=None, description="(extension) The room is nearly full: the sentence to show")
     fields: dict[str, str] | None = None
 
 
@@ -263,6 +280,11 @@ class SessionAttendance(BaseModel):
     walk_ins: int = Field(description="Check-ins of people registered at the desk on the day (in checked_in)")
     by_source: dict[str, int] = Field(description="Check-ins by how they were taken: scan, typed, search, paper…")
     by_category: dict[str, SessionCategoryFigures] = Field(description="The figures per participant category")
+    inside: int | None = Field(default=None, description="(1.1) Sessions with exits: who is inside now")
+    peak_inside: int | None = Field(default=None, description="(1.1) Sessions with exits: the most inside at once")
+    peak_at: str | None = Field(default=None, description="(extension) When peak_inside was first reached")
+    room_limit: int | None = Field(default=None, description="(extension) Sessions with exits: the room's limit")
+    nearly_full: bool | None = Field(default=None, description="(extension) At 90% of room_limit or more")
 
 
 class DayAttendance(BaseModel):
@@ -593,6 +615,33 @@ def paths() -> dict[str, Any]:
                         "or no such event, or one not open to this account (the error shape)",
                     ),
                     "422": _json(_ref(ScanOut), "invalid: no session of that code, or a malformed body"),
+                    **_errors(401, 403, 413),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/checkouts": {
+            "parameters": [SLUG],
+            "post": {
+                "operationId": "checkOut",
+                "summary": "(1.1) Count a person out of a session whose door counts exits (door, organizer)",
+                "description": (
+                    "The check-in's body. Counted out at most once, whatever runs at the same moment; who is "
+                    "inside never goes below zero. Checking in again after leaving answers ok and counts nothing "
+                    "new in checked_in."
+                ),
+                "security": BEARER,
+                "requestBody": _body(ScanInput),
+                "responses": {
+                    "201": _json(_ref(ScanOut), "out: counted out now, with inside"),
+                    "409": _json(_ref(ScanOut), "not_inside: not inside (never came in here, or left already)"),
+                    "404": _json(
+                        {"oneOf": [_ref(ScanOut), _ref(Error)]},
+                        "unknown: no such registration here, or a forged badge; or no such event",
+                    ),
+                    "422": _json(
+                        {"anyOf": [_ref(ScanOut), _ref(Error)]},
+                        "invalid: no session of that code, a malformed body, or a session that counts no exits",
+                    ),
                     **_errors(401, 403, 413),
                 },
             },

@@ -33,6 +33,10 @@ class Result(StrEnum):
     UNKNOWN = "unknown"
     INVALID = "invalid"
     UNDONE = "undone"
+    #: Scanned out of a session that counts exits.
+    OUT = "out"
+    #: Scanned out but not inside (never came in, or left already): refused.
+    NOT_INSIDE = "not_inside"
 
 
 class CheckIn(Model):
@@ -111,3 +115,24 @@ class GuestEntry(Model):
     class Meta:
         table = "guest_entry"
         indexes = [("session_id", "created_at")]
+
+
+class Presence(Model):
+    """Whether one person is inside one session that counts exits, now. One row per person and
+    session (the database keeps the pair unique), turned on at each entry and off at each exit by
+    conditional statements, so a person is counted in or out once however many scans race."""
+
+    id = fields.IntField(primary_key=True)
+    registration: fields.ForeignKeyRelation[Registration] = fields.ForeignKeyField(
+        "models.Registration", related_name="presences", on_delete=fields.CASCADE
+    )
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "models.Session", related_name="presences", on_delete=fields.CASCADE
+    )
+    inside = fields.BooleanField(default=True)
+    changed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "presence"
+        unique_together = (("registration", "session"),)
+        indexes = [("session_id", "inside")]

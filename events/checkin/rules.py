@@ -9,6 +9,11 @@ The answers (the contract's table):
     cancelled           the registration was cancelled
     unknown             no such registration in this event, or a forged, altered or replaced badge
     invalid             no session of that code
+
+and, where the session counts exits, the way out:
+
+    out                 counted out now
+    not_inside          not inside (never came in here, or left already)
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ STATUS = {
     Result.CANCELLED: 409,
     Result.UNKNOWN: 404,
     Result.INVALID: 422,
+    Result.OUT: 201,
+    Result.NOT_INSIDE: 409,
 }
 
 
@@ -56,6 +63,8 @@ class ScanAnswer:
     person: Person | None = None
     checked_in_at: datetime | None = None
     device: str = ""
+    #: Where the session counts exits: who is inside now, after this scan.
+    inside: int | None = None
 
     @property
     def status_code(self) -> int:

@@ -8,21 +8,27 @@ device-side `scan_id` gets its first answer back and counts nothing new.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
 from events import clock
-from events.checkin import stores
+from events.checkin import presence, stores
 from events.checkin.models import CheckIn, Result, ScanLog, Source
 from events.checkin.rules import STATUS, Decision, Person, ScanAnswer, genuine, printable, read_scan, verdict
 from events.database import atomic
+from events.errors import InvalidInput
+from events.i18n import gettext as _
 from events.program.models import Event, Session
 from events.registrations import codes
 from events.registrations.models import Registration
 from events.staff.models import StaffAccount
 
-__all__ = ["STATUS", "Person", "ScanAnswer", "check_in", "find", "off_day", "scan_time", "undo"]
+__all__ = ["STATUS", "Person", "ScanAnswer", "check_in", "check_out", "find", "off_day", "scan_time", "undo"]
+
+#: The answers that mean the person may be in the room: counted now, or before.
+COUNTED = (Result.OK, Result.ALREADY_CHECKED_IN)
 
 
 #: A device's clock may run this far ahead of the server's (a phone set by hand) and still be believed.
@@ -109,7 +115,63 @@ async def check_in(
     if isinstance(answer, stores.SentBefore):
         assert scan_id
         return await _replay(event, device, scan_id)
+    if session is not None and session.exits and answer.person is not None and answer.result in COUNTED:
+        # Counted in the room too; back in after leaving is `ok` again, and counts nothing new in attendance.
+        moved = await presence.enter(answer.person.id, session, moment)
+        result = Result.OK if moved.changed else answer.result
+        return replace(answer, result=result, inside=moved.inside)
     return answer
+
+
+async def check_out(
+    event: Event,
+    scanned: str,
+    session_code: str,
+    *,
+    secret_key: str,
+    device: str = "",
+    scan_id: str | None = None,
+    scanned_at: datetime | None = None,
+    staff: StaffAccount | None = None,
+) -> ScanAnswer:
+    """Count one person out of a session that counts exits (`out`), or say they are not inside.
+    Logged as every scan is; a scan_id sent again gets its first answer and counts nothing new."""
+    moment = scan_time(scanned_at)
+    session = next((s for s in event.sessions if s.code == session_code), None)
+    if session is None:
+        return ScanAnswer(Result.INVALID)
+    if not session.exits:
+        raise InvalidInput({"session": _("This session does not count exits: turn them on in its settings.")})
+    person, _how = await find(event, session, scanned, secret_key)
+
+    async def work() -> ScanAnswer:
+        log = ScanLog(
+            event_id=event.id,
+            session=session,
+            registration_id=person.id if person else None,
+            device=device,
+            scan_id=scan_id or None,
+            staff=staff,
+            scanned_at=moment,
+            text="" if person else printable(scanned[:40]),
+        )
+        if person is None:
+            log.result = Result.UNKNOWN
+            await log.save()
+            return ScanAnswer(Result.UNKNOWN, session)
+        moved = await presence.leave(person.id, session, moment)
+        log.result = Result.OUT if moved.changed else Result.NOT_INSIDE
+        await log.save()
+        return ScanAnswer(Result(log.result), session, person, inside=moved.inside)
+
+    try:
+        return await atomic(work)
+    except IntegrityError:
+        if not scan_id:
+            raise
+        prior = await ScanLog.get(event_id=event.id, device=device, scan_id=scan_id)
+        inside = (await presence.occupancy(event)).get(session.id)
+        return ScanAnswer(Result(prior.result), session, person, inside=inside.inside if inside else None)
 
 
 async def undo(
@@ -126,6 +188,8 @@ async def undo(
 
     async def work() -> bool:
         removed = await CheckIn.filter(registration=registration, session=session).delete()
+        if removed and session.exits:
+            await presence.leave(registration.id, session)  # not counted in: not in the room either
         if removed:
             await ScanLog.create(
                 event_id=event.id,

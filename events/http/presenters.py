@@ -38,6 +38,8 @@ def session_json(session: Session, timezone: str) -> dict[str, Any]:
         "confirmed": session.confirmed_count,
         "remaining": session.remaining,
         "translations": session.translations or {},
+        "exits": session.exits,
+        "room_limit": session.room_limit,
     }
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from events import clock
-from events.checkin import service
+from events.checkin import presence, service
 from events.checkin.models import Result, Source
 from events.checkin.schemas import ScanInput
 from events.errors import InvalidInput
@@ -29,6 +29,8 @@ MESSAGES = {
     Result.CANCELLED: lambda: _("This registration was cancelled."),
     Result.UNKNOWN: lambda: _("Unknown badge or code for this event."),
     Result.INVALID: lambda: _("There is no session of that code."),
+    Result.OUT: lambda: _("Checked out."),
+    Result.NOT_INSIDE: lambda: _("Not inside: not checked in here, or left already."),
 }
 
 
@@ -51,6 +53,14 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
         body["amount_due"] = answer.person.amount_due
         if answer.person.amount_due > 0:
             body["to_pay"] = _("%(amount)s to pay at the desk") % {"amount": yen(answer.person.amount_due)}
+    if answer.inside is not None and answer.session is not None:
+        body["inside"] = answer.inside
+        if presence.nearly_full(answer.session, answer.inside):
+            body["room_limit"] = answer.session.room_limit
+            body["warning"] = _("%(inside)s inside: the room holds %(limit)s.") % {
+                "inside": answer.inside,
+                "limit": answer.session.room_limit,
+            }
     if answer.person is not None:
         person = answer.person
         body["registration"] = {
@@ -63,13 +73,36 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
     return body
 
 
-async def scan_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
-    """Read a scan from the request body and check it in; a malformed body answers `invalid` (422)."""
+async def _scan_input(request: Request) -> ScanInput | JSONResponse:
     try:
-        data = parse(ScanInput, await read_json(request))
+        return parse(ScanInput, await read_json(request))
     except InvalidInput as exc:
         body = {"result": "invalid", "error": "invalid", "message": exc.message, "fields": exc.fields}
         return JSONResponse(body, status_code=422, headers={"Cache-Control": "no-store"})
+
+
+async def checkout_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
+    """Read a scan from the request body (the check-in's shape) and count the person out."""
+    data = await _scan_input(request)
+    if isinstance(data, JSONResponse):
+        return data
+    return await service.check_out(
+        event,
+        data.scan,
+        data.session,
+        secret_key=settings_of(request).secret_key,
+        device=data.device,
+        scan_id=data.scan_id,
+        scanned_at=data.scanned_at,
+        staff=account,
+    )
+
+
+async def scan_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
+    """Read a scan from the request body and check it in; a malformed body answers `invalid` (422)."""
+    data = await _scan_input(request)
+    if isinstance(data, JSONResponse):
+        return data
     return await service.check_in(
         event,
         data.scan,

@@ -174,6 +174,15 @@ class Session(Model):
     location = fields.CharField(max_length=200, default="")
     capacity = fields.IntField(null=True)
     confirmed_count = fields.IntField(default=0)
+    #: The door scans people out as well as in, so the session knows who is inside now.
+    exits = fields.BooleanField(default=False, db_default=False)
+    #: How many people the room may hold at once (a fire-safety limit), for the door's warning.
+    room_limit = fields.IntField(null=True)
+    #: Who is inside now, kept by `events.checkin.presence` in the transaction of each entry and exit.
+    inside_now = fields.IntField(default=0, db_default=0)
+    #: The most inside at once so far, and when that was first reached.
+    peak_inside = fields.IntField(default=0, db_default=0)
+    peak_at = fields.DatetimeField(null=True)
     position = fields.IntField(default=0)
     #: Raised whenever the time, place or title changes, so calendars replace their copy (RFC 5545 SEQUENCE).
     sequence = fields.IntField(default=0, db_default=0)

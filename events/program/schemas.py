@@ -223,6 +223,10 @@ class SessionInput(Input):
     translations: SessionTranslations = Field(
         default_factory=dict, description="Title, description and room in other languages."
     )
+    exits: bool = Field(default=False, description="(1.1) The door scans people out too: who is inside now")
+    room_limit: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="(extension) How many the room may hold at once (with exits)"
+    )
 
     @field_validator("ends_at")
     @classmethod
@@ -249,6 +253,8 @@ class SessionPatch(Input):
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str = keep(max_length=5000)
     translations: SessionTranslations = keep()
+    exits: bool = keep()
+    room_limit: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 #: Slugs the staff area's own paths use (`/staff/events/new`), so no event can take them.

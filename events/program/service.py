@@ -202,6 +202,10 @@ async def _apply_session_patch(event: Event, patch: SessionPatch, index: int) ->
             setattr(session, name, edits[name])
     if session.ends_at <= session.starts_at:
         raise InvalidInput({f"{prefix}.ends_at": _("A session must end after it starts.")})
+    if edits.get("exits") is not None:
+        session.exits = edits["exits"]
+    if "room_limit" in edits:
+        session.room_limit = edits["room_limit"]
     raised = False
     if "capacity" in edits:
         capacity = edits["capacity"]

@@ -16,10 +16,11 @@ from typing import Any
 from tortoise import connections
 
 from events import clock
+from events.checkin import presence
 from events.checkin.models import Source
 from events.database import fetch
 from events.i18n import gettext as _
-from events.program.models import Event
+from events.program.models import Event, Session
 
 # Every seat of the sessions with its person's category and its check-in, if any (a check-in always
 # has a seat: it is counted only while the seat is confirmed, and seats are never deleted): one pass
@@ -64,6 +65,8 @@ HEADINGS: dict[str, Callable[[], str]] = {
     "no_show": lambda: _("No-shows"),
     "guests": lambda: _("Guests"),
     "checked_in_unique": lambda: _("People checked in"),
+    "peak_inside": lambda: _("Most inside at once"),
+    "peak_at": lambda: _("When"),
 }
 
 #: Every heading the figures use, with the one line that says what it counts.
@@ -85,6 +88,8 @@ DEFINITIONS: dict[str, Callable[[], str]] = {
     "no_show": lambda: _("Confirmed seats with no check-in."),
     "guests": lambda: _("Unregistered guests counted with the +1 button (not included in checked in)."),
     "checked_in_unique": lambda: _("Different people checked in to at least one session."),
+    "peak_inside": lambda: _("For a session whose door counts exits too: the most people inside at the same time."),
+    "peak_at": lambda: _("When the most inside at once was first reached."),
 }
 
 
@@ -152,6 +157,7 @@ async def attendance(event: Event) -> dict[str, Any]:
         registrations[row["category"]][row["status"]] = int(row["n"])
         found.add(row["category"])
     categories = _category_labels(event, found)
+    rooms = await presence.occupancy(event)
 
     session_rows = []
     for session in sessions:
@@ -179,6 +185,7 @@ async def attendance(event: Event) -> dict[str, Any]:
                 "guests": guests.get(session.id, 0),
                 "by_source": {source: sources[session.id][source] for source in SOURCES},
                 "by_category": by_category,
+                **_room(session, rooms.get(session.id), event.timezone),
             }
         )
 
@@ -204,6 +211,21 @@ async def attendance(event: Event) -> dict[str, Any]:
             }
             for code, label in categories
         ],
+    }
+
+
+def _room(session: Session, room: presence.Occupancy | None, timezone: str) -> dict[str, Any]:
+    """A session that counts exits: who is inside now, the most at once and when (first reached),
+    and the room's limit with whether it is nearly reached (for the live counts' warning)."""
+    if room is None:
+        return {}
+    peak_at = clock.isoformat(room.peak_at, timezone) if room.peak_at else None
+    return {
+        "inside": room.inside,
+        "peak_inside": room.peak,
+        "peak_at": peak_at,
+        "room_limit": session.room_limit,
+        "nearly_full": presence.nearly_full(session, room.inside),
     }
 
 

@@ -112,6 +112,7 @@ def _render(
     story = [
         *report.title(figures),
         *report.sessions_table(figures),
+        *report.peaks(figures["sessions"]),
         *report.sessions_chart(figures["sessions"]),
         *report.arrivals(figures["sessions"], arrivals),
         *report.categories_table(figures["categories"]),
@@ -249,6 +250,27 @@ class Report:
             style += [("SPAN", (0, row), (checked_in - 1, row)) for row in range(first_day_row, len(rows))]
         table.setStyle(TableStyle(style))
         return [self.heading(_("Sessions")), table, Spacer(0, 5 * mm)]
+
+    def peaks(self, sessions: list[dict[str, Any]]) -> list[Flowable]:
+        """Sessions whose door counts exits: the most inside at once, and when."""
+        counted = [session for session in sessions if "peak_inside" in session]
+        if not counted:
+            return []
+        header = [self.text(_("Session"), "th", bold=True)]
+        header += [self.text(HEADINGS[key](), "th", bold=True) for key in ("peak_inside", "peak_at")]
+        rows: list[list[Any]] = [header]
+        for session in counted:
+            when = datetime.fromisoformat(session["peak_at"]) if session["peak_at"] else None
+            rows.append(
+                [
+                    self._titled(session["title"], session["code"]),
+                    self.number(session["peak_inside"]),
+                    self.text(self._day_and_time(when, short=True) if when else "—", "td"),
+                ]
+            )
+        table = Table(rows, colWidths=[WIDTH - 70 * mm, 30 * mm, 40 * mm], repeatRows=1)
+        table.setStyle(TableStyle(self._table_style(len(rows))))
+        return [self.heading(HEADINGS["peak_inside"]()), table, Spacer(0, 5 * mm)]
 
     def _titled(self, title: str, code: str, *, bold: bool = False) -> Paragraph:
         """A session's title with its code after it, small and grey: the code is what the charts show."""

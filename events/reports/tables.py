@@ -32,6 +32,9 @@ ATTENDANCE_COLUMNS = [
     "walk_ins",
     "no_show",
     "guests",
+    #: Sessions whose door counts exits; empty for the others.
+    "peak_inside",
+    "peak_at",
 ]
 
 PEOPLE = (
@@ -46,8 +49,8 @@ CHECKINS = (
 
 def attendance_table(event: Event, figures: dict[str, Any]) -> Table:
     """One row per session, the columns of the attendance JSON (capacity empty when unlimited)."""
-    rows = [[row[column] for column in ATTENDANCE_COLUMNS] for row in figures["sessions"]]
-    widths = [10, 36, 11, 26, 9, 10, 10, 10, 9, 9, 8]
+    rows = [[row.get(column) for column in ATTENDANCE_COLUMNS] for row in figures["sessions"]]
+    widths = [10, 36, 11, 26, 9, 10, 10, 10, 9, 9, 8, 12, 26]
     return Table(f"{event.slug} attendance", list(ATTENDANCE_COLUMNS), rows, widths)
 
 

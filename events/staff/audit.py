@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 #: Routes whose requests the trail leaves out: the door's scans (the scan log holds them) and the
 #: live counts, which a page asks for every few seconds.
-UNRECORDED = frozenset({"api_checkins", "staff_scan", "staff_scan_search", "staff_scan_guest", "staff_live_json"})
+UNRECORDED = frozenset(
+    {"api_checkins", "api_checkouts", "staff_scan", "staff_scan_search", "staff_scan_guest", "staff_live_json"}
+)
 #: Path parameters that name what an action was done to.
 TARGETS = ("code", "registration_code", "session", "session_code", "id", "message_id", "batch")
 

@@ -12,7 +12,7 @@ from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.http.common import NO_STORE, base_url, read_json, settings_of
-from events.http.scans import answer_json, scan_request
+from events.http.scans import answer_json, checkout_request, scan_request
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.program.models import Event, Session
@@ -44,12 +44,18 @@ def _check_csrf_header(request: Request) -> None:
 
 
 async def counts(session: Session) -> dict[str, int | None]:
-    return {
+    figures: dict[str, int | None] = {
         "checked_in": await CheckIn.filter(session_id=session.id).count(),
         "guests": await GuestEntry.filter(session_id=session.id).count(),
         "confirmed": session.confirmed_count,
         "capacity": session.capacity,
     }
+    if session.exits:
+        # Read fresh: the event's sessions may come from a cache a few seconds old.
+        fresh = await Session.get(id=session.id).only("id", "inside_now")
+        figures["inside"] = fresh.inside_now
+        figures["room_limit"] = session.room_limit
+    return figures
 
 
 @signed_in
@@ -88,6 +94,20 @@ async def scan(request: Request, account: StaffAccount) -> Response:
     event = await _door_event(request, account)
     _check_csrf_header(request)
     answer = await scan_request(request, event, account)
+    if isinstance(answer, JSONResponse):
+        return answer
+    body = answer_json(event, answer)
+    if answer.session is not None:
+        body["counts"] = await counts(answer.session)
+    return JSONResponse(body, answer.status_code)
+
+
+@signed_in
+async def scan_out(request: Request, account: StaffAccount) -> Response:
+    """The scanner page's way out, where the session counts exits: the API's rules and answer."""
+    event = await _door_event(request, account)
+    _check_csrf_header(request)
+    answer = await checkout_request(request, event, account)
     if isinstance(answer, JSONResponse):
         return answer
     body = answer_json(event, answer)
@@ -263,6 +283,7 @@ async def paper_enter(request: Request, account: StaffAccount) -> Response:
 
 ROUTES = [
     route("/events/{slug}/scan", name="staff_scan", get=scanner, post=scan),
+    route("/events/{slug}/scan/out", name="staff_scan_out", post=scan_out),
     route("/events/{slug}/scan/search", name="staff_scan_search", get=search),
     route("/events/{slug}/scan/guest", name="staff_scan_guest", post=guest),
     route("/events/{slug}/scan/undo", name="staff_scan_undo", post=undo),

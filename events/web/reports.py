@@ -7,7 +7,7 @@ server (`events.web.charts`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_interval
@@ -138,6 +138,9 @@ def report_context(event: Event, figures: dict[str, Any], arrivals: list[attenda
         "event": event,
         "figures": figures,
         "starts": {session.code: session.starts_at for session in event.sessions},
+        "peak_times": {
+            row["code"]: datetime.fromisoformat(row["peak_at"]) if row.get("peak_at") else None for row in sessions
+        },
         "days": [(date.fromisoformat(day["date"]), day["checked_in_unique"]) for day in figures["days"]],
         "headings": headings,
         "definitions": [(headings[key], attendance.definition(key)) for key in attendance.HEADINGS],

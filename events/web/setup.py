@@ -486,6 +486,8 @@ def session_values(session: Session, timezone: str) -> dict[str, Any]:
         "location": session.location,
         "capacity": "" if session.capacity is None else str(session.capacity),
         "description": session.description,
+        "exits": session.exits,
+        "room_limit": "" if session.room_limit is None else str(session.room_limit),
     }
 
 
@@ -509,6 +511,8 @@ def read_session(form: FormData, event: Event, code: str | None) -> FormReading:
     reading.moment("starts_at", event.timezone)
     reading.moment("ends_at", event.timezone)
     reading.capacity("capacity")
+    reading.capacity("room_limit")
+    reading.data["exits"] = reading.values["exits"] = reading.raw("exits") == "yes"
     return reading
 
 

@@ -14,10 +14,12 @@
       for (const row of figures.sessions) {
         const line = root.querySelector('tr[data-session="' + CSS.escape(row.code) + '"]');
         if (!line) continue;
-        for (const name of ["checked_in", "confirmed", "waitlisted", "no_show"]) {
+        for (const name of ["checked_in", "confirmed", "waitlisted", "no_show", "inside"]) {
           const cell = line.querySelector("." + name);
+          if (!cell || row[name] === undefined) continue;
           const target = cell.querySelector("strong") || cell;
           target.textContent = row[name];
+          if (name === "inside") cell.classList.toggle("nearly-full", Boolean(row.nearly_full));
         }
       }
     } catch (error) { /* offline for a moment: the next round tries again */ }

@@ -49,16 +49,28 @@
     hideTimer = setTimeout(function () { answer.hidden = true; input.focus(); }, kind === "ok" ? 1500 : 3000);
   }
 
+  // Where the session counts exits: who is inside now, and whether this door counts in or out.
+  const insideCount = document.getElementById("count-inside");
+  function goingOut() {
+    const chosen = document.querySelector("input[name=direction]:checked");
+    return Boolean(chosen && chosen.value === "out");
+  }
+
   function showAnswer(body) {
     const person = body.registration || {};
     const who = person.name || "";
-    const detail = [person.organization, person.category_label, body.note].filter(Boolean).join(" · ");
+    const inside = typeof body.inside === "number" ? root.dataset.labelInside.replace("%(count)s", body.inside) : "";
+    const detail = [person.organization, person.category_label, body.note, inside, body.warning].filter(Boolean).join(" · ");
     if (body.counts) {
       document.getElementById("count-checked-in").textContent = body.counts.checked_in;
       document.getElementById("count-confirmed").textContent = body.counts.confirmed;
       document.getElementById("count-guests").textContent = body.counts.guests;
+      if (insideCount && typeof body.counts.inside === "number") insideCount.textContent = body.counts.inside;
     }
-    if (body.result === "ok") {
+    if (body.result === "out") {
+      show("ok", root.dataset.labelOut, who, detail);
+      beep(true);
+    } else if (body.result === "ok") {
       lastOk = person.code || "";
       lastOkName = who;
       document.getElementById("undo-last").hidden = !lastOk;
@@ -98,7 +110,10 @@
   }
 
   async function send(payload) {
-    return (await postJson(root.dataset.url, payload)).json();
+    const url = payload.out ? root.dataset.outUrl : root.dataset.url;
+    const body = Object.assign({}, payload);
+    delete body.out;
+    return (await postJson(url, body)).json();
   }
 
   async function checkIn(text, foundBy) {
@@ -107,6 +122,7 @@
       scanned_at: new Date().toISOString(),
     };
     if (foundBy) payload.found_by = foundBy;
+    if (goingOut()) payload.out = true;
     saveQueue(queue().concat([payload]));
     try {
       const body = await send(payload);
@@ -129,7 +145,7 @@
           document.getElementById("count-checked-in").textContent = body.counts.checked_in;
           document.getElementById("count-confirmed").textContent = body.counts.confirmed;
         }
-        if (body.result !== "ok" && body.result !== "already_checked_in") {
+        if (body.result !== "ok" && body.result !== "already_checked_in" && body.result !== "out") {
           const item = document.createElement("li");
           item.textContent = payload.scan + ": " + (body.message || body.result);
           document.getElementById("sync-problems").appendChild(item);

@@ -29,6 +29,7 @@ from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import cash as cash_pages
+from events.web import certificates as certificate_pages
 from events.web import fees as fee_pages
 from events.web import importing as importing_pages
 from events.web import members as member_pages
@@ -79,6 +80,11 @@ API_ROUTES = [
     route("/api/v1/registrations/{secret}", name="api_registration", get=registrations_api.show),
     route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),
     route("/api/v1/registrations/{secret}/badge.pdf", name="api_badge", get=badges_api.participant_badge),
+    route(
+        "/api/v1/registrations/{secret}/certificate.pdf",
+        name="api_certificate",
+        get=certificate_pages.own_certificate,
+    ),
     route("/api/v1/registrations/{secret}/calendar.ics", name="api_calendar", get=registrations_api.calendar),
     route("/api/v1/registrations/{secret}/receipts", name="api_receipts", get=registrations_api.receipts_list),
     route("/api/v1/registrations/{secret}/receipts/{number}", name="api_receipt", get=registrations_api.receipt),
@@ -121,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *system.ROUTES,
         *API_ROUTES,
         *public.ROUTES,
+        *certificate_pages.PUBLIC_ROUTES,
         Mount(
             "/staff",
             # Set-up first: its /events/new would otherwise be read as an event's page.
@@ -136,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *transfer_pages.ROUTES,
                 *member_pages.ROUTES,
                 *fee_pages.ROUTES,
+                *certificate_pages.ROUTES,
                 *cash_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,

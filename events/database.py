@@ -34,6 +34,7 @@ MODEL_MODULES = [
     "events.mail.models",
     "events.money.models",
     "events.members.models",
+    "events.certificates.models",
     "events.ratelimit",
     "events.staff.audit",
 ]

@@ -42,6 +42,7 @@ from tests import postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [
+    "certificate",
     "member_address",
     "member",
     "receipt",

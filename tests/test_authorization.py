@@ -35,6 +35,13 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/api/v1/registrations/{secret}"): (200, 200, 200),
     ("POST", "/api/v1/registrations/{secret}/cancel"): (200, 200, 200),
     ("GET", "/api/v1/registrations/{secret}/badge.pdf"): (200, 200, 200),
+    ("GET", "/api/v1/registrations/{secret}/certificate.pdf"): (404, 404, 404),
+    ("GET", "/manage/{secret}/certificate.pdf"): (404, 404, 404),
+    ("GET", "/certificates/{slug}/{ref}"): (404, 404, 404),
+    ("GET", "/staff/events/{slug}/certificates"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/certificates"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/certificates.pdf"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/certificates/send"): (303, 303, 303),
     ("GET", "/api/v1/events/{slug}/badges.pdf"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/registrations/{code}/replace-secret"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/checkins"): (401, 422, 422),
@@ -171,6 +178,7 @@ def _url(path: str, slug: str, registered: dict[str, Any], account_id: int = 1) 
         "{batch}": "x" * 22,
         "{name}": "attendance.csv",
         "{number}": "0001.pdf",
+        "{ref}": "0001-" + "0" * 16,
     }
     for name, value in values.items():
         path = path.replace(name, value)

@@ -136,6 +136,12 @@ class EventOut(EventSummary):
     cancellation_policy: CancellationPolicyOut | None = Field(
         description="(extension) What a late cancellation keeps; null: cancelling costs nothing"
     )
+    certificate_min_sessions: int | None = Field(
+        description="(1.1) A certificate for those who attended at least this many sessions; null: none"
+    )
+    certificate_sessions: list[str] = Field(
+        description="(extension) Or for those who attended every one of these sessions"
+    )
     member_units_lifted: bool | None = Field(
         default=None, description="(extension, organizers) An organizational member's people all pay the member price"
     )
@@ -753,6 +759,23 @@ def paths() -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "PDF", "content": {"application/pdf": {}}},
                     **_errors(404, 409),
+                },
+            },
+        },
+        "/api/v1/registrations/{secret}/certificate.pdf": {
+            "parameters": [SECRET],
+            "get": {
+                "operationId": "getCertificate",
+                "summary": "(1.1) The participant's certificate of attendance, in their language",
+                "description": (
+                    "Issued the first time it is asked for once the event's rule is met (certificate_min_sessions, "
+                    "certificate_sessions), numbered in order within the event; the same certificate afterwards. "
+                    "Its QR code links to a public page that confirms it."
+                ),
+                "responses": {
+                    "200": {"description": "PDF", "content": {"application/pdf": {}}},
+                    "409": _json(_ref(Error), "not_eligible: the rule is not met yet (or the event was purged)"),
+                    **_errors(404),
                 },
             },
         },

@@ -41,6 +41,7 @@ STAFF_ONLY = (
     "events/web/accounts.py",
     "events/web/cash.py",
     "events/web/fees.py",
+    "events/http/certificates.py",
     "events/web/members.py",
     "events/web/door.py",
     "events/http/badges.py",

@@ -65,6 +65,8 @@ def subject_for(kind: MailKind, context: dict[str, Any]) -> str:
         return _("Registration cancelled: %(event)s") % {"event": event}
     if kind == MailKind.LINK:
         return _("Your registration's link: %(event)s") % {"event": event}
+    if kind == MailKind.CERTIFICATE:
+        return _("Your certificate of attendance: %(event)s") % {"event": event}
     return _("Reminder: %(event)s") % {"event": event}
 
 
@@ -81,6 +83,9 @@ class Written:
     seats: list[Seat]
 
 
+NO_ATTACHMENTS = (MailKind.CANCELLED, MailKind.CERTIFICATE)
+
+
 async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
     """The words of this outbox row's message (its registration and event loaded), in the person's
     language, as they read now; with the organization's `bank_account`, how to pay by transfer."""
@@ -90,7 +95,8 @@ async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
     language = str(registration.language)
     seats = await seats_of(registration)
     session = next((seat.session for seat in seats if seat.session.code == message.session_code), None)
-    wanted = message.kind != MailKind.CANCELLED and registration.status != RegistrationStatus.CANCELLED
+    # The badge and the calendar go with news of the registration, not with its end or its certificate.
+    wanted = message.kind not in NO_ATTACHMENTS and registration.status != RegistrationStatus.CANCELLED
     has_badge = wanted and registration.status == RegistrationStatus.CONFIRMED
     with i18n.language(language):
         context = {
@@ -103,6 +109,7 @@ async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
             "positions": await waitlist_positions(registration),
             "has_badge": has_badge,
             "manage_url": participant_links(message.base_url, registration.secret)["manage"],
+            "certificate_url": f"{participant_links(message.base_url, registration.secret)['manage']}/certificate.pdf",
             "bank_account": bank_account,
             "transfer_reference": transfers.reference(registration.id),
         }

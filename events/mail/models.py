@@ -20,6 +20,8 @@ class MailKind(StrEnum):
     REMINDER = "reminder"
     #: The participant's own link, sent again because they asked for it.
     LINK = "link"
+    #: Their attendance certificate is ready (a link to it on their page).
+    CERTIFICATE = "certificate"
 
 
 class MailStatus(StrEnum):

@@ -84,6 +84,10 @@ class Event(Model):
     prices: list[dict[str, Any]] = fields.JSONField(default=list, db_default="[]")
     #: What a late cancellation keeps: `{"from_date", "amount" or "percent"}` (`events.money.cancellation`).
     cancellation_policy: dict[str, Any] | None = fields.JSONField(null=True)
+    #: Attendance certificates go to those who attended at least this many of the event's sessions.
+    certificate_min_sessions = fields.IntField(null=True)
+    #: Or to those who attended every one of these sessions (codes), when the organizers choose a set.
+    certificate_sessions: list[str] = fields.JSONField(default=list, db_default="[]")
     #: Whether an organizational member's people pay the member price beyond its units (口数).
     member_units_lifted = fields.BooleanField(default=False, db_default=False)
     # Empty for events made before it existed: their badges are signed with the server's key (TSD1).
@@ -141,6 +145,10 @@ class Event(Model):
                 amount = int(price["amount"])
                 return min(amount, int(price.get("reduced", amount))) if reduced else amount
         return 0
+
+    @property
+    def issues_certificates(self) -> bool:
+        return bool(self.certificate_min_sessions or self.certificate_sessions)
 
     @property
     def member_categories(self) -> list[str]:

@@ -390,6 +390,14 @@ CancellationPolicy = Annotated[
 ]
 
 
+def certificate_problems(chosen: list[str], sessions: list[str]) -> dict[str, str]:
+    """A certificate's chosen sessions that the event does not have."""
+    unknown = [code for code in chosen if code not in sessions]
+    if not unknown:
+        return {}
+    return {"certificate_sessions": _("No such session in this event: %(codes)s.") % {"codes": ", ".join(unknown)}}
+
+
 def price_problems(prices: list[dict[str, Any]], categories: list[str], sessions: list[str]) -> dict[str, str]:
     """Each price that names a category or session the event does not have, by field."""
     problems: dict[str, str] = {}
@@ -414,12 +422,24 @@ class EventInput(EventDetails):
     cancellation_policy: CancellationPolicy = Field(
         default=None, description="(extension) What is kept when a participant cancels late; null: nothing."
     )
+    certificate_min_sessions: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="(1.1) A certificate for those who attended at least this many sessions",
+    )
+    certificate_sessions: list[Annotated[str, Field(max_length=32)]] = Field(
+        default_factory=list,
+        max_length=200,
+        description="(extension) Or for those who attended every one of these sessions (codes)",
+    )
 
     @model_validator(mode="after")
     def _prices_name_what_exists(self) -> EventInput:
         categories = [category["code"] for category in self.categories] + [DEFAULT_CATEGORY]
         prices = cast(list[dict[str, Any]], self.prices)  # stored as plain JSON by `Prices`
-        problems = price_problems(prices, categories, [session.code for session in self.sessions])
+        codes = [session.code for session in self.sessions]
+        problems = price_problems(prices, categories, codes) | certificate_problems(self.certificate_sessions, codes)
         if problems:
             raise InvalidInput(problems)
         return self
@@ -472,6 +492,8 @@ class EventPatch(Input):
     currency: Literal["JPY"] = keep()
     prices: Prices = keep()
     cancellation_policy: CancellationPolicy = None
+    certificate_min_sessions: int | None = Field(default=None, ge=1, le=1000)
+    certificate_sessions: list[Annotated[str, Field(max_length=32)]] = keep(max_length=200)
 
     @field_validator("categories")
     @classmethod

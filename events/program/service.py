@@ -24,6 +24,7 @@ from events.program.schemas import (
     EventPatch,
     SessionInput,
     SessionPatch,
+    certificate_problems,
     price_problems,
 )
 from events.questions.models import Question
@@ -158,6 +159,11 @@ async def update_event(slug: str, patch: EventPatch) -> Event:
         await event.save()
         for index, session_patch in enumerate(patch.sessions or []):
             await _apply_session_patch(event, session_patch, index)
+        if edits.get("certificate_sessions"):
+            codes = [str(code) for code in await Session.filter(event_id=event.id).values_list("code", flat=True)]
+            problems = certificate_problems(event.certificate_sessions, codes)
+            if problems:
+                raise InvalidInput(problems)
         if "prices" in edits or "categories" in edits:
             sessions = await Session.filter(event_id=event.id).values_list("code", flat=True)
             problems = price_problems(event.prices, event.category_codes, [str(code) for code in sessions])

@@ -32,6 +32,7 @@ from events.web import cash as cash_pages
 from events.web import certificates as certificate_pages
 from events.web import fees as fee_pages
 from events.web import importing as importing_pages
+from events.web import kiosk as kiosk_pages
 from events.web import members as member_pages
 from events.web import transfers as transfer_pages
 from events.web.errors import HANDLERS
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *member_pages.ROUTES,
                 *fee_pages.ROUTES,
                 *certificate_pages.ROUTES,
+                *kiosk_pages.ROUTES,
                 *cash_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,

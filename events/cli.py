@@ -118,6 +118,9 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     from events.staff.service import issue_token, keep_to_event, new_password, save_staff
 
     settings = _settings()
+    if args.role == "kiosk" and not args.event:
+        print("A kiosk serves one event: add --event SLUG.", file=sys.stderr)
+        return 2
     password = args.password
     generated = password == ""
     if generated:
@@ -651,7 +654,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("email", metavar="EMAIL")
     add.add_argument(
-        "--role", choices=["organizer", "door"], required=True, help="organizer: everything; door: check-in"
+        "--role",
+        choices=["organizer", "door", "kiosk"],
+        required=True,
+        help="organizer: everything; door: check-in; kiosk: a self check-in screen for one event (needs --event)",
     )
     add.add_argument("--name", help="the person's name, shown in the staff area")
     add.add_argument(

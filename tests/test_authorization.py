@@ -104,6 +104,10 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/scan"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan/out"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/kiosk"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/kiosk/scan"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/kiosk/label/{code}/{token}"): (303, 303, 303),
+    ("POST", "/staff/events/{slug}/kiosk/exit"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/scan/search"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan/guest"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/scan/undo"): (303, 303, 303),
@@ -179,6 +183,7 @@ def _url(path: str, slug: str, registered: dict[str, Any], account_id: int = 1) 
         "{name}": "attendance.csv",
         "{number}": "0001.pdf",
         "{ref}": "0001-" + "0" * 16,
+        "{token}": "0" * 24 + ".pdf",
     }
     for name, value in values.items():
         path = path.replace(name, value)

@@ -142,6 +142,9 @@ class EventOut(EventSummary):
     certificate_sessions: list[str] = Field(
         description="(extension) Or for those who attended every one of these sessions"
     )
+    kiosk_prints_badges: bool | None = Field(
+        default=None, description="(extension, organizers) Self check-in kiosks print a badge label"
+    )
     member_units_lifted: bool | None = Field(
         default=None, description="(extension, organizers) An organizational member's people all pay the member price"
     )

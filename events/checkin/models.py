@@ -22,6 +22,8 @@ class Source(StrEnum):
     SEARCH = "search"
     PAPER = "paper"
     WALK_IN = "walk_in"
+    #: The participant checked themselves in at a kiosk.
+    KIOSK = "kiosk"
 
 
 class Result(StrEnum):

@@ -74,6 +74,7 @@ def event_detail(event: Event, questions: Sequence[Question] = (), *, for_staff:
         "certificate_min_sessions": event.certificate_min_sessions,
         "certificate_sessions": event.certificate_sessions or [],
         **({"member_units_lifted": event.member_units_lifted} if for_staff else {}),
+        **({"kiosk_prints_badges": event.kiosk_prints_badges} if for_staff else {}),
         "sessions": [session_json(session, event.timezone) for session in event.sessions],
         "questions": [question_json(question, session_codes) for question in questions],
     }

@@ -84,6 +84,8 @@ class Event(Model):
     prices: list[dict[str, Any]] = fields.JSONField(default=list, db_default="[]")
     #: What a late cancellation keeps: `{"from_date", "amount" or "percent"}` (`events.money.cancellation`).
     cancellation_policy: dict[str, Any] | None = fields.JSONField(null=True)
+    #: Kiosks print a badge label when a participant checks themselves in (badges made on site).
+    kiosk_prints_badges = fields.BooleanField(default=False, db_default=False)
     #: Attendance certificates go to those who attended at least this many of the event's sessions.
     certificate_min_sessions = fields.IntField(null=True)
     #: Or to those who attended every one of these sessions (codes), when the organizers choose a set.

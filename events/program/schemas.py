@@ -285,6 +285,9 @@ class EventDetails(Input):
     retention_days: int = Field(
         default=180, ge=0, le=3650, description="Days after the last day that participants' personal data is kept."
     )
+    kiosk_prints_badges: bool = Field(
+        default=False, description="(extension) Self check-in kiosks print a badge label when someone checks in"
+    )
     translations: EventTranslations = Field(
         default_factory=dict, description="Title, description and venue in other languages."
     )
@@ -487,6 +490,7 @@ class EventPatch(Input):
     translations: EventTranslations = keep()
     member_units_lifted: bool = keep()
     retention_days: int = keep(ge=0, le=3650)
+    kiosk_prints_badges: bool = keep()
     status: Literal["draft", "published", "closed", "cancelled"] = keep()
     sessions: list[SessionPatch] = keep(max_length=200)
     currency: Literal["JPY"] = keep()

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 class Role(StrEnum):
     ORGANIZER = "organizer"
     DOOR = "door"
+    #: A self check-in kiosk: kept to one event, and to the kiosk's page and check-in alone.
+    KIOSK = "kiosk"
 
 
 class StaffAccount(Model):

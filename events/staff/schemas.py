@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from events.errors import InvalidInput
+from events.i18n import gettext as _
 from events.staff.models import Role
 from events.validation import Email, Input, OptionalText
 
@@ -22,3 +24,9 @@ class AccountInput(Input):
     @classmethod
     def _blank_is_every_event(cls, value: Any) -> Any:
         return (value.strip() or None) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _kiosk_kept_to_one_event(self) -> AccountInput:
+        if self.role == Role.KIOSK and not self.event:
+            raise InvalidInput({"event": _("A kiosk serves one event: choose it.")})
+        return self

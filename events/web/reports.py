@@ -43,6 +43,7 @@ SOURCES: dict[str, tuple[Callable[[], str], Callable[[], str]]] = {
     ),
     "paper": (lambda: _("Paper sheet"), lambda: _("Ticked on a printed sign-in sheet and entered afterwards.")),
     "walk_in": (lambda: _("Walk-in"), lambda: _("Registered at the desk on the day and checked in at once.")),
+    "kiosk": (lambda: _("Kiosk"), lambda: _("Checked themselves in at a self check-in kiosk.")),
 }
 
 FILE_LABELS: dict[str, Callable[[], str]] = {

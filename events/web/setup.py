@@ -296,6 +296,7 @@ def event_values(event: Event) -> dict[str, Any]:
         **translation_values(event.translations),
         "language": event.language,
         "retention_days": str(event.retention_days),
+        "kiosk_prints_badges": event.kiosk_prints_badges,
         "slug": event.slug,
         "title": event.title,
         "description": event.description,
@@ -332,6 +333,9 @@ def read_event(form: FormData, slug: str | None) -> FormReading:
         reading.data["language"] = language
     reading.translations(EVENT_WORDED)
     reading.whole_number("retention_days")
+    reading.data["kiosk_prints_badges"] = reading.values["kiosk_prints_badges"] = (
+        reading.raw("kiosk_prints_badges") == "yes"
+    )
     reading.day("starts_on")
     reading.day("ends_on")
     zone = reading.data["timezone"] = reading.raw("timezone").strip()

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events.badges.render import LAYOUTS
-from events.errors import NotFound, RateLimited
+from events.errors import Forbidden, NotFound, RateLimited
 from events.http.badges import batch_response
 from events.http.common import NO_STORE, base_url, client_address
 from events.i18n import gettext as _
@@ -28,19 +28,37 @@ from events.web.routing import route
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def signed_in(endpoint: Callable[[Request, StaffAccount], Awaitable[Response]]) -> Endpoint:
-    """Send people who are not signed in to the sign-in page, and back here afterwards."""
+def signed_in(endpoint: Callable[[Request, StaffAccount], Awaitable[Response]], *, kiosk: bool = False) -> Endpoint:
+    """Send people who are not signed in to the sign-in page, and back here afterwards. A kiosk
+    account reaches only the pages made for it (`kiosk=True`): any other sends it back to its kiosk."""
 
     @wraps(endpoint)
     async def wrapper(request: Request) -> Response:
         account = await session_account(request)
         if account is None:
             return RedirectResponse(request.url_for("staff_login").include_query_params(next=request.url.path), 303)
+        if account.role == Role.KIOSK and not kiosk:
+            if request.method != "GET":
+                raise Forbidden(_("A kiosk only checks people in."))
+            return RedirectResponse(await kiosk_home(request, account), 303)
         response = await endpoint(request, account)
         response.headers.update(NO_STORE)
         return response
 
     return wrapper
+
+
+def kiosk_signed_in(endpoint: Callable[[Request, StaffAccount], Awaitable[Response]]) -> Endpoint:
+    """A page a kiosk account may use (its kiosk screen)."""
+    return signed_in(endpoint, kiosk=True)
+
+
+async def kiosk_home(request: Request, account: StaffAccount) -> str:
+    """Where a kiosk account belongs: its event's kiosk screen."""
+    event = await Event.get_or_none(id=account.event_id)  # type: ignore[attr-defined]
+    if event is None:
+        raise Forbidden(_("This kiosk account is kept to no event: an organizer must set one."))
+    return str(request.url_for("staff_kiosk", slug=event.slug))
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,6 +88,8 @@ async def login(request: Request) -> Response:
         context = {"next": target, "email": email, "problem": _("Wrong e-mail address or password.")}
         return render(request, "staff/login.html", context, status_code=401)
     sign_in(request, account)
+    if account.role == Role.KIOSK:
+        target = await kiosk_home(request, account)
     return RedirectResponse(target, status_code=303)
 
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from events.checkin import service
 from events.errors import NotFound
-from events.http.scans import answer_json, checkout_request, scan_request
+from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.staff.auth import api_event
@@ -33,7 +33,7 @@ async def check_in(request: Request) -> JSONResponse:
 async def check_out(request: Request) -> JSONResponse:
     """The way out of a session that counts exits: `out` (201) or `not_inside` (409)."""
     event, account = await _event_for_door(request)
-    answer = await checkout_request(request, event, account)
+    answer = await scan_request(request, event, account, out=True)
     if isinstance(answer, JSONResponse):
         return answer
     body = answer_json(event, answer)

@@ -7,19 +7,20 @@ from starlette.responses import Response
 
 from events import offload
 from events.certificates import printing, service
+from events.certificates.models import Certificate
 from events.certificates.pdf import CertificateSheet, render_certificate, render_certificates
+from events.certificates.service import Attendance
 from events.http.common import NO_STORE, base_url, settings_of
 from events.program.models import Event
 from events.program.service import get_event
 from events.registrations.models import Registration, RegistrationStatus
 
 
-async def participant_certificate(request: Request, registration: Registration) -> Response:
-    """The person's own certificate: 404 when the event issues none, 409 `not_eligible` until earned."""
-    event = await get_event(registration.event.slug, include_hidden=True)
-    certificate, attended = await service.certificate_for(registration, event)
+def _sheet(
+    request: Request, registration: Registration, event: Event, certificate: Certificate, attended: Attendance
+) -> CertificateSheet:
     settings = settings_of(request)
-    sheet = printing.sheet_of(
+    return printing.sheet_of(
         registration,
         event,
         certificate,
@@ -28,6 +29,13 @@ async def participant_certificate(request: Request, registration: Registration) 
         base_url=base_url(request),
         secret_key=settings.secret_key,
     )
+
+
+async def participant_certificate(request: Request, registration: Registration) -> Response:
+    """The person's own certificate: 404 when the event issues none, 409 `not_eligible` until earned."""
+    event = await get_event(registration.event.slug, include_hidden=True)
+    certificate, attended = await service.certificate_for(registration, event)
+    sheet = _sheet(request, registration, event, certificate, attended)
     pdf = await offload.run(render_certificate, sheet)
     filename = f"{event.slug}-certificate-{service.number_text(certificate)}.pdf"
     return Response(
@@ -51,22 +59,11 @@ async def eligible_people(event: Event) -> list[Registration]:
 
 async def all_certificates(request: Request, event: Event) -> Response:
     """Every eligible person's certificate, issued now where it was not, one page each in one PDF."""
-    settings = settings_of(request)
     sheets: list[CertificateSheet] = []
     for person in await eligible_people(event):
         person.event = event
         certificate, attended = await service.certificate_for(person, event)
-        sheets.append(
-            printing.sheet_of(
-                person,
-                event,
-                certificate,
-                attended,
-                issuer=settings.issuer.name,
-                base_url=base_url(request),
-                secret_key=settings.secret_key,
-            )
-        )
+        sheets.append(_sheet(request, person, event, certificate, attended))
     pdf = await offload.run(render_certificates, sheets)
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{event.slug}-certificates.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)

@@ -73,44 +73,23 @@ def answer_json(event: Event, answer: service.ScanAnswer) -> dict[str, Any]:
     return body
 
 
-async def _scan_input(request: Request) -> ScanInput | JSONResponse:
+async def scan_request(
+    request: Request, event: Event, account: StaffAccount, *, out: bool = False
+) -> service.ScanAnswer | JSONResponse:
+    """Read a scan from the request body and check it in (`out`: count the person out, where the
+    session counts exits); a malformed body answers `invalid` (422)."""
     try:
-        return parse(ScanInput, await read_json(request))
+        data = parse(ScanInput, await read_json(request))
     except InvalidInput as exc:
         body = {"result": "invalid", "error": "invalid", "message": exc.message, "fields": exc.fields}
         return JSONResponse(body, status_code=422, headers={"Cache-Control": "no-store"})
-
-
-async def checkout_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
-    """Read a scan from the request body (the check-in's shape) and count the person out."""
-    data = await _scan_input(request)
-    if isinstance(data, JSONResponse):
-        return data
-    return await service.check_out(
-        event,
-        data.scan,
-        data.session,
-        secret_key=settings_of(request).secret_key,
-        device=data.device,
-        scan_id=data.scan_id,
-        scanned_at=data.scanned_at,
-        staff=account,
-    )
-
-
-async def scan_request(request: Request, event: Event, account: StaffAccount) -> service.ScanAnswer | JSONResponse:
-    """Read a scan from the request body and check it in; a malformed body answers `invalid` (422)."""
-    data = await _scan_input(request)
-    if isinstance(data, JSONResponse):
-        return data
+    scan = (event, data.scan, data.session)
+    key, device, sent = settings_of(request).secret_key, data.device, data.scanned_at
+    if out:
+        return await service.check_out(
+            *scan, secret_key=key, device=device, scan_id=data.scan_id, scanned_at=sent, staff=account
+        )
+    source = Source.SEARCH if data.found_by == "search" else None
     return await service.check_in(
-        event,
-        data.scan,
-        data.session,
-        secret_key=settings_of(request).secret_key,
-        device=data.device,
-        scan_id=data.scan_id,
-        scanned_at=data.scanned_at,
-        staff=account,
-        source=Source.SEARCH if data.found_by == "search" else None,
+        *scan, secret_key=key, device=device, scan_id=data.scan_id, scanned_at=sent, staff=account, source=source
     )

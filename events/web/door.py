@@ -12,7 +12,7 @@ from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.http.common import NO_STORE, base_url, read_json, settings_of
-from events.http.scans import answer_json, checkout_request, scan_request
+from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.program.models import Event, Session
@@ -88,32 +88,29 @@ async def scanner(request: Request, account: StaffAccount) -> Response:
     return render(request, "staff/scan.html", context)
 
 
-@signed_in
-async def scan(request: Request, account: StaffAccount) -> Response:
-    """The scanner page's check-in: the API's rules and answer, with the session's count."""
+async def _scanned(request: Request, account: StaffAccount, *, out: bool) -> Response:
+    """The API's rules and answer, with the session's count for the scanner page."""
     event = await _door_event(request, account)
     _check_csrf_header(request)
-    answer = await scan_request(request, event, account)
+    answer = await scan_request(request, event, account, out=out)
     if isinstance(answer, JSONResponse):
         return answer
     body = answer_json(event, answer)
     if answer.session is not None:
         body["counts"] = await counts(answer.session)
     return JSONResponse(body, answer.status_code)
+
+
+@signed_in
+async def scan(request: Request, account: StaffAccount) -> Response:
+    """The scanner page's check-in."""
+    return await _scanned(request, account, out=False)
 
 
 @signed_in
 async def scan_out(request: Request, account: StaffAccount) -> Response:
-    """The scanner page's way out, where the session counts exits: the API's rules and answer."""
-    event = await _door_event(request, account)
-    _check_csrf_header(request)
-    answer = await checkout_request(request, event, account)
-    if isinstance(answer, JSONResponse):
-        return answer
-    body = answer_json(event, answer)
-    if answer.session is not None:
-        body["counts"] = await counts(answer.session)
-    return JSONResponse(body, answer.status_code)
+    """The scanner page's way out, where the session counts exits."""
+    return await _scanned(request, account, out=True)
 
 
 @signed_in

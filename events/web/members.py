@@ -7,17 +7,13 @@ one event never reach this page: the roster is the network's, and personal data.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import Counter
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events import clock, offload
-from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.members import roster
 from events.members.models import Member, MemberKind
@@ -27,6 +23,7 @@ from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import network_organizer, signed_in
+from events.web.uploads import read_upload
 
 #: A roster of a few thousand people is a few hundred kilobytes.
 MAX_BYTES = 4 * 1024 * 1024
@@ -92,19 +89,10 @@ async def members_page(request: Request, account: StaffAccount) -> Response:
 async def read_roster(request: Request, account: StaffAccount) -> Response:
     """Upload → the preview (every wrong row listed); confirm → the roster replaced by the file."""
     network_organizer(account)
-    async with request.form(max_files=1, max_fields=5, max_part_size=2 * MAX_BYTES) as form:
-        csrf.check(request, form)
-        file, kept, filename = form.get("file"), form.get("roster"), str(form.get("filename") or "roster.csv")
-        confirm = form.get("action") == "import"
-        if isinstance(file, UploadFile) and file.filename:
-            filename, content = file.filename[-200:], await file.read(MAX_BYTES + 1)
-        elif isinstance(kept, str) and kept:
-            try:
-                content = base64.b64decode(kept, validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidInput({"roster": _("The file sent back is damaged; upload it again.")}) from None
-        else:
-            return await _page(request, 422, problem=_("Choose the roster's file first."))
+    upload = await read_upload(request, kept="roster", default_name="roster.csv", max_bytes=MAX_BYTES)
+    if upload is None:
+        return await _page(request, 422, problem=_("Choose the roster's file first."))
+    filename, content, confirm = upload.filename, upload.content, upload.action == "import"
     if len(content) > MAX_BYTES:
         return await _page(request, 422, problem=_("The file is larger than 4 MB: is it the member roster?"))
     try:
@@ -119,7 +107,7 @@ async def read_roster(request: Request, account: StaffAccount) -> Response:
         request,
         422 if preview.problems else 200,
         preview=preview,
-        roster=base64.b64encode(content).decode("ascii"),
+        roster=upload.encoded(),
         filename=filename,
     )
 

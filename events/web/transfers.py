@@ -7,26 +7,22 @@ matched deposits are recorded. A line recorded once is never recorded again.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
 from events import offload
-from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.money import statements
 from events.money.statements import Match, Outcome
 from events.program.models import Event
 from events.registrations.sheets import UnreadableFile
 from events.staff.models import StaffAccount
-from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, signed_in
+from events.web.uploads import read_upload
 
 #: A statement is a few hundred lines; this is far above any.
 MAX_BYTES = 2 * 1024 * 1024
@@ -63,19 +59,10 @@ async def transfers_page(request: Request, account: StaffAccount) -> Response:
 async def read_statement(request: Request, account: StaffAccount) -> Response:
     """Upload → the preview; confirm → the matched deposits recorded, the rest listed."""
     event = await organizer_event(request, account)
-    async with request.form(max_files=1, max_fields=5, max_part_size=4 * MAX_BYTES) as form:
-        csrf.check(request, form)
-        file, kept, filename = form.get("file"), form.get("statement"), str(form.get("filename") or "statement.csv")
-        confirm = form.get("action") == "record"
-        if isinstance(file, UploadFile) and file.filename:
-            filename, content = file.filename[-200:], await file.read(MAX_BYTES + 1)
-        elif isinstance(kept, str) and kept:
-            try:
-                content = base64.b64decode(kept, validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidInput({"statement": _("The statement sent back is damaged; upload it again.")}) from None
-        else:
-            return _page(request, event, 422, problem=_("Choose the bank statement's file first."))
+    upload = await read_upload(request, kept="statement", default_name="statement.csv", max_bytes=MAX_BYTES)
+    if upload is None:
+        return _page(request, event, 422, problem=_("Choose the bank statement's file first."))
+    filename, content, confirm = upload.filename, upload.content, upload.action == "record"
     if len(content) > MAX_BYTES:
         return _page(request, event, 422, problem=_("The file is larger than 2 MB: is it a bank statement?"))
     try:
@@ -91,7 +78,7 @@ async def read_statement(request: Request, account: StaffAccount) -> Response:
         matches=matches,
         recorded=confirm,
         matched=sum(1 for found in matches if found.outcome == Outcome.MATCHED),
-        statement=base64.b64encode(content).decode("ascii"),
+        statement=upload.encoded(),
         filename=filename,
     )
 

@@ -17,6 +17,7 @@ import re
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -30,7 +31,21 @@ def person(n: int) -> RegistrationInput:
     return RegistrationInput(name=f"P {n}", email=f"p{n}@example.org", sessions=["day1"])
 
 
-def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int, scan_ids: bool) -> None:
+@dataclass(frozen=True)
+class Measured:
+    rate: float
+    #: Milliseconds.
+    p50: float
+    p99: float
+
+
+def _ms(text: str) -> float:
+    """wrk's latency (`812.00us`, `13.52ms`, `1.20s`) in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int, scan_ids: bool) -> Measured:
     script = Path(__file__).with_name("checkin.lua")
     command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s", str(script), url]
     env = {**os.environ, "CODES_FILE": str(codes_file), "TOKEN": token, "SCAN_IDS": "1" if scan_ids else "0"}
@@ -45,6 +60,9 @@ def run_wrk(url: str, token: str, codes_file: Path, clients: int, seconds: int, 
         f"non-2xx: {errors.group(1) if errors else 'none'}"
     )
     fail_on_errors(int(errors.group(1)) if errors else 0, "check-ins")
+    if not (rate and p50 and p99):
+        raise SystemExit("wrk printed no figures:\n" + output)
+    return Measured(float(rate.group(1)), _ms(p50.group(1)), _ms(p99.group(1)))
 
 
 async def run_python(url: str, token: str, codes: list[str], clients: int, seconds: int) -> None:

@@ -1,0 +1,164 @@
+"""The door against the ceiling of its own stack (issue 18): `bench/limit_probe.py` and Tsudoi, in
+the same run, with the same load, and Tsudoi's figures as ratios of the probe's.
+
+    python -m bench.ceiling [--people 3000] [--seconds 15] [--clients 32] [--postgres URL]
+
+SQLite always: the probe's `frame` (no database: the HTTP floor) and `db` modes, then Tsudoi with
+typed codes and with scan ids (what the scanner page sends). With `--postgres
+postgres://…/postgres` also the probe's `pg` mode and Tsudoi on PostgreSQL, each on a new database
+made for the run and dropped after. Targets: at least 70% of the probe's rate, p99 at most 2× the
+probe's. A shared machine drifts: only the ratios within one run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from bench._server import Server, fill, machine, tsudoi
+from bench.checkin import Measured, person, run_wrk
+from events.settings import Settings
+
+PROBE = Path(__file__).with_name("limit_probe.py")
+RATE_TARGET = 0.70
+P99_TARGET = 2.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def probe_server(*args: str) -> Iterator[str]:
+    """The probe on a free port, until the block ends; its URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(PROBE), *args[:1], args[1], str(port), *args[2:]])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.post(url, json={}, timeout=1).status_code == 401:  # answers, and is the probe
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("the probe did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    name = f"tsudoi_bench_{secrets.token_hex(4)}"
+    base = server.rsplit("/", 1)[0]
+    subprocess.run(["psql", server, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        subprocess.run(["psql", server, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False)
+
+
+def tsudoi_door(url: str, workdir: Path, people: int, clients: int, seconds: int) -> tuple[Measured, Measured]:
+    """Tsudoi on `url`: typed codes, then (on a fresh fill) scan ids."""
+    env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench", "TSUDOI_SQLITE_SYNCHRONOUS": "FULL"}
+    registered = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), people, person))
+    codes_file = workdir / "tsudoi.codes"
+    codes_file.write_text("\n".join(r.code for r in registered) + "\n")
+    token = tsudoi("staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir).split()[-1]
+    server = Server(env, workdir)
+    try:
+        typed = run_wrk(server.url, token, codes_file, clients, seconds, scan_ids=False)
+        with_ids = run_wrk(server.url, token, codes_file, clients, seconds, scan_ids=True)
+    finally:
+        server.stop()
+    return typed, with_ids
+
+
+def probe_run(url: str, codes: Path, clients: int, seconds: int) -> Measured:
+    return run_wrk(url, "probe-door-token", codes, clients, seconds, scan_ids=False)
+
+
+def verdict(name: str, measured: Measured, ceiling: Measured) -> str:
+    rate, p99 = measured.rate / ceiling.rate, measured.p99 / ceiling.p99
+    met = rate >= RATE_TARGET and p99 <= P99_TARGET
+    return (
+        f"| {name} | {measured.rate:,.0f} | {measured.p50:.1f} ms | {measured.p99:.1f} ms | "
+        f"{rate:.2f}× | {p99:.2f}× | {'met' if met else 'not met'} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server's maintenance database URL")
+    args = parser.parse_args()
+    print(machine())
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        probe_db = workdir / "probe.db"
+        subprocess.run([sys.executable, str(PROBE), "fill", str(probe_db), str(args.people)], check=True)
+        codes = Path(f"{probe_db}.codes")
+        print("probe, frame (no database):")
+        with probe_server("serve", str(probe_db), "frame") as url:
+            frame = probe_run(url, codes, args.clients, args.seconds)
+        print("probe, db (SQLite):")
+        with probe_server("serve", str(probe_db), "db") as url:
+            ceiling = probe_run(url, codes, args.clients, args.seconds)
+        print("Tsudoi, SQLite (typed codes, then scan ids):")
+        typed, with_ids = tsudoi_door(
+            f"sqlite:///{workdir}/tsudoi.db", workdir, args.people, args.clients, args.seconds
+        )
+        rows += [
+            f"| probe frame (HTTP floor) | {frame.rate:,.0f} | {frame.p50:.1f} ms | {frame.p99:.1f} ms | | | |",
+            f"| probe db, SQLite | {ceiling.rate:,.0f} | {ceiling.p50:.1f} ms | {ceiling.p99:.1f} ms | 1× | 1× | |",
+            verdict("Tsudoi SQLite, typed codes", typed, ceiling),
+            verdict("Tsudoi SQLite, scan ids", with_ids, ceiling),
+        ]
+        if args.postgres:
+            with postgres_database(args.postgres) as probe_url:
+                pg_codes = workdir / "probe-pg.codes"
+                subprocess.run(
+                    [sys.executable, str(PROBE), "fill-pg", probe_url, str(args.people), str(pg_codes)], check=True
+                )
+                print("probe, pg (PostgreSQL):")
+                with probe_server("serve-pg", probe_url) as url:
+                    pg_ceiling = probe_run(url, pg_codes, args.clients, args.seconds)
+            with postgres_database(args.postgres) as tsudoi_url:
+                print("Tsudoi, PostgreSQL (typed codes, then scan ids):")
+                pg_workdir = workdir / "pg"
+                pg_workdir.mkdir()
+                pg_typed, pg_ids = tsudoi_door(tsudoi_url, pg_workdir, args.people, args.clients, args.seconds)
+            rows += [
+                f"| probe pg | {pg_ceiling.rate:,.0f} | {pg_ceiling.p50:.1f} ms | {pg_ceiling.p99:.1f} ms | 1× | 1× | |",
+                verdict("Tsudoi PostgreSQL, typed codes", pg_typed, pg_ceiling),
+                verdict("Tsudoi PostgreSQL, scan ids", pg_ids, pg_ceiling),
+            ]
+    print()
+    print(
+        f"| what | scans/s | p50 | p99 | rate ÷ probe | p99 ÷ probe | target (≥{RATE_TARGET:.0%}, ≤{P99_TARGET:g}×) |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("\n".join(rows))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

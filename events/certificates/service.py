@@ -16,6 +16,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -28,6 +29,11 @@ from events.program.models import Event, Session
 from events.registrations.models import Registration, RegistrationStatus
 
 ATTENDED = 'SELECT "session_id", "checked_in_at" FROM "checkin" WHERE "registration_id" = ?'
+#: Every check-in of the event's people, for the organizers' list and PDF (one query, not one a person).
+EVENT_ATTENDED = (
+    'SELECT c."registration_id", c."session_id", c."checked_in_at" FROM "checkin" c '
+    'JOIN "registration" r ON r."id" = c."registration_id" WHERE r."event_id" = ?'
+)
 NEXT_NUMBER = 'SELECT COALESCE(MAX("number"), 0) + 1 AS "next" FROM "certificate" WHERE "event_id" = ?'
 #: Hex characters of the signature in a link: 64 bits, far beyond guessing, short enough for a small QR.
 SIGNATURE_LENGTH = 16
@@ -52,6 +58,19 @@ class Attendance:
 
 async def attendance_of(registration: Registration, event: Event) -> Attendance:
     rows = {int(row["session_id"]): row["checked_in_at"] for row in await fetch(ATTENDED, [registration.id])}
+    return _attendance(event, rows)
+
+
+async def attendances(event: Event) -> dict[int, Attendance]:
+    """Each registration's attendance (those with at least one check-in), read in one query."""
+    by_person: dict[int, dict[int, Any]] = {}
+    for row in await fetch(EVENT_ATTENDED, [event.id]):
+        by_person.setdefault(int(row["registration_id"]), {})[int(row["session_id"])] = row["checked_in_at"]
+    return {person: _attendance(event, rows) for person, rows in by_person.items()}
+
+
+def _attendance(event: Event, rows: dict[int, Any]) -> Attendance:
+    """The sessions of `rows` (session id → check-in time) in the event's order."""
     attended = []
     for session in event.sessions:
         if session.id in rows:
@@ -69,24 +88,29 @@ def eligible(event: Event, attended: Attendance) -> bool:
     return set(event.certificate_sessions or []) <= attended.codes
 
 
-def rule_text(event: Event) -> str:
-    """The rule in the reader's words."""
+def rule_text(event: Event, sessions: list[Session] | None = None) -> str:
+    """The rule in the reader's words (`sessions`: the event's, when they are not loaded with it)."""
     parts = []
     if event.certificate_min_sessions:
         parts.append(_("at least %(count)s sessions attended") % {"count": event.certificate_min_sessions})
     if event.certificate_sessions:
-        titles = [s.title for s in event.sessions if s.code in event.certificate_sessions]
+        titles = [
+            s.title for s in (event.sessions if sessions is None else sessions) if s.code in event.certificate_sessions
+        ]
         parts.append(_("every one of: %(sessions)s") % {"sessions": ", ".join(titles)})
     return "; ".join(parts)
 
 
-async def certificate_for(registration: Registration, event: Event) -> tuple[Certificate, Attendance]:
+async def certificate_for(
+    registration: Registration, event: Event, attended: Attendance | None = None
+) -> tuple[Certificate, Attendance]:
     """The person's certificate, issued now if this is the first time; `NotFound` when the event issues
     none, `NotEligible` when the rule is not met (or the event's personal data was purged and none was
     issued before)."""
     if not event.issues_certificates:
         raise NotFound(_("This event issues no certificates."))
-    attended = await attendance_of(registration, event)
+    if attended is None:
+        attended = await attendance_of(registration, event)
     existing = await Certificate.get_or_none(event_id=event.id, registration_id=registration.id)
     if existing is not None:
         return existing, attended

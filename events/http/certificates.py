@@ -43,26 +43,25 @@ async def participant_certificate(request: Request, registration: Registration) 
     )
 
 
-async def eligible_people(event: Event) -> list[Registration]:
-    """Everyone whose attendance meets the event's rule now (or who holds a certificate already)."""
+async def eligible_people(event: Event) -> list[tuple[Registration, Attendance]]:
+    """Everyone whose attendance meets the event's rule now, with that attendance."""
+    attended = await service.attendances(event)
+    if not attended:
+        return []
     people = (
-        await Registration.filter(event_id=event.id, erased_at__isnull=True)
+        await Registration.filter(id__in=list(attended), erased_at__isnull=True)
         .exclude(status=RegistrationStatus.CANCELLED)
         .order_by("sort_name", "id")
     )
-    chosen = []
-    for person in people:
-        if service.eligible(event, await service.attendance_of(person, event)):
-            chosen.append(person)
-    return chosen
+    return [(person, attended[person.id]) for person in people if service.eligible(event, attended[person.id])]
 
 
 async def all_certificates(request: Request, event: Event) -> Response:
     """Every eligible person's certificate, issued now where it was not, one page each in one PDF."""
     sheets: list[CertificateSheet] = []
-    for person in await eligible_people(event):
+    for person, attended in await eligible_people(event):
         person.event = event
-        certificate, attended = await service.certificate_for(person, event)
+        certificate, attended = await service.certificate_for(person, event, attended)
         sheets.append(_sheet(request, person, event, certificate, attended))
     pdf = await offload.run(render_certificates, sheets)
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{event.slug}-certificates.pdf"'}

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from events import clock
 from events.database import execute, fetch
+from events.money.ledger import ADD_TO_DUE
 from events.money.models import EntryKind, LedgerEntry, Method
 from events.program.models import Event
 from events.registrations.models import Registration
@@ -23,7 +24,6 @@ SEATS_CHARGED = (
     'SELECT COALESCE(SUM("amount"), 0) AS "charged" FROM "ledger_entry" '
     'WHERE "registration_id" = ? AND "kind" = ? AND "session_id" IS NOT NULL'
 )
-ADD_TO_DUE = 'UPDATE "registration" SET "amount_due" = "amount_due" + ? WHERE "id" = ?'
 #: The note on a fee's charge, which also tells it from a seat's (it has no session).
 FEE_NOTE = "cancellation fee"
 

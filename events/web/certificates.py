@@ -99,7 +99,7 @@ async def send_all(request: Request, account: StaffAccount) -> Response:
     event = await organizer_event(request, account)
     csrf.check(request, await request.form())
     sent = 0
-    for person in await eligible_people(event):
+    for person, _attended in await eligible_people(event):
         sent += await outbox.queue(person, MailKind.CERTIFICATE)
     outbox.wake()
     url = request.url_for("staff_certificates", slug=event.slug).include_query_params(done="sent", count=str(sent))

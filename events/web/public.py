@@ -16,6 +16,7 @@ from events import i18n
 from events.badges.service import badge_qr
 from events.calendars import Entry, calendar
 from events.certificates import service as certificates
+from events.checkin.models import CheckIn
 from events.errors import Conflict, InvalidInput, RateLimited
 from events.http.common import NO_STORE, base_url, client_address, settings_of
 from events.http.receipts import receipt_json
@@ -240,7 +241,7 @@ async def _manage_page(
         "transfer_reference": transfers.reference(registration.id),
         "addressee_problem": addressee_problem,
         "policy": cancellation.Policy.of(registration.event),
-        "certificate": await _certificate_state(registration),
+        "certificate": await _certificate_state(registration, sessions),
     }
     response = render(request, "manage.html", context, status_code=status_code)
     response.headers.update(NO_STORE)
@@ -310,15 +311,18 @@ async def receipt_addressee(request: Request) -> Response:
     return RedirectResponse(f"{target}?addressee=saved#receipts", status_code=303, headers=NO_STORE)
 
 
-async def _certificate_state(registration: Registration) -> dict[str, Any] | None:
+async def _certificate_state(registration: Registration, sessions: list[Session]) -> dict[str, Any] | None:
     """For an event that issues certificates: whether this person's is ready, and the rule."""
     event = registration.event
     if not event.issues_certificates:
         return None
-    await event.fetch_related("sessions")
-    attended = await certificates.attendance_of(registration, event)
+    rows = {
+        checkin.session_id: checkin.checked_in_at  # type: ignore[attr-defined]
+        for checkin in await CheckIn.filter(registration_id=registration.id)
+    }
+    attended = certificates.Attendance([(s, rows[s.id]) for s in sessions if s.id in rows])
     ready = certificates.eligible(event, attended) and registration.status != "cancelled"
-    return {"ready": ready, "rule": certificates.rule_text(event), "attended": len(attended.sessions)}
+    return {"ready": ready, "rule": certificates.rule_text(event, sessions), "attended": len(attended.sessions)}
 
 
 async def _confirmation(request: Request, template: str) -> Response:

@@ -4,6 +4,12 @@ The access log never shows a capability secret or a token (paths and queries are
 the client's address is cut to its network (`203.0.113.7` → `203.0.0.0/16`): enough to see a
 flood from one place, not enough to name a participant. `TSUDOI_LOG_FORMAT=json` writes one JSON
 object a line for a log collector; the default is uvicorn's plain text.
+
+The access log is written by the app's edge (`events.web.middleware.Edge`), not by uvicorn, in
+uvicorn's format: the edge knows what uvicorn cannot, that a door scan the door answered is
+already a row of the scan log (with its device, result and time), so its line would only repeat it
+at the cost of the door's busiest moments (a formatted, written line was a seventh of a scan's
+time). Refused scan requests (a bad token, a malformed body) and errors are still logged.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.types import Scope
+from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
+
 # Path segments after these prefixes are secrets (the participant's links).
 _SECRET_PATH = re.compile(r"(/(?:manage|api/v1/registrations)/)[^/?\s\"]+")
 # Query values that are secrets, or a name or address someone searched for (`q`).
@@ -24,6 +33,12 @@ _QUERY_SECRET = re.compile(r"((?:token|secret|scan|code|(?<=[?&])(?:q|email|name
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _request_id: ContextVar[str] = ContextVar("tsudoi_request_id", default="-")
+
+#: The access log's logger; uvicorn's own ("uvicorn.access") is left without handlers, which turns it off.
+ACCESS_LOGGER = "tsudoi.access"
+access_log = logging.getLogger(ACCESS_LOGGER)
+#: Set in a request's scope when its answer is already recorded in the scan log.
+IN_SCAN_LOG = "tsudoi.in_scan_log"
 
 
 def redact(text: str) -> str:
@@ -51,6 +66,25 @@ def new_request_id(offered: str | None) -> str:
     return secrets.token_hex(8)
 
 
+def recorded_in_scan_log(scope: Scope) -> None:
+    """This request's answer is a row of the scan log: the access log need not repeat it."""
+    scope[IN_SCAN_LOG] = True
+
+
+def access(scope: Scope, status: int) -> None:
+    """One access-log line for an answered request, as uvicorn writes it (and `RedactSecrets` rewrites it)."""
+    if scope.get(IN_SCAN_LOG) or not access_log.isEnabledFor(logging.INFO):
+        return
+    access_log.info(
+        '%s - "%s %s HTTP/%s" %d',
+        get_client_addr(scope),  # type: ignore[arg-type]
+        scope["method"],
+        get_path_with_query_string(scope),  # type: ignore[arg-type]
+        scope["http_version"],
+        status,
+    )
+
+
 def set_request_id(value: str) -> None:
     _request_id.set(value)
 
@@ -67,7 +101,7 @@ class RedactSecrets(logging.Filter):
         record.request_id = _request_id.get()
         if isinstance(record.args, tuple):
             arguments = [redact(arg) if isinstance(arg, str) else arg for arg in record.args]
-            if record.name == "uvicorn.access" and arguments and isinstance(arguments[0], str):
+            if record.name == ACCESS_LOGGER and arguments and isinstance(arguments[0], str):
                 arguments[0] = network_of(arguments[0])
             record.args = tuple(arguments)
         elif isinstance(record.msg, str):
@@ -86,7 +120,7 @@ class JsonLines(logging.Formatter):
             "request_id": getattr(record, "request_id", "-"),
             "message": record.getMessage(),
         }
-        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+        if record.name == ACCESS_LOGGER and isinstance(record.args, tuple) and len(record.args) == 5:
             client, method, path, _version, status = record.args
             entry.update(client=client, method=method, path=path, status=status)
         if record.exc_info:
@@ -94,7 +128,8 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def uvicorn_log_config(form: str = "text") -> dict[str, Any]:
+def uvicorn_log_config(form: str = "text", access: bool = True) -> dict[str, Any]:
+    """uvicorn's logging, redacted, with the access log written by the app (`access`: at all)."""
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = {**LOGGING_CONFIG}
@@ -106,5 +141,10 @@ def uvicorn_log_config(form: str = "text") -> dict[str, Any]:
         config["formatters"] = {"json": {"()": "events.logs.JsonLines"}}
         for handler in config["handlers"].values():
             handler["formatter"] = "json"
-    config["loggers"] = {**LOGGING_CONFIG["loggers"], "tsudoi": {"handlers": ["default"], "level": "INFO"}}
+    config["loggers"] = {
+        **LOGGING_CONFIG["loggers"],
+        "uvicorn.access": {"handlers": [], "level": "INFO", "propagate": False},
+        ACCESS_LOGGER: {"handlers": ["access"], "level": "INFO" if access else "WARNING", "propagate": False},
+        "tsudoi": {"handlers": ["default"], "level": "INFO"},
+    }
     return config

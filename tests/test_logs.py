@@ -97,9 +97,47 @@ def test_json_logs_carry_the_request_id_and_no_personal_data(
 
     assert answer.headers["x-request-id"] == "door-a-0001", "the id comes back to the client"
     entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
-    access = [entry for entry in entries if entry["logger"] == "uvicorn.access"]
+    access = [entry for entry in entries if entry["logger"] == "tsudoi.access"]
     assert any(entry["request_id"] == "door-a-0001" and entry["status"] == 201 for entry in access)
     assert all(entry["client"] == "127.0.0.0/16" for entry in access), "addresses cut to their network"
     assert any(entry["path"].startswith("/manage/[redacted]") for entry in access)
     for canary in ("Canary", "canary-person", token):
         assert canary not in log, f"{canary!r} leaked into the server log"
+
+
+@pytest.mark.usefixtures("db")
+def test_a_scan_the_door_answered_is_in_the_scan_log_not_the_access_log(
+    settings: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    headers = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers=headers)
+    body = {"name": "Door Person", "email": "door-person@example.org", "sessions": ["day1"]}
+    code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
+    checkins = f"{server.url}/api/v1/events/workshop/checkins"
+    scan = {"scan": code, "session": "day1", "device": "door-1", "scan_id": "s-1"}
+    counted = httpx.post(checkins, json=scan, headers=headers)
+    replayed = httpx.post(checkins, json=scan, headers=headers)  # answered from the scan log
+    refused = httpx.post(checkins, json={"scan": code, "session": "day1"}, headers={"Authorization": "Bearer nope"})
+    malformed = httpx.post(checkins, json={"session": "day1"}, headers=headers)
+
+    log = server.stop()
+
+    assert (counted.status_code, refused.status_code, malformed.status_code) == (201, 401, 422)
+    assert replayed.json()["result"] == "ok", "the counted scan is in the scan log, which answers its replay"
+    lines = [line for line in log.splitlines() if "/checkins" in line]
+    assert not [line for line in lines if '" 201' in line], f"the counted scan repeated in the access log: {lines}"
+    assert len([line for line in lines if '" 401' in line]) == 1, f"a refused token is logged once: {lines}"
+    assert len([line for line in lines if '" 422' in line]) == 1, f"a malformed scan is logged once: {lines}"
+    assert len([line for line in log.splitlines() if "/api/v1/events HTTP" in line]) == 1, "one line a request"
+
+
+@pytest.mark.usefixtures("db")
+def test_the_access_log_can_be_turned_off(settings: Settings, live_server_factory: type) -> None:
+    server = live_server_factory(settings.database_url, env={"TSUDOI_ACCESS_LOG": "0"})
+    assert httpx.get(f"{server.url}/").status_code == 200
+
+    log = server.stop()
+
+    assert '"GET / HTTP/1.1"' not in log, f"no access line with TSUDOI_ACCESS_LOG=0:\n{log}"

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from events import clock
+from events import clock, logs
 from events.checkin import presence, service
 from events.checkin.models import Result, Source
 from events.checkin.schemas import ScanInput
@@ -86,10 +86,14 @@ async def scan_request(
     scan = (event, data.scan, data.session)
     key, device, sent = settings_of(request).secret_key, data.device, data.scanned_at
     if out:
-        return await service.check_out(
+        answer = await service.check_out(
             *scan, secret_key=key, device=device, scan_id=data.scan_id, scanned_at=sent, staff=account
         )
-    source = Source.SEARCH if data.found_by == "search" else None
-    return await service.check_in(
-        *scan, secret_key=key, device=device, scan_id=data.scan_id, scanned_at=sent, staff=account, source=source
-    )
+    else:
+        source = Source.SEARCH if data.found_by == "search" else None
+        answer = await service.check_in(
+            *scan, secret_key=key, device=device, scan_id=data.scan_id, scanned_at=sent, staff=account, source=source
+        )
+    if not (out and answer.result == Result.INVALID):  # a way out of no session is not logged
+        logs.recorded_in_scan_log(request.scope)
+    return answer

@@ -59,7 +59,8 @@ class Edge:
 
     - refuse bodies over 64 KiB (`LARGER_BODIES` excepted) with 413, whether or not the client announced their length;
     - pick the language (`?lang=`, then the cookie, then Accept-Language) and remember a choice;
-    - add the security headers: a strict CSP (no inline scripts), no framing, no referrer leaks.
+    - add the security headers: a strict CSP (no inline scripts), no framing, no referrer leaks;
+    - write the access log line (`events.logs.access`).
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class Edge:
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > max_bytes):
             await _too_large(send, max_bytes)
+            logs.access(scope, 413)
             return
 
         query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[-1]
@@ -95,6 +97,7 @@ class Edge:
 
         received = 0
         started = False
+        status = 500  # what the server answers when the app raises before it answers
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -106,9 +109,10 @@ class Edge:
             return message
 
         async def edge_send(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
+                status = message["status"]
                 response_headers = MutableHeaders(scope=message)
                 response_headers.setdefault("content-security-policy", CSP)
                 response_headers.setdefault("x-content-type-options", "nosniff")
@@ -128,7 +132,10 @@ class Edge:
             await self.app(scope, limited_receive, edge_send)
         except BodyTooLarge:
             if not started:
+                status = 413
                 await _too_large(send, max_bytes)
+        finally:
+            logs.access(scope, status)
 
     def _max_bytes(self, path: str) -> int:
         for pattern, max_bytes in LARGER_BODIES:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -141,5 +141,11 @@ DAY_PATTERNS = {"ja": "y年M月d日(E)", "en": "d MMMM y", "ko": "y년 M월 d일
 
 
 def format_day(day: date, language: str | None = None) -> str:
-    code = language or _current.get()
+    return _formatted_day(day, language or _current.get())
+
+
+@lru_cache(maxsize=1024)
+def _formatted_day(day: date, code: str) -> str:
+    """A day in words, kept: the door's answer names the session's day on every scan made on
+    another day, and Babel takes longer to write it than the rest of the answer."""
     return format_date(day, format=DAY_PATTERNS.get(code, "long"), locale=babel_locale(code))

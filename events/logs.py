@@ -15,6 +15,7 @@ time). Refused scan requests (a bad token, a malformed body) and errors are stil
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import logging
 import re
@@ -33,6 +34,10 @@ _QUERY_SECRET = re.compile(r"((?:token|secret|scan|code|(?<=[?&])(?:q|email|name
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 _request_id: ContextVar[str] = ContextVar("tsudoi_request_id", default="-")
+#: A fresh request id is this process's random prefix and its count of requests: unique across
+#: workers and restarts like a random one, without asking the kernel for randomness each time.
+_REQUEST_PREFIX = secrets.token_hex(4)
+_request_numbers = itertools.count(1)
 
 #: The access log's logger; uvicorn's own ("uvicorn.access") is left without handlers, which turns it off.
 ACCESS_LOGGER = "tsudoi.access"
@@ -63,7 +68,7 @@ def new_request_id(offered: str | None) -> str:
     """The id a proxy sent (`X-Request-ID`) when it is a sane token, else a fresh one."""
     if offered and _REQUEST_ID.match(offered):
         return offered
-    return secrets.token_hex(8)
+    return f"{_REQUEST_PREFIX}{next(_request_numbers) & 0xFFFFFFFF:08x}"
 
 
 def recorded_in_scan_log(scope: Scope) -> None:

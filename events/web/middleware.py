@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from events import i18n, links, logs
@@ -28,6 +29,16 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+#: Added to every answer that does not set its own (a page may loosen the CSP, say).
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+STRICT_TRANSPORT = [(b"strict-transport-security", b"max-age=31536000")]
 
 
 class BodyTooLarge(Exception):
@@ -70,6 +81,7 @@ class Edge:
         self.secure = secure
         self.base_url = base_url
         self.max_bytes = max_bytes
+        self.security_headers = SECURITY_HEADERS + (STRICT_TRANSPORT if secure else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,19 +125,13 @@ class Edge:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                response_headers = MutableHeaders(scope=message)
-                response_headers.setdefault("content-security-policy", CSP)
-                response_headers.setdefault("x-content-type-options", "nosniff")
-                response_headers.setdefault("x-frame-options", "DENY")
-                response_headers.setdefault("referrer-policy", "same-origin")
-                response_headers["x-request-id"] = request_id
-                if self.secure:
-                    response_headers.setdefault("strict-transport-security", "max-age=31536000")
+                headers = _with_edge_headers(message.get("headers", []), self.security_headers, request_id)
                 if remember:
                     attributes = f"; Path=/; Max-Age={LANGUAGE_COOKIE_SECONDS}; SameSite=Lax"
                     if self.secure:
                         attributes += "; Secure"
-                    response_headers.append("set-cookie", f"{LANGUAGE_COOKIE}={language}{attributes}")
+                    headers.append((b"set-cookie", f"{LANGUAGE_COOKIE}={language}{attributes}".encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -142,6 +148,16 @@ class Edge:
             if pattern.fullmatch(path):
                 return max(max_bytes, self.max_bytes)
         return self.max_bytes
+
+
+def _with_edge_headers(
+    headers: Iterable[tuple[bytes, bytes]], defaults: list[tuple[bytes, bytes]], request_id: str
+) -> list[tuple[bytes, bytes]]:
+    """The answer's headers, then each of `defaults` it does not set, then the request id (an
+    answer's own is replaced). One pass over the headers: the door answers thousands of times a second."""
+    kept = [(name, value) for name, value in headers if name.lower() != b"x-request-id"]
+    present = {name.lower() for name, _value in kept}
+    return [*kept, *(pair for pair in defaults if pair[0] not in present), (b"x-request-id", request_id.encode())]
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:

@@ -88,7 +88,7 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
         registration = await new_registration(event, data, standing)
         if answers:
             await questions.save_answers(registration, answers)
-        await outbox.queue(registration, MailKind.REGISTERED)
+        await outbox.queue(registration, MailKind.REGISTERED, first=True)
         statuses = await take_seats(registration, [session.id for session in chosen])
         charged = await settle_charges([registration.id], events=[event])
         registration.amount_due = charged.get(registration.id, 0)

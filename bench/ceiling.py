@@ -1,13 +1,15 @@
 """The door against the ceiling of its own stack (issue 18): `bench/limit_probe.py` and Tsudoi, in
 the same run, with the same load, and Tsudoi's figures as ratios of the probe's.
 
-    python -m bench.ceiling [--people 3000] [--seconds 15] [--clients 32] [--postgres URL]
+    python -m bench.ceiling [--people 3000] [--seconds 15] [--clients 32] [--postgres URL] [--baseline DIR]
 
 SQLite always: the probe's `frame` (no database: the HTTP floor) and `db` modes, then Tsudoi with
 typed codes and with scan ids (what the scanner page sends). With `--postgres
 postgres://…/postgres` also the probe's `pg` mode and Tsudoi on PostgreSQL, each on a new database
 made for the run and dropped after. Targets: at least 70% of the probe's rate, p99 at most 2× the
-probe's. A shared machine drifts: only the ratios within one run mean anything.
+probe's. A shared machine drifts: only the ratios within one run mean anything. `--baseline DIR`
+(a checkout of an earlier commit, e.g. `git worktree add /tmp/base <commit>`) runs that commit's
+Tsudoi too, right before this one's, on the same load, for a before-and-after in the same run.
 """
 
 from __future__ import annotations
@@ -73,9 +75,13 @@ def postgres_database(server: str) -> Iterator[str]:
         subprocess.run(["psql", server, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False)
 
 
-def tsudoi_door(url: str, workdir: Path, people: int, clients: int, seconds: int) -> tuple[Measured, Measured]:
-    """Tsudoi on `url`: typed codes, then (on a fresh fill) scan ids."""
+def tsudoi_door(
+    url: str, workdir: Path, people: int, clients: int, seconds: int, code: Path | None = None
+) -> tuple[Measured, Measured]:
+    """Tsudoi on `url` (the server from the checkout `code`, else this one): typed codes, then scan ids."""
     env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench", "TSUDOI_SQLITE_SYNCHRONOUS": "FULL"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code.resolve())
     registered = asyncio.run(fill(Settings(database_url=url, secret_key="bench"), people, person))
     codes_file = workdir / "tsudoi.codes"
     codes_file.write_text("\n".join(r.code for r in registered) + "\n")
@@ -93,6 +99,20 @@ def probe_run(url: str, codes: Path, clients: int, seconds: int) -> Measured:
     return run_wrk(url, "probe-door-token", codes, clients, seconds, scan_ids=False)
 
 
+def versions(baseline: Path | None) -> list[tuple[str, Path | None]]:
+    """What to measure: the baseline checkout first when there is one, then this one."""
+    if baseline is None:
+        return [("", None)]
+    return [(f" {git_head(baseline)} (baseline)", baseline), (f" {git_head(Path(__file__).parents[1])}", None)]
+
+
+def git_head(checkout: Path) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return result.stdout.strip() or checkout.name
+
+
 def verdict(name: str, measured: Measured, ceiling: Measured) -> str:
     rate, p99 = measured.rate / ceiling.rate, measured.p99 / ceiling.p99
     met = rate >= RATE_TARGET and p99 <= P99_TARGET
@@ -108,6 +128,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server's maintenance database URL")
+    parser.add_argument("--baseline", metavar="DIR", type=Path, help="a checkout of an earlier commit to measure too")
     args = parser.parse_args()
     print(machine())
     rows: list[str] = []
@@ -122,16 +143,21 @@ def main() -> None:
         print("probe, db (SQLite):")
         with probe_server("serve", str(probe_db), "db") as url:
             ceiling = probe_run(url, codes, args.clients, args.seconds)
-        print("Tsudoi, SQLite (typed codes, then scan ids):")
-        typed, with_ids = tsudoi_door(
-            f"sqlite:///{workdir}/tsudoi.db", workdir, args.people, args.clients, args.seconds
-        )
         rows += [
             f"| probe frame (HTTP floor) | {frame.rate:,.0f} | {frame.p50:.1f} ms | {frame.p99:.1f} ms | | | |",
             f"| probe db, SQLite | {ceiling.rate:,.0f} | {ceiling.p50:.1f} ms | {ceiling.p99:.1f} ms | 1× | 1× | |",
-            verdict("Tsudoi SQLite, typed codes", typed, ceiling),
-            verdict("Tsudoi SQLite, scan ids", with_ids, ceiling),
         ]
+        for label, code in versions(args.baseline):
+            print(f"Tsudoi{label}, SQLite (typed codes, then scan ids):")
+            folder = workdir / f"sqlite{label.strip().replace(' ', '-')}"
+            folder.mkdir()
+            typed, with_ids = tsudoi_door(
+                f"sqlite:///{folder}/tsudoi.db", folder, args.people, args.clients, args.seconds, code
+            )
+            rows += [
+                verdict(f"Tsudoi{label} SQLite, typed codes", typed, ceiling),
+                verdict(f"Tsudoi{label} SQLite, scan ids", with_ids, ceiling),
+            ]
         if args.postgres:
             with postgres_database(args.postgres) as probe_url:
                 pg_codes = workdir / "probe-pg.codes"
@@ -141,16 +167,21 @@ def main() -> None:
                 print("probe, pg (PostgreSQL):")
                 with probe_server("serve-pg", probe_url) as url:
                     pg_ceiling = probe_run(url, pg_codes, args.clients, args.seconds)
-            with postgres_database(args.postgres) as tsudoi_url:
-                print("Tsudoi, PostgreSQL (typed codes, then scan ids):")
-                pg_workdir = workdir / "pg"
-                pg_workdir.mkdir()
-                pg_typed, pg_ids = tsudoi_door(tsudoi_url, pg_workdir, args.people, args.clients, args.seconds)
-            rows += [
-                f"| probe pg | {pg_ceiling.rate:,.0f} | {pg_ceiling.p50:.1f} ms | {pg_ceiling.p99:.1f} ms | 1× | 1× | |",
-                verdict("Tsudoi PostgreSQL, typed codes", pg_typed, pg_ceiling),
-                verdict("Tsudoi PostgreSQL, scan ids", pg_ids, pg_ceiling),
-            ]
+            rows.append(
+                f"| probe pg | {pg_ceiling.rate:,.0f} | {pg_ceiling.p50:.1f} ms | {pg_ceiling.p99:.1f} ms | 1× | 1× | |"
+            )
+            for label, code in versions(args.baseline):
+                with postgres_database(args.postgres) as tsudoi_url:
+                    print(f"Tsudoi{label}, PostgreSQL (typed codes, then scan ids):")
+                    pg_workdir = workdir / f"pg{label.strip().replace(' ', '-')}"
+                    pg_workdir.mkdir()
+                    pg_typed, pg_ids = tsudoi_door(
+                        tsudoi_url, pg_workdir, args.people, args.clients, args.seconds, code
+                    )
+                rows += [
+                    verdict(f"Tsudoi{label} PostgreSQL, typed codes", pg_typed, pg_ceiling),
+                    verdict(f"Tsudoi{label} PostgreSQL, scan ids", pg_ids, pg_ceiling),
+                ]
     print()
     print(
         f"| what | scans/s | p50 | p99 | rate ÷ probe | p99 ÷ probe | target (≥{RATE_TARGET:.0%}, ≤{P99_TARGET:g}×) |"

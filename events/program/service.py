@@ -85,7 +85,15 @@ class RecentEvents(changes.Recent[Event]):
     """
 
     def __init__(self, max_age: float = 2.0) -> None:
-        super().__init__(get_event, max_age=max_age, forgets=_forgets_event)
+        super().__init__(_event_as_kept, max_age=max_age, forgets=_forgets_event)
+
+
+async def _event_as_kept(slug: str) -> Event:
+    """The event with its sessions and its questions (every registration checks its answers against
+    them); a change to a question is announced as a change to its event."""
+    event = await get_event(slug)
+    await event.fetch_related("questions")
+    return event
 
 
 def _forgets_event(topic: str, key: str, slug: str, _event: Event) -> bool:

@@ -64,7 +64,9 @@ EVENT_ANSWERS = (
 
 
 async def questions_of(event: Event) -> list[Question]:
-    """The event's questions in the order the form asks them."""
+    """The event's questions in the order the form asks them (from the event when it was read with them)."""
+    if getattr(event.questions, "_fetched", False):  # type: ignore[attr-defined]
+        return sorted(event.questions, key=lambda question: (question.position, question.id))  # type: ignore[attr-defined]
     return await Question.filter(event_id=event.id).order_by("position", "id")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
@@ -79,10 +80,11 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     chosen = sorted(sessions.values(), key=lambda session: session.id)
     answers = await questions.validate_answers(event, sessions, data.answers, enforce_required=data.answers_required)
 
-    async def work() -> Registered:
-        # Two people with one address at the same moment: the unique rule stops the second insert,
-        # and the next attempt's check says so.
-        if email_key and await Registration.exists(event=event, active_email=email_key):
+    async def work(check_address: bool) -> Registered:
+        # The address is checked before writing only on a second attempt: the first one's insert
+        # meets the unique (event, address) rule when the address is taken (or two people with one
+        # address register at the same moment), and the next attempt's check says which it was.
+        if check_address and email_key and await Registration.exists(event=event, active_email=email_key):
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
         standing = await standing_of(event, category, data.email, data.member_number)
         registration = await new_registration(event, data, standing)
@@ -90,16 +92,17 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
             await questions.save_answers(registration, answers)
         await outbox.queue(registration, MailKind.REGISTERED, first=True)
         statuses = await take_seats(registration, [session.id for session in chosen])
-        charged = await settle_charges([registration.id], events=[event])
+        # A new registration has no charge to reverse: with no prices there is nothing to settle.
+        charged = await settle_charges([registration.id], events=[event]) if event.prices else {}
         registration.amount_due = charged.get(registration.id, 0)
         return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
-    for _attempt in range(CODE_ATTEMPTS):
+    for attempt in range(CODE_ATTEMPTS):
         try:
-            registered = await atomic(work)
+            registered = await atomic(partial(work, check_address=attempt > 0))
         except IntegrityError:
-            # Either the code was taken (draw again) or the same e-mail registered at the
-            # same moment (the next attempt's check says so).
+            # Either the code was taken (draw again) or the address is registered already, or at
+            # the same moment (the next attempt's check says so).
             continue
         outbox.wake()
         return registered

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from tortoise.expressions import F
 
 from events import clock
-from events.database import execute, fetch, supports_row_locks
+from events.database import execute, execute_many, fetch, supports_row_locks
 from events.mail import outbox
 from events.mail.models import MailKind
 from events.money.ledger import settle_charges
@@ -129,18 +129,41 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
         statuses = [taken[session_id] for session_id in session_ids]
         registration.status = overall_status(statuses)  # as the statement wrote it
         return statuses
-    statuses = [await claim_seat(session_id) for session_id in session_ids]
-    await Seat.bulk_create(
+    full = await claim_one_each(session_ids)
+    statuses = [SeatStatus.WAITLISTED if session_id in full else SeatStatus.CONFIRMED for session_id in session_ids]
+    now = clock.now()
+    await execute_many(
+        NEW_SEAT,
         [
-            Seat(registration_id=registration.id, session_id=session_id, status=status)
+            [registration.id, session_id, str(status), now, now]
             for session_id, status in zip(session_ids, statuses, strict=True)
-        ]
+        ],
     )
     status = overall_status(statuses)
     if status != registration.status:
         await Registration.filter(id=registration.id).update(status=status)
         registration.status = status
     return statuses
+
+
+#: A new registration's seats, in the order asked (a waiting list is in seat id order).
+NEW_SEAT = (
+    'INSERT INTO "seat" ("registration_id", "session_id", "status", "created_at", "updated_at") VALUES (?, ?, ?, ?, ?)'
+)
+
+
+async def claim_one_each(session_ids: list[int]) -> set[int]:
+    """`claim_seat` for several sessions in one statement: one more confirmed seat in each that has
+    room. Returns the sessions that had none."""
+    if not session_ids:
+        return set()
+    marks = ", ".join("?" for _ in session_ids)
+    claimed = await fetch(
+        f'UPDATE "session" SET "confirmed_count" = "confirmed_count" + 1 WHERE "id" IN ({marks}) '
+        'AND ("capacity" IS NULL OR "confirmed_count" + 1 <= "capacity") RETURNING "id"',
+        list(session_ids),
+    )
+    return set(session_ids) - {int(row["id"]) for row in claimed}
 
 
 async def claim_seat(session_id: int) -> SeatStatus:

@@ -42,9 +42,7 @@ def wake() -> None:
         waker()
 
 
-async def queue(
-    registration: Registration, kind: MailKind, *, session_code: str = "", first: bool = False
-) -> bool:
+async def queue(registration: Registration, kind: MailKind, *, session_code: str = "", first: bool = False) -> bool:
     """Queue one message to this registration's address (in the caller's transaction).
 
     A message of the same kind (and session) that exists already is queued again rather than
@@ -55,7 +53,9 @@ async def queue(
     if not registration.email:
         return False
     now = clock.now()
-    again = not first and await OutboxMessage.filter(registration_id=registration.id, kind=kind, session_code=session_code).update(
+    again = not first and await OutboxMessage.filter(
+        registration_id=registration.id, kind=kind, session_code=session_code
+    ).update(
         status=MailStatus.QUEUED,
         recipient=registration.email,
         next_attempt_at=now,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
@@ -93,6 +93,7 @@ def _converted(exc: BaseException) -> BaseException:
 
 
 Work = Callable[[sqlite3.Connection], Any]
+T = TypeVar("T")
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
 
 
@@ -164,6 +165,21 @@ class GroupCommit:
                         future.set_exception(_converted(value))
         finally:
             self.flushing = None
+
+
+async def in_this_transaction(work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work(connection)` in the transaction in progress, in one trip to the connection's thread:
+    several statements as plain sqlite3 calls, where each through the ORM would be a trip of its own
+    (each trip waits its turn on a busy event loop while the transaction holds the only writer).
+    Integrity errors come back as Tortoise's, like every other query's."""
+    from tortoise import connections
+
+    connection = connections.get("default")._connection  # the transaction's aiosqlite connection
+    try:
+        result: T = await connection._execute(work, connection._conn)
+    except (sqlite3.IntegrityError, sqlite3.OperationalError) as exc:
+        raise _converted(exc) from exc
+    return result
 
 
 async def in_writer_thread(client: SqliteClient, work: Any) -> Any:

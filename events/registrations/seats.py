@@ -15,17 +15,19 @@ the conditional UPDATE plus the database check on `confirmed_count <= capacity` 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 
 from tortoise.expressions import F
 
 from events import clock
-from events.database import execute, execute_many, fetch, supports_row_locks
+from events.database import execute, fetch, supports_row_locks
 from events.mail import outbox
 from events.mail.models import MailKind
 from events.money.ledger import settle_charges
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
+from events.sqlite_backend import in_this_transaction
 
 
 async def lock_sessions(session_ids: list[int]) -> None:
@@ -129,19 +131,21 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
         statuses = [taken[session_id] for session_id in session_ids]
         registration.status = overall_status(statuses)  # as the statement wrote it
         return statuses
-    full = await claim_one_each(session_ids)
-    statuses = [SeatStatus.WAITLISTED if session_id in full else SeatStatus.CONFIRMED for session_id in session_ids]
+    return await in_this_transaction(lambda db: _take_seats_here(db, registration, session_ids))
+
+
+def _take_seats_here(db: sqlite3.Connection, registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
+    """`take_seats` on SQLite, as plain calls in the database's thread: one trip for every statement."""
+    marks = ", ".join("?" for _ in session_ids)
+    claimed = {row[0] for row in db.execute(CLAIM_ONE_EACH.format(marks=marks), session_ids)} if session_ids else set()
+    statuses = [SeatStatus.CONFIRMED if session_id in claimed else SeatStatus.WAITLISTED for session_id in session_ids]
     now = clock.now()
-    await execute_many(
-        NEW_SEAT,
-        [
-            [registration.id, session_id, str(status), now, now]
-            for session_id, status in zip(session_ids, statuses, strict=True)
-        ],
+    db.executemany(
+        NEW_SEAT, [[registration.id, s, str(status), now, now] for s, status in zip(session_ids, statuses, strict=True)]
     )
     status = overall_status(statuses)
     if status != registration.status:
-        await Registration.filter(id=registration.id).update(status=status)
+        db.execute('UPDATE "registration" SET "status" = ? WHERE "id" = ?', [str(status), registration.id])
         registration.status = status
     return statuses
 
@@ -152,18 +156,11 @@ NEW_SEAT = (
 )
 
 
-async def claim_one_each(session_ids: list[int]) -> set[int]:
-    """`claim_seat` for several sessions in one statement: one more confirmed seat in each that has
-    room. Returns the sessions that had none."""
-    if not session_ids:
-        return set()
-    marks = ", ".join("?" for _ in session_ids)
-    claimed = await fetch(
-        f'UPDATE "session" SET "confirmed_count" = "confirmed_count" + 1 WHERE "id" IN ({marks}) '
-        'AND ("capacity" IS NULL OR "confirmed_count" + 1 <= "capacity") RETURNING "id"',
-        list(session_ids),
-    )
-    return set(session_ids) - {int(row["id"]) for row in claimed}
+#: One more confirmed seat in each of these sessions that has room; the ids of those that had it.
+CLAIM_ONE_EACH = (
+    'UPDATE "session" SET "confirmed_count" = "confirmed_count" + 1 WHERE "id" IN ({marks}) '
+    'AND ("capacity" IS NULL OR "confirmed_count" + 1 <= "capacity") RETURNING "id"'
+)
 
 
 async def claim_seat(session_id: int) -> SeatStatus:

@@ -35,12 +35,8 @@ from typing import Any
 from bench._server import fill, machine, tsudoi
 from bench.ceiling import postgres_database
 from bench.checkin import person
-from events import database
 from events.app import create_app
-from events.program import service as program
-from events.program.schemas import EventInput
 from events.settings import RateLimit, Settings
-from tests.factories import event_data
 
 Request = tuple[str, dict[str, Any]]  # path, JSON body
 
@@ -138,15 +134,6 @@ def registrations() -> Iterator[Request]:
         yield "/api/v1/events/bench/registrations", {**person, "sessions": ["day1", "reception"]}
 
 
-async def an_event(settings: Settings) -> None:
-    await database.connect(settings)
-    try:
-        await database.migrate(settings)
-        await program.create_event(EventInput(**event_data("bench", capacity=100_000)))
-    finally:
-        await database.disconnect()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["door", "registration"])
@@ -174,7 +161,7 @@ def main() -> None:
             ).split()[-1]
             requests = lambda: door_scans(codes)  # noqa: E731
         else:
-            asyncio.run(an_event(settings))
+            asyncio.run(fill(settings, 0, person))  # the event alone
             requests = registrations
         count = args.requests or (6000 if door else 3000)
         clients = args.clients or (32 if door else 16)

@@ -53,10 +53,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_config=uvicorn_log_config(
-            settings.log_format,
-            access=os.environ.get("TSUDOI_ACCESS_LOG", "1").strip().lower() not in {"0", "off", "false", "no"},
-        ),
+        log_config=uvicorn_log_config(settings.log_format, access=settings.access_log),
         proxy_headers=True,
         server_header=False,
         access_log=False,  # the app writes it (`events.logs.access`)

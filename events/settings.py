@@ -119,6 +119,8 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     #: "text" (uvicorn's lines) or "json" (one object a line, for a log collector).
     log_format: str = "text"
+    #: The access log (`TSUDOI_ACCESS_LOG=0` turns it off, when a reverse proxy keeps one).
+    access_log: bool = True
     #: Where times that belong to no event are shown (sign-ins, the audit trail).
     timezone: str = "Asia/Tokyo"
     issuer: IssuerSettings = field(default_factory=IssuerSettings)
@@ -226,6 +228,7 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"TSUDOI_TIMEZONE={timezone!r} is not an IANA time zone such as Asia/Tokyo.") from None
     return Settings(
         log_format=log_format,
+        access_log=(env.get("TSUDOI_ACCESS_LOG") or "1").strip().lower() not in {"0", "off", "false", "no"},
         timezone=timezone,
         mail=_mail(env),
         issuer=_issuer(env),

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
 from tortoise.connection import get_connections
@@ -167,19 +168,21 @@ class GroupCommit:
             self.flushing = None
 
 
-async def in_this_transaction(work: Callable[[sqlite3.Connection], T]) -> T:
-    """`work(connection)` in the transaction in progress, in one trip to the connection's thread:
-    several statements as plain sqlite3 calls, where each through the ORM would be a trip of its own
-    (each trip waits its turn on a busy event loop while the transaction holds the only writer).
-    Integrity errors come back as Tortoise's, like every other query's."""
-    from tortoise import connections
-
-    connection = connections.get("default")._connection  # the transaction's aiosqlite connection
+async def _in_thread(connection: Any, work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work(connection)` in one trip to aiosqlite's thread; integrity errors come back as
+    Tortoise's, like every other query's."""
     try:
         result: T = await connection._execute(work, connection._conn)
     except (sqlite3.IntegrityError, sqlite3.OperationalError) as exc:
         raise _converted(exc) from exc
     return result
+
+
+async def in_this_transaction(work: Callable[[sqlite3.Connection], T]) -> T:
+    """`work(connection)` in the transaction in progress, in one trip to the connection's thread:
+    several statements as plain sqlite3 calls, where each through the ORM would be a trip of its own
+    (each trip waits its turn on a busy event loop while the transaction holds the only writer)."""
+    return await _in_thread(connections.get("default")._connection, work)
 
 
 async def in_writer_thread(client: SqliteClient, work: Any) -> Any:
@@ -190,7 +193,4 @@ async def in_writer_thread(client: SqliteClient, work: Any) -> Any:
     for every scan. Integrity errors come back as Tortoise's, like every other query's.
     """
     async with client.acquire_connection() as connection:
-        try:
-            return await connection._execute(run_transaction, connection._conn, work)
-        except (sqlite3.IntegrityError, sqlite3.OperationalError) as exc:
-            raise _converted(exc) from exc
+        return await _in_thread(connection, lambda db: run_transaction(db, work))

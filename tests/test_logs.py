@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,16 +41,27 @@ def test_the_access_log_record_is_rewritten() -> None:
     assert "SECRET" not in record.getMessage() and "/manage/[redacted]" in record.getMessage()
 
 
+def workshop_served(
+    settings: Settings, tmp_path: Path, live_server_factory: type, name: str, email: str
+) -> tuple[Any, str, dict[str, Any]]:
+    """A real server with the workshop and one person registered for day 1: the server, an
+    organizer's token, and the registration as the API answered it."""
+    token = organizer_token(settings.database_url, tmp_path)
+    server = live_server_factory(settings.database_url)
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers={"Authorization": f"Bearer {token}"})
+    body = {"name": name, "email": email, "sessions": ["day1"]}
+    return server, token, httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()
+
+
 @pytest.mark.usefixtures("db")
 def test_the_real_access_log_never_shows_a_secret_a_name_or_an_email(
     settings: Settings, tmp_path: Path, live_server_factory: type
 ) -> None:
-    token = organizer_token(settings.database_url, tmp_path)
-    server = live_server_factory(settings.database_url)
+    server, token, registered = workshop_served(
+        settings, tmp_path, live_server_factory, "Canary Namae", "canary-person@example.org"
+    )
     headers = {"Authorization": f"Bearer {token}"}
-    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers=headers)
-    body = {"name": "Canary Namae", "email": "canary-person@example.org", "sessions": ["day1"]}
-    links = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["links"]
+    links = registered["links"]
     httpx.get(links["manage"])
     httpx.get(links["api"])
     httpx.post(links["api"] + "/cancel")
@@ -109,12 +121,11 @@ def test_json_logs_carry_the_request_id_and_no_personal_data(
 def test_a_scan_the_door_answered_is_in_the_scan_log_not_the_access_log(
     settings: Settings, tmp_path: Path, live_server_factory: type
 ) -> None:
-    token = organizer_token(settings.database_url, tmp_path)
-    server = live_server_factory(settings.database_url)
+    server, token, registered = workshop_served(
+        settings, tmp_path, live_server_factory, "Door Person", "door-person@example.org"
+    )
     headers = {"Authorization": f"Bearer {token}"}
-    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers=headers)
-    body = {"name": "Door Person", "email": "door-person@example.org", "sessions": ["day1"]}
-    code = httpx.post(f"{server.url}/api/v1/events/workshop/registrations", json=body).json()["code"]
+    code = registered["code"]
     checkins = f"{server.url}/api/v1/events/workshop/checkins"
     scan = {"scan": code, "session": "day1", "device": "door-1", "scan_id": "s-1"}
     counted = httpx.post(checkins, json=scan, headers=headers)

@@ -65,6 +65,8 @@ class ScanAnswer:
     device: str = ""
     #: Where the session counts exits: who is inside now, after this scan.
     inside: int | None = None
+    #: Whether the scan is a row of the scan log (every scan is, but a way out of no session).
+    logged: bool = True
 
     @property
     def status_code(self) -> int:

@@ -139,7 +139,7 @@ async def check_out(
     moment = scan_time(scanned_at)
     session = next((s for s in event.sessions if s.code == session_code), None)
     if session is None:
-        return ScanAnswer(Result.INVALID)
+        return ScanAnswer(Result.INVALID, logged=False)  # a way out of no session: nothing to log
     if not session.exits:
         raise InvalidInput({"session": _("This session does not count exits: turn them on in its settings.")})
     person, _how = await find(event, session, scanned, secret_key)

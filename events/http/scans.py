@@ -94,6 +94,6 @@ async def scan_request(
         answer = await service.check_in(
             *scan, secret_key=key, device=device, scan_id=data.scan_id, scanned_at=sent, staff=account, source=source
         )
-    if not (out and answer.result == Result.INVALID):  # a way out of no session is not logged
+    if answer.logged:
         logs.recorded_in_scan_log(request.scope)
     return answer

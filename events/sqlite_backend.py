@@ -21,6 +21,7 @@ from tortoise.backends.base.client import TransactionalDBClient, TransactionCont
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+from tortoise.models import Model
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
@@ -194,3 +195,22 @@ async def in_writer_thread(client: SqliteClient, work: Any) -> Any:
     """
     async with client.acquire_connection() as connection:
         return await _in_thread(connection, lambda db: run_transaction(db, work))
+
+
+Insert = tuple[str, list[str]]
+
+
+def insert_statement(model: type[Model]) -> Insert:
+    """The ORM's own INSERT for this model, and the fields whose values it takes in order."""
+    executor = model._meta.db.executor_class(model=model, db=model._meta.db)
+    return executor.insert_query, executor.regular_columns
+
+
+def insert(db: sqlite3.Connection, instance: Model, statement: Insert) -> None:
+    """Write a new model instance as `Model.save` does (its fields' own conversions, `auto_now`
+    times set on it), as one plain call in the database's thread; it gets its id."""
+    query, columns = statement
+    fields = instance._meta.fields_map
+    values = [fields[name].to_db_value(getattr(instance, name), instance) for name in columns]
+    instance.pk = db.execute(query, values).lastrowid
+    instance._saved_in_db = True

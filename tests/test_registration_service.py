@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from tortoise import connections
 
-from events import clock
+from events import clock, links
 from events.errors import InvalidInput
+from events.mail.models import MailKind, OutboxMessage
+from events.money.models import LedgerEntry
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.seats import waitlist_positions
@@ -246,4 +248,61 @@ async def test_a_registration_cancelled_midway_leaves_nothing_behind_and_blocks_
         assert pool.get_idle_size() == pool.get_size(), "every pooled connection came back"
     for registration in await Registration.all():
         assert await Seat.filter(registration=registration).count() == 1, "no registration without its seat"
+    await assert_counters_match_seats()
+
+
+#: A member price for the day, and a category checked against the roster (written through the ORM,
+#: in a transaction that reads the roster) beside one that is not (on SQLite, in one trip).
+CATEGORIES = [{"code": "member", "label": "会員", "member": True}, "non_member"]
+PRICES = [
+    {"category": "member", "session": "day1", "amount": 2000},
+    {"category": "non_member", "session": "day1", "amount": 3000, "reduced": 1000},
+]
+
+
+@pytest.mark.parametrize("category", ["non_member", "member"])
+async def test_a_new_registration_reads_back_from_the_database_as_it_was_answered(category: str) -> None:
+    event = await make_event(capacity=1, categories=CATEGORIES, prices=PRICES)
+    await make_registration(event, 1, ["reception"], category=category)
+    links.set_site_url("https://tsudoi.example.org/")
+
+    answered = (
+        await make_registration(event, 2, ["day1", "reception"], category=category, reduced_fee=True)
+    ).registration
+    stored = await Registration.get(id=answered.id)
+
+    fields = [name for name in Registration._meta.db_fields if name != "event_id"]
+    assert {name: getattr(stored, name) for name in fields} == {name: getattr(answered, name) for name in fields}, (
+        "the registration answered is the one the database holds, field for field"
+    )
+    assert stored.status == RegistrationStatus.CONFIRMED, "confirmed by the day, though the reception is full"
+    seats = await Seat.filter(registration_id=answered.id).prefetch_related("session")
+    assert {seat.session.code: seat.status for seat in seats} == {
+        "day1": SeatStatus.CONFIRMED,
+        "reception": SeatStatus.WAITLISTED,
+    }
+    charges = await LedgerEntry.filter(registration_id=answered.id).values_list("amount", flat=True)
+    assert stored.amount_due == sum(charges) == (1000 if category == "non_member" else 2000), (
+        "charged the day's (reduced) price, nothing for the waiting seat"
+    )
+    mail = await OutboxMessage.get(registration_id=answered.id)
+    assert (mail.kind, mail.recipient, mail.base_url) == (
+        MailKind.REGISTERED,
+        "person2@example.org",
+        "https://tsudoi.example.org",
+    ), "the confirmation is queued with the links as the site was reached"
+    await assert_counters_match_seats()
+
+
+async def test_two_people_giving_one_address_at_the_same_moment_leave_the_others_registered() -> None:
+    event = await make_event(capacity=10)
+    people = [person(n, ["day1"]) for n in range(6)]
+    people.append(person(99, ["day1"], email="person3@example.org"))
+
+    outcomes = await asyncio.gather(*(register(event, someone) for someone in people), return_exceptions=True)
+
+    refused = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], AlreadyRegistered), f"one refusal, for the address: {refused}"
+    assert await Registration.filter(event=event).count() == 6, "everyone else is registered"
+    assert await Registration.filter(email="person3@example.org").count() == 1
     await assert_counters_match_seats()

@@ -16,6 +16,7 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
 from events import clock, links
+from events.database import execute
 from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.registrations.models import Registration, RegistrationStatus
 
@@ -64,16 +65,33 @@ async def queue(registration: Registration, kind: MailKind, *, session_code: str
         last_error="",
     )
     if not again:
-        await OutboxMessage.create(
-            event_id=registration.event_id,  # type: ignore[attr-defined]
-            registration_id=registration.id,
-            kind=kind,
-            session_code=session_code,
-            recipient=registration.email,
-            base_url=links.site_url(),
-            next_attempt_at=now,
-        )
+        await execute(NEW_MESSAGE, new_message(registration, kind, links.site_url(), session_code=session_code))
     return True
+
+
+#: A message queued to be sent now; the columns of `new_message`.
+NEW_MESSAGE = (
+    'INSERT INTO "outbox_message" ("event_id", "registration_id", "kind", "session_code", "recipient", "base_url", '
+    '"status", "attempts", "next_attempt_at", "claimed_until", "subject", "last_error", "created_at", "sent_at") '
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, '', '', ?, NULL)"
+)
+
+
+def new_message(registration: Registration, kind: MailKind, base_url: str, *, session_code: str = "") -> list[object]:
+    """The values of `NEW_MESSAGE` for this registration, once written (it has its id); `base_url` is the
+    site's address as the request reached it (`links.site_url()`)."""
+    now = clock.now()
+    return [
+        registration.event_id,  # type: ignore[attr-defined]
+        registration.id,
+        kind.value,
+        session_code,
+        registration.email,
+        base_url,
+        MailStatus.QUEUED.value,
+        now,
+        now,
+    ]
 
 
 async def queue_many(registration_ids: list[int], kind: MailKind, *, session_code: str = "") -> int:

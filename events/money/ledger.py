@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from tortoise.exceptions import IntegrityError
@@ -29,7 +30,7 @@ from events.i18n import gettext as _
 from events.money import receipts
 from events.money.models import EntryKind, Fee, LedgerEntry, Method, Receipt
 from events.money.words import yen
-from events.program.models import Event
+from events.program.models import Event, Session
 from events.registrations.models import Registration, SeatStatus
 from events.staff.models import StaffAccount
 
@@ -87,6 +88,26 @@ async def settle_charges(registration_ids: Iterable[int], *, events: Iterable[Ev
     for start in range(0, len(ids), CHUNK):
         due |= await _settle_some(ids[start : start + CHUNK], known)
     return due
+
+
+Charge = tuple[int, int, str, str, int, int, datetime]  # `INSERT_ENTRY`'s values, the amount fifth
+
+
+def first_charges(
+    event: Event, registration: Registration, seats: Iterable[tuple[Session, SeatStatus]], at: datetime
+) -> list[Charge]:
+    """A new registration's charges as `INSERT_ENTRY` rows: what each confirmed seat costs. This is
+    what `settle_charges` writes for a registration charged nothing yet, without reading anything
+    (for a registration written in one trip to the database, `events.registrations.grouped`)."""
+    rows: list[Charge] = []
+    for session, status in seats:
+        if status == SeatStatus.CONFIRMED:
+            cost = event.price(registration.category, session.code, reduced=registration.reduced_fee)
+            if cost:
+                rows.append(
+                    (event.id, registration.id, EntryKind.CHARGE.value, Method.NONE.value, cost, session.id, at)
+                )
+    return rows
 
 
 async def _settle_some(ids: list[int], known: dict[int, Event]) -> dict[int, int]:

@@ -329,9 +329,14 @@ async def add_answers(registration: Registration, answers: Mapping[Question, Ans
     """Keep these answers beside the registration's others, in the caller's transaction."""
     if answers:
         await Answer.filter(registration_id=registration.id, question_id__in=[q.id for q in answers]).delete()
-        encode = cast(JSONField[Any], Answer._meta.fields_map["value"]).encoder
-        rows = [[registration.id, question.id, encode(value)] for question, value in answers.items()]
-        await execute_many(INSERT_ANSWER, rows)
+        await execute_many(INSERT_ANSWER, [[registration.id, *row] for row in encoded_answers(answers)])
+
+
+def encoded_answers(answers: Mapping[Question, AnswerValue]) -> list[list[object]]:
+    """Each answer as `INSERT_ANSWER` takes it after the registration's id: the question's id, the
+    value as JSON."""
+    encode = cast(JSONField[Any], Answer._meta.fields_map["value"]).encoder
+    return [[question.id, encode(value)] for question, value in answers.items()]
 
 
 async def answers_of(registration: Registration) -> dict[Question, AnswerValue]:

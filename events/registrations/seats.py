@@ -131,10 +131,10 @@ async def take_seats(registration: Registration, session_ids: list[int]) -> list
         statuses = [taken[session_id] for session_id in session_ids]
         registration.status = overall_status(statuses)  # as the statement wrote it
         return statuses
-    return await in_this_transaction(lambda db: _take_seats_here(db, registration, session_ids))
+    return await in_this_transaction(lambda db: take_seats_here(db, registration, session_ids))
 
 
-def _take_seats_here(db: sqlite3.Connection, registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
+def take_seats_here(db: sqlite3.Connection, registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
     """`take_seats` on SQLite, as plain calls in the database's thread: one trip for every statement."""
     marks = ", ".join("?" for _ in session_ids)
     claimed = {row[0] for row in db.execute(CLAIM_ONE_EACH.format(marks=marks), session_ids)} if session_ids else set()

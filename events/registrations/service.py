@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 
-from events import clock
+from events import clock, links
 from events.calendars import Entry, calendar
 from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
@@ -24,7 +24,7 @@ from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
 from events.questions import service as questions
-from events.registrations import codes
+from events.registrations import codes, one_step
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.schemas import RegistrationInput
 from events.registrations.seats import give_seat, lock_sessions, release_seat, settle_statuses, take_seats
@@ -97,9 +97,27 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
         registration.amount_due = charged.get(registration.id, 0)
         return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
+    # With no roster to read, outside a transaction: the whole registration in one step.
+    whole = category not in event.member_categories and one_step.available()
+
+    async def in_one_step(check_address: bool) -> Registered:
+        # The address checked before writing on a second attempt, as `work` does; the unique rule
+        # still decides.
+        if check_address and email_key and await Registration.exists(event=event, active_email=email_key):
+            raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
+        registration = build_registration(event, data)
+        new = one_step.NewRegistration(
+            event, registration, chosen, questions.encoded_answers(answers), links.site_url()
+        )
+        statuses = await one_step.write(new)
+        return Registered(registration, list(zip(chosen, statuses, strict=True)))
+
     for attempt in range(CODE_ATTEMPTS):
         try:
-            registered = await atomic(partial(work, check_address=attempt > 0))
+            if whole:
+                registered = await in_one_step(check_address=attempt > 0)
+            else:
+                registered = await atomic(partial(work, check_address=attempt > 0))
         except IntegrityError:
             # Either the code was taken (draw again) or the address is registered already, or at
             # the same moment (the next attempt's check says so).

@@ -40,7 +40,7 @@ from events.postgres_backend import PostgresClient
 from events.program.models import Event, Session
 from events.questions.service import INSERT_ANSWER
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
-from events.registrations.seats import take_seats_here
+from events.registrations.seats import LOCK_AND_CLAIM, take_seats_here
 from events.sqlite_backend import ImmediateSqliteClient, Insert, insert, insert_statement
 
 
@@ -102,18 +102,12 @@ def _write_here(db: sqlite3.Connection, new: NewRegistration, statement: Insert)
 
 # PostgreSQL: one statement
 
-# The sessions are locked in id order and judged on the rows as `locked` returns them, as in
-# `seats.TAKE_SEATS`; `chosen` is each session with whether its seat is confirmed and what a
-# confirmed seat costs this person. The registration's status and amount due follow from it.
-REGISTER = """
-WITH locked AS (
-    SELECT "id", "confirmed_count", "capacity" FROM "session" WHERE "id" = ANY($1::int[]) ORDER BY "id" FOR UPDATE
-), claimed AS (
-    UPDATE "session" s SET "confirmed_count" = s."confirmed_count" + 1
-    FROM locked l
-    WHERE s."id" = l."id" AND (l."capacity" IS NULL OR l."confirmed_count" < l."capacity")
-    RETURNING s."id"
-), chosen AS (
+# The sessions are locked and their seats claimed as `seats.take_seats` does (`LOCK_AND_CLAIM`);
+# `chosen` is each session with whether its seat is confirmed and what a confirmed seat costs this
+# person. The registration's status and amount due follow from it.
+REGISTER = (
+    LOCK_AND_CLAIM
+    + """, chosen AS (
     SELECT l."id", c."id" IS NOT NULL AS "confirmed", COALESCE(p."amount", 0) AS "amount"
     FROM locked l
     LEFT JOIN claimed c ON c."id" = l."id"
@@ -147,6 +141,7 @@ WITH locked AS (
 SELECT r."id", r."status", r."amount_due", s."session_id", s."status" AS "seat_status"
 FROM registered r LEFT JOIN seats s ON TRUE
 """
+)
 
 # The registration's own columns, computed from the seats; the others are the ORM's values.
 COMPUTED = {

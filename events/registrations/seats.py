@@ -76,12 +76,12 @@ async def settle_statuses(
     return settled
 
 
-# PostgreSQL: lock the sessions in id order, claim a confirmed seat in each that has room, write the
-# seats and the registration's status, in one statement. Room is judged on the rows as `locked`
-# returns them: FOR UPDATE waits for a transaction holding the session and then gives its newest
-# version, whereas the statement's own snapshot is from before that wait (READ COMMITTED) and
-# would see a seat just freed by a cancellation as still taken.
-TAKE_SEATS = """
+# PostgreSQL: lock the sessions ($1) in id order and claim a confirmed seat in each that has room
+# (`claimed`), the start of a statement that writes the seats. Room is judged on the rows as
+# `locked` returns them: FOR UPDATE waits for a transaction holding the session and then gives its
+# newest version, whereas the statement's own snapshot is from before that wait (READ COMMITTED)
+# and would see a seat just freed by a cancellation as still taken.
+LOCK_AND_CLAIM = """
 WITH locked AS (
     SELECT "id", "confirmed_count", "capacity" FROM "session" WHERE "id" = ANY($1::int[]) ORDER BY "id" FOR UPDATE
 ), claimed AS (
@@ -89,7 +89,12 @@ WITH locked AS (
     FROM locked l
     WHERE s."id" = l."id" AND (l."capacity" IS NULL OR l."confirmed_count" < l."capacity")
     RETURNING s."id"
-), seats AS (
+)"""
+
+# PostgreSQL: claim the seats, write them and the registration's status, in one statement.
+TAKE_SEATS = (
+    LOCK_AND_CLAIM
+    + """, seats AS (
     INSERT INTO "seat" ("registration_id", "session_id", "status", "created_at", "updated_at")
     SELECT $2, l."id", CASE WHEN c."id" IS NULL THEN $4 ELSE $3 END, $5, $5
     FROM locked l LEFT JOIN claimed c ON c."id" = l."id"
@@ -104,6 +109,7 @@ WITH locked AS (
 )
 SELECT "session_id", "status" FROM seats
 """
+)
 
 
 async def take_seats(registration: Registration, session_ids: list[int]) -> list[SeatStatus]:

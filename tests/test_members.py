@@ -3,6 +3,7 @@ member price given either way, with "membership to confirm" for the desk when no
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import date
@@ -105,6 +106,21 @@ async def test_an_organizations_people_are_confirmed_up_to_its_units_unless_lift
 
     assert [p.membership for p in people] == ["confirmed", "confirmed", "to_confirm"], "2 units: the third to confirm"
     assert all(p.membership == Membership.CONFIRMED for p in everyone), "the organizer lifted the units"
+
+
+async def test_an_organizations_people_registering_at_once_are_confirmed_up_to_its_units() -> None:
+    event = await member_event()
+    await import_roster()
+
+    people = await asyncio.gather(*(registered(event, n, f"person{n}@kalakasan.example") for n in range(1, 7)))
+
+    stored = [await Registration.get(id=person.id) for person in people]
+    assert sorted(person.membership for person in stored) == ["confirmed"] * 2 + ["to_confirm"] * 4, (
+        "2 units: two confirmed, whatever registered at the same moment"
+    )
+    assert [person.membership for person in people] == [person.membership for person in stored], (
+        "each is told the membership that was written"
+    )
 
 
 async def test_the_desk_confirms_a_membership_and_it_is_in_the_persons_history() -> None:

@@ -27,6 +27,16 @@ class Standing:
     membership: Membership
     #: The number the person is registered under: the matched entry's, else what they typed.
     number: str = ""
+    #: Confirmed as one of an organization's people: its units, counted again where the
+    #: registration is written (`UNITS_USED`), since another may have taken the last one meanwhile.
+    units: int | None = None
+
+
+#: The people of an event confirmed under an organization's number: its units used.
+UNITS_USED = (
+    'SELECT count(*) FROM "registration" WHERE "event_id" = ? AND "member_number" = ? '
+    f"AND \"membership\" = '{Membership.CONFIRMED.value}' AND \"status\" <> '{RegistrationStatus.CANCELLED.value}'"
+)
 
 
 NOT_A_MEMBER_CATEGORY = Standing(Membership.NONE)
@@ -84,6 +94,7 @@ class Roster:
             if self._used[member.number] >= member.units:
                 return Standing(Membership.TO_CONFIRM, member.number)
             self._used[member.number] += 1
+            return Standing(Membership.CONFIRMED, member.number, units=member.units)
         return Standing(Membership.CONFIRMED, member.number)
 
     def _match(self, email: str, number: str) -> Member | None:

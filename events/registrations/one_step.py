@@ -1,7 +1,7 @@
 """A new registration written in one step: on SQLite in one trip to the database's thread, committed
 together with the writes around it; on PostgreSQL in one statement.
 
-Through the ORM, a registration is a transaction of five round trips (begin, the registration, its
+Through the ORM, a registration was a transaction of five round trips (begin, the registration, its
 confirmation, its seats, commit), each waiting its turn on a busy event loop. On SQLite the one
 connection is held for all of them; on PostgreSQL the sessions' row locks are held from the seats
 to the commit. With many people registering at once, each waits for the others' trips.
@@ -15,10 +15,12 @@ Here what a registration writes is decided first, in the serving thread (`NewReg
   An event's registrations from this process take turns before it (`PostgresClient.turns`):
   sixteen at once waiting on the same sessions' rows in the server were slower, and less fair.
 
-Both write what `events.registrations.service.register` writes through the ORM: the registration,
-its answers, its confirmation in the outbox, its seats (the `seats` module's rules) and its charges
-(`ledger.first_charges`). A member category reads the roster inside the registration's transaction
-(an organization's units are counted there), so that one goes through the ORM.
+Both write the registration, its answers, its confirmation in the outbox, its seats (the `seats`
+module's rules) and its charges (`ledger.first_charges`; on PostgreSQL the statement adds up the
+same prices). The roster is read before, outside the write: the organization's units a person is
+confirmed against (`Standing.units`) are counted again inside it, where no other registration can
+take the last one meanwhile (on PostgreSQL, none from this process: between processes, as before,
+that count is not locked).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from __future__ import annotations
 import functools
 import sqlite3
 from dataclasses import dataclass
-from typing import cast
 
 from tortoise import connections
 
@@ -34,6 +35,8 @@ from events import clock
 from events.database import fetch, retried
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus
+from events.members.models import Membership
+from events.members.standing import UNITS_USED
 from events.money.ledger import ADD_TO_DUE, INSERT_ENTRY, first_charges
 from events.money.models import EntryKind, Method
 from events.postgres_backend import PostgresClient
@@ -41,7 +44,7 @@ from events.program.models import Event, Session
 from events.questions.service import INSERT_ANSWER
 from events.registrations.models import Registration, RegistrationStatus, SeatStatus
 from events.registrations.seats import LOCK_AND_CLAIM, take_seats_here
-from events.sqlite_backend import ImmediateSqliteClient, Insert, insert, insert_statement
+from events.sqlite_backend import ImmediateSqliteClient, Insert, in_this_transaction, insert, insert_statement
 
 
 @dataclass(frozen=True)
@@ -57,18 +60,16 @@ class NewRegistration:
     answers: list[list[object]]
     #: The site's address as the request reached it, for the confirmation's links.
     base_url: str
-
-
-def available() -> bool:
-    """Whether the database in use writes a registration in one step: it does outside a transaction
-    (inside one, the writes must stay in that transaction, through the ORM)."""
-    return isinstance(connections.get("default"), ImmediateSqliteClient | PostgresClient)
+    #: Confirmed as one of an organization's people: its units (`Standing.units`), counted again here.
+    units: int | None = None
 
 
 async def write(new: NewRegistration) -> list[SeatStatus]:
     """Write the registration whole; its seats' statuses, in `new.sessions` order. The registration
-    gets its id, status and amount due. An IntegrityError means its code was taken, or its address
-    registered, as through the ORM."""
+    gets its id, status, amount due and (when its organization's units ran out) its membership. An
+    IntegrityError means its code was taken, or its address registered.
+
+    Inside a transaction already, it is written in that transaction, in one trip or one statement."""
     client = connections.get("default")
     if isinstance(client, ImmediateSqliteClient):
         statement = insert_statement(Registration)
@@ -76,8 +77,13 @@ async def write(new: NewRegistration) -> list[SeatStatus]:
             lambda: client.group_commit.run(lambda db: _write_here(db, new, statement))
         )
         return statuses
-    async with cast(PostgresClient, client).turns(("registration", new.event.id)):
-        return await retried(lambda: _write_in_one_statement(new))
+    if isinstance(client, PostgresClient):
+        async with client.turns(("registration", new.event.id)):
+            return await retried(lambda: _write_in_one_statement(new))
+    if client.capabilities.dialect == "sqlite":
+        statement = insert_statement(Registration)
+        return await in_this_transaction(lambda db: _write_here(db, new, statement))
+    return await _write_in_one_statement(new)
 
 
 # SQLite: plain calls in the database's thread
@@ -85,6 +91,10 @@ async def write(new: NewRegistration) -> list[SeatStatus]:
 
 def _write_here(db: sqlite3.Connection, new: NewRegistration, statement: Insert) -> list[SeatStatus]:
     registration = new.registration
+    if new.units is not None:
+        used = db.execute(UNITS_USED, [new.event.id, registration.member_number]).fetchone()[0]
+        if used >= new.units:
+            registration.membership = Membership.TO_CONFIRM.value
     insert(db, registration, statement)
     if new.answers:
         db.executemany(INSERT_ANSWER, [[registration.id, *row] for row in new.answers])
@@ -102,7 +112,7 @@ def _write_here(db: sqlite3.Connection, new: NewRegistration, statement: Insert)
 
 # PostgreSQL: one statement
 
-# The sessions are locked and their seats claimed as `seats.take_seats` does (`LOCK_AND_CLAIM`);
+# The sessions are locked and their seats claimed by `seats.LOCK_AND_CLAIM`;
 # `chosen` is each session with whether its seat is confirmed and what a confirmed seat costs this
 # person. The registration's status and amount due follow from it.
 REGISTER = (
@@ -114,7 +124,7 @@ REGISTER = (
     LEFT JOIN unnest($2::int[], $3::int[]) AS p("session_id", "amount") ON p."session_id" = l."id"
 ), registered AS (
     INSERT INTO "registration" ({columns}) VALUES ({values})
-    RETURNING "id", "event_id", "email", "status", "amount_due"
+    RETURNING "id", "event_id", "email", "status", "amount_due", "membership"
 ), seats AS (
     INSERT INTO "seat" ("registration_id", "session_id", "status", "created_at", "updated_at")
     SELECT r."id", c."id", CASE WHEN c."confirmed" THEN '{seat_confirmed}' ELSE '{seat_waitlisted}' END, $6, $6
@@ -138,21 +148,26 @@ REGISTER = (
     FROM registered r
     WHERE r."email" <> ''
 )
-SELECT r."id", r."status", r."amount_due", s."session_id", s."status" AS "seat_status"
+SELECT r."id", r."status", r."amount_due", r."membership", s."session_id", s."status" AS "seat_status"
 FROM registered r LEFT JOIN seats s ON TRUE
 """
 )
 
-# The registration's own columns, computed from the seats; the others are the ORM's values.
-COMPUTED = {
-    "status": (
-        f"(SELECT CASE WHEN bool_or(\"confirmed\") THEN '{RegistrationStatus.CONFIRMED}' "
-        f"WHEN count(*) > 0 THEN '{RegistrationStatus.WAITLISTED}' ELSE '{RegistrationStatus.CANCELLED}' END "
-        "FROM chosen)"
-    ),
-    "amount_due": '(SELECT COALESCE(SUM("amount") FILTER (WHERE "confirmed"), 0) FROM chosen)',
-}
-FIRST_COLUMN = 8  # $1 … $7 are the statement's own
+# The registration's columns computed in the statement: its status and amount due from the seats,
+# and its membership from its organization's units ($8, NULL when not counted against them), given
+# the parameters of its other columns. The others are the ORM's values.
+STATUS = (
+    f"(SELECT CASE WHEN bool_or(\"confirmed\") THEN '{RegistrationStatus.CONFIRMED}' "
+    f"WHEN count(*) > 0 THEN '{RegistrationStatus.WAITLISTED}' ELSE '{RegistrationStatus.CANCELLED}' END "
+    "FROM chosen)"
+)
+AMOUNT_DUE = '(SELECT COALESCE(SUM("amount") FILTER (WHERE "confirmed"), 0) FROM chosen)'
+MEMBERSHIP = (
+    "CASE WHEN $8::int IS NOT NULL AND ({used}) >= $8::int "
+    f"THEN '{Membership.TO_CONFIRM.value}' ELSE {{membership}} END"
+)
+COMPUTED = {"status", "amount_due"}
+FIRST_COLUMN = 9  # $1 … $8 are the statement's own
 
 
 @functools.cache
@@ -160,11 +175,19 @@ def _register_statement() -> tuple[str, tuple[str, ...]]:
     """`REGISTER` for the registration table as the ORM writes it, and the fields it takes after $7."""
     _query, fields = insert_statement(Registration)
     given = tuple(name for name in fields if name not in COMPUTED)
-    numbers = {name: f"${FIRST_COLUMN + n}" for n, name in enumerate(given)}
+    expressions = {name: f"${FIRST_COLUMN + n}" for n, name in enumerate(given)}
+    # Typed as in the row's own columns: a parameter compared with a varchar would be taken as text.
+    number = f"{expressions['member_number']}::varchar"
+    used = UNITS_USED.replace("?", expressions["event_id"], 1).replace("?", number, 1)
+    expressions.update(
+        status=STATUS,
+        amount_due=AMOUNT_DUE,
+        membership=MEMBERSHIP.format(used=used, membership=expressions["membership"]),
+    )
     columns = [Registration._meta.fields_db_projection[name] for name in fields]
     sql = REGISTER.format(
         columns=", ".join(f'"{column}"' for column in columns),
-        values=", ".join(COMPUTED.get(name) or numbers[name] for name in fields),
+        values=", ".join(expressions[name] for name in fields),
         seat_confirmed=SeatStatus.CONFIRMED,
         seat_waitlisted=SeatStatus.WAITLISTED,
         charge=EntryKind.CHARGE.value,
@@ -191,12 +214,14 @@ async def _write_in_one_statement(new: NewRegistration) -> list[SeatStatus]:
         [row[1] for row in new.answers],
         clock.now(),
         new.base_url,
+        new.units,
     ]
     values += [fields[name].to_db_value(getattr(registration, name), registration) for name in given]
     rows = await fetch(sql, values)
     registration.id = rows[0]["id"]
     registration.status = RegistrationStatus(rows[0]["status"])
     registration.amount_due = rows[0]["amount_due"]
+    registration.membership = rows[0]["membership"]
     registration._saved_in_db = True
     taken = {row["session_id"]: SeatStatus(row["seat_status"]) for row in rows if row["session_id"] is not None}
     return [taken[session.id] for session in new.sessions]

@@ -1,13 +1,13 @@
 """Seats and statuses: the rules that keep a session from ever being overbooked, in one place.
 
 A seat is confirmed while its session has room and waits otherwise (`plan_seats` says so for rows
-not yet written, `claim_seats` counts them in the database, `take_seats` does both for one new
-registration); a registration is confirmed when any seat is, else waitlisted when any waits
+not yet written, `claim_seats` counts them in the database, `take_seats_here` and `LOCK_AND_CLAIM`
+do both for one new registration); a registration is confirmed when any seat is, else waitlisted when any waits
 (`overall_status`), and `settle_statuses` is the one writer of a status from the seats. Registering,
 importing, staff edits and removing a session all go through these.
 
 Every function here runs inside a transaction that has locked the sessions it touches
-(`lock_sessions`, or `take_seats` itself): on PostgreSQL a `SELECT … FOR UPDATE` in id order, so
+(`lock_sessions`, or `LOCK_AND_CLAIM` itself): on PostgreSQL a `SELECT … FOR UPDATE` in id order, so
 two transactions never wait on each other in a circle; on SQLite the transaction already holds the
 write lock from `BEGIN IMMEDIATE`. Under that lock the count cannot change between reading and writing it, and
 the conditional UPDATE plus the database check on `confirmed_count <= capacity` back it up.
@@ -21,13 +21,12 @@ from collections.abc import Iterable, Mapping
 from tortoise.expressions import F
 
 from events import clock
-from events.database import execute, fetch, supports_row_locks
+from events.database import execute, supports_row_locks
 from events.mail import outbox
 from events.mail.models import MailKind
 from events.money.ledger import settle_charges
 from events.program.models import Session
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
-from events.sqlite_backend import in_this_transaction
 
 
 async def lock_sessions(session_ids: list[int]) -> None:
@@ -77,7 +76,8 @@ async def settle_statuses(
 
 
 # PostgreSQL: lock the sessions ($1) in id order and claim a confirmed seat in each that has room
-# (`claimed`), the start of a statement that writes the seats. Room is judged on the rows as
+# (`claimed`), the start of the statement that writes a new registration and its seats
+# (`events.registrations.one_step`). Room is judged on the rows as
 # `locked` returns them: FOR UPDATE waits for a transaction holding the session and then gives its
 # newest version, whereas the statement's own snapshot is from before that wait (READ COMMITTED)
 # and would see a seat just freed by a cancellation as still taken.
@@ -91,57 +91,12 @@ WITH locked AS (
     RETURNING s."id"
 )"""
 
-# PostgreSQL: claim the seats, write them and the registration's status, in one statement.
-TAKE_SEATS = (
-    LOCK_AND_CLAIM
-    + """, seats AS (
-    INSERT INTO "seat" ("registration_id", "session_id", "status", "created_at", "updated_at")
-    SELECT $2, l."id", CASE WHEN c."id" IS NULL THEN $4 ELSE $3 END, $5, $5
-    FROM locked l LEFT JOIN claimed c ON c."id" = l."id"
-    ORDER BY l."id"
-    RETURNING "session_id", "status"
-), outcome AS (
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM seats WHERE "status" = $3) THEN $6 ELSE $7 END AS "status"
-), marked AS (
-    UPDATE "registration" r SET "status" = o."status", "updated_at" = $5
-    FROM outcome o
-    WHERE r."id" = $2 AND r."status" <> o."status"
-)
-SELECT "session_id", "status" FROM seats
-"""
-)
-
-
-async def take_seats(registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
-    """Give a new registration its seats, in these sessions' order, and set its status from them
-    (written only when it differs from the confirmed status a new registration starts with).
-
-    Last in its transaction: on PostgreSQL the sessions' locks are then held for one statement and
-    the commit, not for every statement of the registration (which, with many people registering
-    at once, queued them behind each other's round trips).
-    """
-    if session_ids and supports_row_locks():
-        rows = await fetch(
-            TAKE_SEATS,
-            [
-                sorted(set(session_ids)),
-                registration.id,
-                str(SeatStatus.CONFIRMED),
-                str(SeatStatus.WAITLISTED),
-                clock.now(),
-                str(RegistrationStatus.CONFIRMED),
-                str(RegistrationStatus.WAITLISTED),
-            ],
-        )
-        taken = {row["session_id"]: SeatStatus(row["status"]) for row in rows}
-        statuses = [taken[session_id] for session_id in session_ids]
-        registration.status = overall_status(statuses)  # as the statement wrote it
-        return statuses
-    return await in_this_transaction(lambda db: take_seats_here(db, registration, session_ids))
-
 
 def take_seats_here(db: sqlite3.Connection, registration: Registration, session_ids: list[int]) -> list[SeatStatus]:
-    """`take_seats` on SQLite, as plain calls in the database's thread: one trip for every statement."""
+    """Give a new registration its seats, in these sessions' order, and set its status from them
+    (written only when it differs from the confirmed status a new registration starts with): SQLite,
+    as plain calls in the database's thread, where the transaction holds the write lock. On
+    PostgreSQL the one-step registration's statement does this (`LOCK_AND_CLAIM`)."""
     marks = ", ".join("?" for _ in session_ids)
     claimed = {row[0] for row in db.execute(CLAIM_ONE_EACH.format(marks=marks), session_ids)} if session_ids else set()
     statuses = [SeatStatus.CONFIRMED if session_id in claimed else SeatStatus.WAITLISTED for session_id in session_ids]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
@@ -19,7 +18,6 @@ from events.mail import outbox
 from events.mail.models import MailKind, MailStatus, OutboxMessage
 from events.members.standing import NOT_A_MEMBER_CATEGORY, Standing, standing_of
 from events.money import cancellation
-from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
 from events.program.service import registration_open
@@ -27,7 +25,7 @@ from events.questions import service as questions
 from events.registrations import codes, one_step
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
 from events.registrations.schemas import RegistrationInput
-from events.registrations.seats import give_seat, lock_sessions, release_seat, settle_statuses, take_seats
+from events.registrations.seats import give_seat, lock_sessions, release_seat, settle_statuses
 from events.text import normalize_email
 
 #: A new code is drawn this many times if it happens to be taken already.
@@ -62,7 +60,9 @@ def sort_name(name: str, reading: str) -> str:
 async def register(event: Event, data: RegistrationInput) -> Registered:
     """Register one person: each chosen session is confirmed while it has room, else waitlisted.
 
-    The registration, all its seats and its answers are written in one transaction, or none of them.
+    What it writes is decided first; the registration, its answers, its confirmation, its seats and
+    its charges are then written in one step, or none of them (`events.registrations.one_step`).
+    The roster is read before: the organization's units it counts against are counted again there.
     """
     if not registration_open(event):
         raise RegistrationClosed(_("Registration for this event is closed."))
@@ -80,44 +80,24 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
     chosen = sorted(sessions.values(), key=lambda session: session.id)
     answers = await questions.validate_answers(event, sessions, data.answers, enforce_required=data.answers_required)
 
-    async def work(check_address: bool) -> Registered:
+    standing = await standing_of(event, category, data.email, data.member_number)
+
+    async def write(check_address: bool) -> Registered:
         # The address is checked before writing only on a second attempt: the first one's insert
         # meets the unique (event, address) rule when the address is taken (or two people with one
         # address register at the same moment), and the next attempt's check says which it was.
         if check_address and email_key and await Registration.exists(event=event, active_email=email_key):
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
-        standing = await standing_of(event, category, data.email, data.member_number)
-        registration = await new_registration(event, data, standing)
-        if answers:
-            await questions.save_answers(registration, answers)
-        await outbox.queue(registration, MailKind.REGISTERED, first=True)
-        statuses = await take_seats(registration, [session.id for session in chosen])
-        # A new registration has no charge to reverse: with no prices there is nothing to settle.
-        charged = await settle_charges([registration.id], events=[event]) if event.prices else {}
-        registration.amount_due = charged.get(registration.id, 0)
-        return Registered(registration, list(zip(chosen, statuses, strict=True)))
-
-    # With no roster to read, outside a transaction: the whole registration in one step.
-    whole = category not in event.member_categories and one_step.available()
-
-    async def in_one_step(check_address: bool) -> Registered:
-        # The address checked before writing on a second attempt, as `work` does; the unique rule
-        # still decides.
-        if check_address and email_key and await Registration.exists(event=event, active_email=email_key):
-            raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
-        registration = build_registration(event, data)
+        registration = build_registration(event, data, standing=standing)
         new = one_step.NewRegistration(
-            event, registration, chosen, questions.encoded_answers(answers), links.site_url()
+            event, registration, chosen, questions.encoded_answers(answers), links.site_url(), standing.units
         )
         statuses = await one_step.write(new)
         return Registered(registration, list(zip(chosen, statuses, strict=True)))
 
     for attempt in range(CODE_ATTEMPTS):
         try:
-            if whole:
-                registered = await in_one_step(check_address=attempt > 0)
-            else:
-                registered = await atomic(partial(work, check_address=attempt > 0))
+            registered = await write(check_address=attempt > 0)
         except IntegrityError:
             # Either the code was taken (draw again) or the address is registered already, or at
             # the same moment (the next attempt's check says so).
@@ -125,21 +105,6 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
         outbox.wake()
         return registered
     raise Conflict(_("Could not register just now; please try again."), code="busy")
-
-
-async def new_registration(
-    event: Event, data: RegistrationInput, standing: Standing = NOT_A_MEMBER_CATEGORY
-) -> Registration:
-    """Write the registration itself, waiting until `take_seats` gives it its seats and status.
-
-    It starts as confirmed, the usual outcome, so that its row is rarely written twice: changing
-    the status rewrites every index of the table (one of them holds the status).
-
-    An IntegrityError means the code was taken, or the address registered at the same moment.
-    """
-    registration = build_registration(event, data, standing=standing)
-    await registration.save()
-    return registration
 
 
 def build_registration(

@@ -9,6 +9,7 @@ import pytest
 from tortoise import connections
 
 from events import clock, links
+from events.database import atomic
 from events.errors import InvalidInput
 from events.mail.models import MailKind, OutboxMessage
 from events.money.models import LedgerEntry
@@ -306,3 +307,22 @@ async def test_two_people_giving_one_address_at_the_same_moment_leave_the_others
     assert await Registration.filter(event=event).count() == 6, "everyone else is registered"
     assert await Registration.filter(email="person3@example.org").count() == 1
     await assert_counters_match_seats()
+
+
+async def test_a_registration_made_inside_a_transaction_is_written_in_it_and_undone_with_it() -> None:
+    event = await make_event(capacity=10)
+
+    class Undone(Exception):
+        pass
+
+    async def register_then_fail() -> None:
+        await register(event, person(1, ["day1"]))
+        assert await Registration.filter(event=event).count() == 1, "the transaction sees its registration"
+        raise Undone
+
+    with pytest.raises(Undone):
+        await asyncio.wait_for(atomic(register_then_fail), timeout=10)
+
+    assert await Registration.filter(event=event).count() == 0, "nothing written outside the transaction"
+    day1 = await Session.get(event=event, code="day1")
+    assert day1.confirmed_count == 0, "the seat went back with the transaction"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from events.settings import Settings
@@ -238,6 +239,13 @@ async def fetch(sql: str, values: list[Any]) -> list[dict[str, Any]]:
     """Run one statement with `?` placeholders and return its rows (a SELECT, or `INSERT … RETURNING`)."""
     client = connections.get("default")
     return list(await client.execute_query_dict(_placeholders(sql, client), values))
+
+
+def db_values(instance: Model, names: Iterable[str]) -> list[Any]:
+    """These fields of a model instance as `Model.save` writes them (each field's own conversion;
+    `auto_now` times are set on the instance), for an INSERT written by hand."""
+    fields = instance._meta.fields_map
+    return [fields[name].to_db_value(getattr(instance, name), instance) for name in names]
 
 
 def _placeholders(sql: str, client: Any) -> str:

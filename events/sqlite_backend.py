@@ -23,6 +23,8 @@ from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 from tortoise.models import Model
 
+from events.database import db_values
+
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
     async def begin(self) -> None:
@@ -210,7 +212,5 @@ def insert(db: sqlite3.Connection, instance: Model, statement: Insert) -> None:
     """Write a new model instance as `Model.save` does (its fields' own conversions, `auto_now`
     times set on it), as one plain call in the database's thread; it gets its id."""
     query, columns = statement
-    fields = instance._meta.fields_map
-    values = [fields[name].to_db_value(getattr(instance, name), instance) for name in columns]
-    instance.pk = db.execute(query, values).lastrowid
+    instance.pk = db.execute(query, db_values(instance, columns)).lastrowid
     instance._saved_in_db = True

@@ -43,20 +43,17 @@ def wake() -> None:
         waker()
 
 
-async def queue(registration: Registration, kind: MailKind, *, session_code: str = "", first: bool = False) -> bool:
+async def queue(registration: Registration, kind: MailKind, *, session_code: str = "") -> bool:
     """Queue one message to this registration's address (in the caller's transaction).
 
     A message of the same kind (and session) that exists already is queued again rather than
-    written twice; `first` says the registration was made in this transaction, so none can exist
-    (one statement less for every registration). Registrations without an address (a walk-in) get
-    nothing. Returns whether a message was queued.
+    written twice (a new registration's confirmation is written with it, `NEW_MESSAGE`).
+    Registrations without an address (a walk-in) get nothing. Returns whether a message was queued.
     """
     if not registration.email:
         return False
     now = clock.now()
-    again = not first and await OutboxMessage.filter(
-        registration_id=registration.id, kind=kind, session_code=session_code
-    ).update(
+    again = await OutboxMessage.filter(registration_id=registration.id, kind=kind, session_code=session_code).update(
         status=MailStatus.QUEUED,
         recipient=registration.email,
         next_attempt_at=now,

@@ -98,7 +98,7 @@ def first_charges(
 ) -> list[Charge]:
     """A new registration's charges as `INSERT_ENTRY` rows: what each confirmed seat costs. This is
     what `settle_charges` writes for a registration charged nothing yet, without reading anything
-    (for a registration written in one trip to the database, `events.registrations.grouped`)."""
+    (for a registration written in one trip to the database, `events.registrations.one_step`)."""
     rows: list[Charge] = []
     for session, status in seats:
         if status == SeatStatus.CONFIRMED:

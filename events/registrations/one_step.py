@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from tortoise import connections
 
 from events import clock
-from events.database import fetch, retried
+from events.database import db_values, fetch, retried
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus
 from events.members.models import Membership
@@ -201,7 +201,6 @@ def _register_statement() -> tuple[str, tuple[str, ...]]:
 async def _write_in_one_statement(new: NewRegistration) -> list[SeatStatus]:
     registration = new.registration
     sql, given = _register_statement()
-    fields = registration._meta.fields_map
     prices = {
         session.id: new.event.price(registration.category, session.code, reduced=registration.reduced_fee)
         for session in new.sessions
@@ -216,7 +215,7 @@ async def _write_in_one_statement(new: NewRegistration) -> list[SeatStatus]:
         new.base_url,
         new.units,
     ]
-    values += [fields[name].to_db_value(getattr(registration, name), registration) for name in given]
+    values += db_values(registration, given)
     rows = await fetch(sql, values)
     registration.id = rows[0]["id"]
     registration.status = RegistrationStatus(rows[0]["status"])

@@ -47,9 +47,10 @@ class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
 
     By default every release sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`,
     one more round trip for each query run outside a transaction: a third of the door's scan time.
-    Tsudoi takes no advisory locks, keeps no cursors, listens on no pooled connection and sets no
-    session settings, so there is nothing to reset; an open transaction is still rolled back by
-    asyncpg itself (`Connection.reset` ends it whatever the query says).
+    Tsudoi takes advisory locks only for a transaction (released when it ends, before the
+    connection goes back; the migrations' lock is on a connection of its own), keeps no cursors,
+    listens on no pooled connection and sets no session settings, so there is nothing to reset; an
+    open transaction is still rolled back by asyncpg itself (`Connection.reset` ends it whatever the query says).
     """
 
     def get_reset_query(self) -> str:

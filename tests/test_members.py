@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
 
+from events.database import own_connection, supports_row_locks, tortoise_config
 from events.members import roster
 from events.members.models import Member, MemberAddress, Membership
+from events.postgres_backend import PostgresClient
 from events.program.models import Event
 from events.registrations.admin import RegistrationEdit, confirm_membership, edit_registration
 from events.registrations.importing import carry_out
@@ -21,6 +24,7 @@ from events.registrations.importing import read as read_import
 from events.registrations.models import Registration
 from events.registrations.privacy import erase
 from events.registrations.sheets import UnreadableFile
+from events.settings import Settings
 from events.staff.models import Role
 from tests.conftest import csrf_token, sign_in
 from tests.factories import event_data, make_event, make_registration
@@ -121,6 +125,55 @@ async def test_an_organizations_people_registering_at_once_are_confirmed_up_to_i
     assert [person.membership for person in people] == [person.membership for person in stored], (
         "each is told the membership that was written"
     )
+
+
+async def test_an_organizations_last_unit_goes_to_one_of_two_processes_registering_at_once(settings: Settings) -> None:
+    """Two app processes on one PostgreSQL database, each with its own pool and its own turns: both
+    statements are held at the sessions' lock until they can go, as under load, and the second must
+    still count the first one's unit."""
+    if not supports_row_locks():
+        pytest.skip("PostgreSQL's race between processes; on SQLite the write lock covers the count")
+    event = await member_event()
+    await import_roster()
+    await registered(event, 1, "first@kalakasan.example")  # M-002 has two units: one is left
+    credentials = tortoise_config(settings)["connections"]["default"]["credentials"]
+    other_process = PostgresClient(connection_name="default", **credentials)  # its own pool and turns
+    holder = await own_connection("tsudoi test: holds the session")
+    try:
+        await holder.execute("BEGIN")
+        await holder.execute('SELECT 1 FROM "session" WHERE "event_id" = $1 FOR UPDATE', event.id)
+
+        async def in_other_process() -> Registration:
+            connections.set("default", other_process)  # for this task only
+            return await registered(event, 3, "b@kalakasan.example")
+
+        here = asyncio.create_task(registered(event, 2, "a@kalakasan.example"))
+        there = asyncio.create_task(in_other_process())
+        await waiting_on_locks(holder, 2)
+        await holder.execute("ROLLBACK")
+        people = await asyncio.gather(here, there)
+    finally:
+        await holder.close()
+        await other_process.close()
+
+    stored = [await Registration.get(id=person.id) for person in people]
+    assert sorted(person.membership for person in stored) == ["confirmed", "to_confirm"], (
+        "the organization's last unit confirms one of the two, whichever process wrote it"
+    )
+
+
+async def waiting_on_locks(connection: Any, count: int) -> None:
+    """Return once `count` other sessions of this database wait on a lock (10 s at most)."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    for _ in range(1000):
+        await connection.execute("SELECT pg_stat_clear_snapshot()")  # read afresh, inside a transaction too
+        if await connection.fetchval(query) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} sessions never came to wait on a lock")
 
 
 async def test_the_desk_confirms_a_membership_and_it_is_in_the_persons_history() -> None:

@@ -19,8 +19,10 @@ Both write the registration, its answers, its confirmation in the outbox, its se
 module's rules) and its charges (`ledger.first_charges`; on PostgreSQL the statement adds up the
 same prices). The roster is read before, outside the write: the organization's units a person is
 confirmed against (`Standing.units`) are counted again inside it, where no other registration can
-take the last one meanwhile (on PostgreSQL, none from this process: between processes, as before,
-that count is not locked).
+take the last one meanwhile. On SQLite the write lock sees to that. On PostgreSQL, a statement's
+snapshot is taken before it waits for the sessions' locks, so it would miss a registration another
+process committed meanwhile: such a registration first takes its organization's turn among all
+processes (`UNITS_TURN`) in a transaction, and its statement then starts after the last one's commit.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ import sqlite3
 from dataclasses import dataclass
 
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from events import clock
-from events.database import db_values, fetch, retried
+from events.database import db_values, execute, fetch, retried
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus
 from events.members.models import Membership
@@ -79,11 +82,11 @@ async def write(new: NewRegistration) -> list[SeatStatus]:
         return statuses
     if isinstance(client, PostgresClient):
         async with client.turns(("registration", new.event.id)):
-            return await retried(lambda: _write_in_one_statement(new))
+            return await retried(lambda: _write_on_postgres(new))
     if client.capabilities.dialect == "sqlite":
         statement = insert_statement(Registration)
         return await in_this_transaction(lambda db: _write_here(db, new, statement))
-    return await _write_in_one_statement(new)
+    return await _write_on_postgres(new)
 
 
 # SQLite: plain calls in the database's thread
@@ -196,6 +199,21 @@ def _register_statement() -> tuple[str, tuple[str, ...]]:
         queued=MailStatus.QUEUED.value,
     )
     return sql, given
+
+
+#: An organization's turn among all processes, for one event: a lock held until the transaction ends.
+#: Two keys (the event, a hash of the organization's number) never meet the migrations' one-key lock.
+UNITS_TURN = "SELECT pg_advisory_xact_lock(?::int, hashtext(?::text))"
+
+
+async def _write_on_postgres(new: NewRegistration) -> list[SeatStatus]:
+    """The one statement; for someone counted against an organization's units, in a transaction
+    that takes the organization's turn first, so the statement counts every unit taken before it."""
+    if new.units is None:
+        return await _write_in_one_statement(new)
+    async with in_transaction():
+        await execute(UNITS_TURN, [new.event.id, new.registration.member_number])
+        return await _write_in_one_statement(new)
 
 
 async def _write_in_one_statement(new: NewRegistration) -> list[SeatStatus]:

@@ -30,6 +30,7 @@ from events.settings import Settings, from_environ
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import cash as cash_pages
 from events.web import certificates as certificate_pages
+from events.web import desk as desk_pages
 from events.web import fees as fee_pages
 from events.web import importing as importing_pages
 from events.web import kiosk as kiosk_pages
@@ -77,6 +78,16 @@ API_ROUTES = [
         name="api_payments",
         get=payments_api.list_payments,
         post=payments_api.record_payment,
+    ),
+    route(
+        "/api/v1/events/{slug}/registrations/{code}/receipts",
+        name="api_staff_receipts",
+        get=payments_api.receipts_list,
+    ),
+    route(
+        "/api/v1/events/{slug}/registrations/{code}/receipts/{number}",
+        name="api_staff_receipt",
+        get=payments_api.receipt,
     ),
     route("/api/v1/registrations/{secret}", name="api_registration", get=registrations_api.show),
     route("/api/v1/registrations/{secret}/cancel", name="api_cancel", post=registrations_api.cancel),
@@ -147,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 *certificate_pages.ROUTES,
                 *kiosk_pages.ROUTES,
                 *cash_pages.ROUTES,
+                *desk_pages.ROUTES,
                 *mail.ROUTES,
                 *audit.ROUTES,
             ],

@@ -121,19 +121,26 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     if args.role == "kiosk" and not args.event:
         print("A kiosk serves one event: add --event SLUG.", file=sys.stderr)
         return 2
+    if args.takes_payments and args.role != "door":
+        print("--takes-payments is for door accounts: organizers take payments already.", file=sys.stderr)
+        return 2
     password = args.password
     generated = password == ""
     if generated:
         password = new_password()
 
     async def work() -> str | None:
-        account = await save_staff(args.email, Role(args.role), password=password, name=args.name)
+        account = await save_staff(
+            args.email, Role(args.role), password=password, name=args.name, takes_payments=args.takes_payments
+        )
         if args.event:
             event = await Event.get_or_none(slug=args.event)
             if event is None:
                 raise ConfigError(f"There is no event {args.event!r}.")
             await keep_to_event(account, event)
-        print(f"Staff account {account.email}: role {account.role}" + (f", event {args.event}" if args.event else ""))
+        kept = f", event {args.event}" if args.event else ""
+        money = ", takes payments at the desk" if account.takes_payments else ""
+        print(f"Staff account {account.email}: role {account.role}{kept}{money}")
         if generated:
             print(f"Password: {password}")
         if args.token:
@@ -670,6 +677,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--token", action="store_true", help="issue a new API token and print it last")
     add.add_argument("--event", metavar="SLUG", help="limit the account to one event")
+    add.add_argument(
+        "--takes-payments",
+        action="store_true",
+        help="a door account that also takes money at the desk (cash or a transfer seen) and prints receipts; "
+        "refunds and waivers stay with organizers. Without it, an existing account loses the right",
+    )
     add.set_defaults(func=cmd_staff_add)
 
     event = commands.add_parser(

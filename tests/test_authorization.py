@@ -57,6 +57,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/api/v1/events/{slug}/report.pdf"): (401, 403, 200),
     ("GET", "/api/v1/events/{slug}/registrations/{code}/payments"): (401, 403, 200),
     ("POST", "/api/v1/events/{slug}/registrations/{code}/payments"): (401, 403, 422),
+    ("GET", "/api/v1/events/{slug}/registrations/{code}/receipts"): (401, 403, 200),
+    ("GET", "/api/v1/events/{slug}/registrations/{code}/receipts/{number}"): (401, 403, 404),
     ("DELETE", "/api/v1/events/{slug}/checkins/{registration_code}/{session_code}"): (401, 404, 404),
     ("GET", "/api/v1/registrations/{secret}/calendar.ics"): (200, 200, 200),
     ("GET", "/api/v1/registrations/{secret}/receipts"): (200, 200, 200),
@@ -96,6 +98,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("GET", "/staff/events/{slug}/cash"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/transfers"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/registrations/{code}/receipts/{number}"): (303, 303, 303),
+    ("GET", "/staff/events/{slug}/desk/{code}"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/restore"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/replace-secret"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/badges"): (303, 303, 303),
@@ -284,8 +287,11 @@ def test_every_staff_route_is_sorted_for_kept_accounts() -> None:
     assert not unscoped, f"routes that act on no event but are not sorted as own or across events: {unscoped}"
 
 
-async def _kept_caller(client: httpx.AsyncClient, role: Role, event_id: int, page: bool) -> dict[str, str]:
-    """Headers (and, for pages, a signed-in session in `client`) of an account kept to `event_id`."""
+async def _kept_caller(
+    client: httpx.AsyncClient, role: Role, event_id: int, page: bool, takes_payments: bool = False
+) -> dict[str, str]:
+    """Headers (and, for pages, a signed-in session in `client`) of an account kept to `event_id`;
+    `takes_payments`: a door account that takes money at the desk."""
     from events.staff.models import StaffAccount
     from events.staff.service import issue_token, save_staff
     from tests.conftest import STAFF_PASSWORD, post_sign_in
@@ -293,6 +299,7 @@ async def _kept_caller(client: httpx.AsyncClient, role: Role, event_id: int, pag
     email = f"kept-{role}@example.org"
     account = await StaffAccount.get_or_none(email=email) or await save_staff(email, role, password=STAFF_PASSWORD)
     account.event_id = event_id  # type: ignore[attr-defined]
+    account.takes_payments = takes_payments
     await account.save()
     if page:
         client.cookies.clear()
@@ -302,7 +309,13 @@ async def _kept_caller(client: httpx.AsyncClient, role: Role, event_id: int, pag
 
 
 async def _kept_answer(
-    client: httpx.AsyncClient, method: str, path: str, role: Role, slug: str, organizer: dict[str, str]
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    role: Role,
+    slug: str,
+    organizer: dict[str, str],
+    takes_payments: bool = False,
 ) -> int:
     from events.program.models import Event
     from events.staff.models import StaffAccount
@@ -313,7 +326,7 @@ async def _kept_answer(
         json={"name": "B", "email": f"{role}-{slug}-{method}@example.org", "sessions": ["day1"]},
         headers=organizer,
     )
-    headers = await _kept_caller(client, role, event_a.id, _is_page(path))
+    headers = await _kept_caller(client, role, event_a.id, _is_page(path), takes_payments)
     other = await StaffAccount.filter(email__not_in=[f"kept-{role}@example.org"]).first()
     url = _url(path, slug, registered.json(), account_id=other.id if other else 1)
     if _is_page(path):
@@ -430,3 +443,40 @@ async def test_a_signed_in_door_volunteer_reaches_the_door_pages_only(
         assert answer != 403, f"{method} {path} is a door page: got {answer}"
     else:
         assert answer == 403, f"{method} {path} is for organizers: a door volunteer got {answer}"
+
+
+#: What a door account given the right to take money reaches besides the door's: a person's fees
+#: at the desk, taking a payment, and printing its receipt.
+DESK_ROUTES = {
+    ("GET", "/staff/events/{slug}/desk/{code}"),
+    ("POST", "/staff/events/{slug}/registrations/{code}/payments"),
+    ("GET", "/staff/events/{slug}/registrations/{code}/receipts/{number}"),
+    ("GET", "/api/v1/events/{slug}/registrations/{code}/payments"),
+    ("POST", "/api/v1/events/{slug}/registrations/{code}/payments"),
+    ("GET", "/api/v1/events/{slug}/registrations/{code}/receipts"),
+    ("GET", "/api/v1/events/{slug}/registrations/{code}/receipts/{number}"),
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    sorted(key for key in MATRIX if key not in STAFF_PAGE_EXCEPTIONS and (_is_page(key[1]) or key in DESK_ROUTES)),
+)
+async def test_a_desk_volunteer_who_takes_money_reaches_the_door_pages_and_the_desks_only(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    organizer = await _two_events(client)
+    answer = await _kept_answer(client, method, path, Role.DOOR, "workshop", organizer, takes_payments=True)
+    if (method, path) in DOOR_PAGES | DESK_ROUTES:
+        assert answer != 403, f"{method} {path} is the door's or the desk's: got {answer}"
+    else:
+        assert answer == 403, f"{method} {path} is for organizers: a desk volunteer got {answer}"
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(DESK_ROUTES))
+async def test_a_desk_volunteer_kept_to_one_event_takes_no_money_at_another(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    organizer = await _two_events(client)
+    answer = await _kept_answer(client, method, path, Role.DOOR, "other", organizer, takes_payments=True)
+    assert answer == 403, f"{method} {path} on another event, as a desk volunteer: got {answer}"

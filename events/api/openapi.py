@@ -430,6 +430,28 @@ SECRET = {
     "description": "The capability secret from the registration's links.",
 }
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+RECEIPT_NUMBER = {
+    "name": "number",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]{1,9}\\.pdf$"},
+    "description": "The receipt's number and .pdf, as its pdf link has it: 0001.pdf",
+}
+RECEIPT_OPTIONS = [
+    {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["ja", "en"], "default": "ja"},
+    },
+    {
+        "name": "kanji",
+        "in": "query",
+        "required": False,
+        "description": "1: the amount as 金壱万弐千円也",
+        "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+    },
+]
 
 
 BOM = {
@@ -579,12 +601,15 @@ def paths() -> dict[str, Any]:
             ],
             "post": {
                 "operationId": "recordPayment",
-                "summary": "(1.1) Record a payment (cash, transfer), a waiver or a refund (organizer)",
+                "summary": "(1.1) Record a payment (cash, transfer), a waiver or a refund (organizer; desk: payments)",
                 "description": (
                     "A payment or waiver needs something owed and at most that much; a refund, money paid and at "
                     "most that much (otherwise 409 nothing_to_pay, or 422 on amount). The same payment_id sent "
                     "again answers what it answered first and records nothing new. Two desks paying the same "
-                    "person at once record one payment; the other is told nothing_to_pay."
+                    "person at once record one payment; the other is told nothing_to_pay. A door account given the "
+                    "right to take payments (tsudoi staff add --takes-payments) records cash and transfers only "
+                    "(a refund or waiver is 403), and its receipt's pdf link is the staff one, never the "
+                    "participant's."
                 ),
                 "security": BEARER,
                 "requestBody": _body(PaymentInput),
@@ -595,11 +620,43 @@ def paths() -> dict[str, Any]:
             },
             "get": {
                 "operationId": "listPayments",
-                "summary": "(1.1) The registration's payments, refunds and waivers, oldest first (organizer)",
+                "summary": "(1.1) The registration's payments, refunds and waivers, oldest first (organizer, desk)",
                 "security": BEARER,
                 "responses": {
                     "200": _json({"type": "array", "items": _ref(PaymentOut)}, "The entries"),
                     **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/registrations/{code}/receipts": {
+            "parameters": [
+                SLUG,
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "get": {
+                "operationId": "listStaffReceipts",
+                "summary": "(extension) A registration's receipts for the desk, oldest first (organizer, desk)",
+                "security": BEARER,
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref(ReceiptOut)}, "The receipts, with staff links"),
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/api/v1/events/{slug}/registrations/{code}/receipts/{number}": {
+            "parameters": [
+                SLUG,
+                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                RECEIPT_NUMBER,
+            ],
+            "get": {
+                "operationId": "getStaffReceipt",
+                "summary": "(extension) One receipt as a PDF, for the desk to print (organizer, desk)",
+                "security": BEARER,
+                "parameters": RECEIPT_OPTIONS,
+                "responses": {
+                    "200": {"description": "PDF", "content": {"application/pdf": {}}},
+                    **_errors(401, 403, 404, 422),
                 },
             },
         },
@@ -720,34 +777,11 @@ def paths() -> dict[str, Any]:
             },
         },
         "/api/v1/registrations/{secret}/receipts/{number}": {
-            "parameters": [
-                SECRET,
-                {
-                    "name": "number",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^[0-9]{1,9}\\.pdf$"},
-                    "description": "The receipt's number and .pdf, as its pdf link has it: 0001.pdf",
-                },
-            ],
+            "parameters": [SECRET, RECEIPT_NUMBER],
             "get": {
                 "operationId": "getReceipt",
                 "summary": "(1.1) One receipt (領収書) as a PDF; each copy after the first says 再発行",
-                "parameters": [
-                    {
-                        "name": "lang",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "enum": ["ja", "en"], "default": "ja"},
-                    },
-                    {
-                        "name": "kanji",
-                        "in": "query",
-                        "required": False,
-                        "description": "1: the amount as 金壱万弐千円也",
-                        "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
-                    },
-                ],
+                "parameters": RECEIPT_OPTIONS,
                 "responses": {
                     "200": {"description": "PDF", "content": {"application/pdf": {}}},
                     **_errors(404, 422),

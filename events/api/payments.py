@@ -1,24 +1,30 @@
-"""API: taking a registration's money (organizers only): payments, refunds and waivers, and its account."""
+"""API: taking a registration's money: payments, refunds and waivers, and its account.
+
+Organizers do all of it; a door account given the right (`StaffAccount.takes_payments`, the desk's
+volunteers) records payments and prints their receipts, and is shown a receipt through its own
+token, never the participant's link."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from events import clock
+from events.errors import Forbidden
 from events.http.common import base_url, json_response, read_json
-from events.http.receipts import receipt_json
+from events.http.receipts import receipt_json, receipt_pdf
+from events.i18n import gettext as _
 from events.links import participant_links
-from events.money import ledger
+from events.money import ledger, receipts
 from events.money.figures import money_figures
 from events.money.models import EntryKind, LedgerEntry, Method
 from events.money.schemas import PaymentInput
 from events.program.models import Event
 from events.registrations import service
-from events.staff.auth import api_event
-from events.staff.models import Role
+from events.staff.auth import api_event, require_payments, takes_payments
+from events.staff.models import Role, StaffAccount
 from events.validation import parse
 
 
@@ -35,10 +41,19 @@ def entry_json(entry: LedgerEntry, event: Event) -> dict[str, Any]:
     }
 
 
+async def _desk_event(request: Request) -> tuple[StaffAccount, Event]:
+    """The account and event, for an account that takes money (an organizer, or a desk account)."""
+    account, event = await api_event(request, Role.ORGANIZER, Role.DOOR)
+    if not takes_payments(account):
+        raise Forbidden(_("Your account may not do this."))
+    return account, event
+
+
 async def record_payment(request: Request) -> JSONResponse:
-    account, event = await api_event(request, Role.ORGANIZER)
+    account, event = await _desk_event(request)
     registration = await service.by_code(event, request.path_params["code"])
     data = parse(PaymentInput, await read_json(request))
+    require_payments(account, data.method)
     recorded = await ledger.record(
         registration,
         data.amount,
@@ -52,7 +67,10 @@ async def record_payment(request: Request) -> JSONResponse:
     )
     receipt = None
     if recorded.receipt is not None:
-        url = participant_links(base_url(request), registration.secret)["receipts"]
+        if account.role == Role.ORGANIZER:
+            url = participant_links(base_url(request), registration.secret)["receipts"]
+        else:
+            url = str(request.url_for("api_staff_receipts", slug=event.slug, code=registration.code))
         shown = receipt_json(recorded.receipt, event, url)
         receipt = {"number": shown["number"], "pdf": shown["pdf"]}
     body = {**entry_json(recorded.entry, event), "amount_due": recorded.amount_due, "receipt": receipt}
@@ -61,11 +79,29 @@ async def record_payment(request: Request) -> JSONResponse:
 
 async def list_payments(request: Request) -> JSONResponse:
     """The registration's payments, refunds and waivers, oldest first (its charges are in payments.csv)."""
-    _account, event = await api_event(request, Role.ORGANIZER)
+    _account, event = await _desk_event(request)
     registration = await service.by_code(event, request.path_params["code"])
     kinds = (EntryKind.PAYMENT, EntryKind.REFUND, EntryKind.WAIVER)
     entries = await ledger.entries_of(registration, kinds=kinds)
     return json_response([entry_json(entry, event) for entry in entries], private=True)
+
+
+async def receipts_list(request: Request) -> JSONResponse:
+    """(extension) A registration's receipts, oldest first, as the participant's list shows them."""
+    _account, event = await _desk_event(request)
+    registration = await service.by_code(event, request.path_params["code"])
+    url = str(request.url_for("api_staff_receipts", slug=event.slug, code=registration.code))
+    return json_response(
+        [receipt_json(found, event, url) for found in await receipts.receipts_of(registration)], private=True
+    )
+
+
+async def receipt(request: Request) -> Response:
+    """(extension) One of a registration's receipts, for the desk to print: through a staff token,
+    so a desk account never holds the participant's link."""
+    _account, event = await _desk_event(request)
+    registration = await service.by_code(event, request.path_params["code"])
+    return await receipt_pdf(request, registration, event)
 
 
 async def money(request: Request) -> JSONResponse:

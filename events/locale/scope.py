@@ -40,6 +40,7 @@ STAFF_ONLY = (
     "events/staff/",
     "events/web/accounts.py",
     "events/web/cash.py",
+    "events/web/desk.py",
     "events/web/fees.py",
     "events/http/certificates.py",
     "events/web/members.py",

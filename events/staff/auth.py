@@ -45,6 +45,20 @@ def require_role(account: StaffAccount, *roles: Role) -> StaffAccount:
     return account
 
 
+def takes_payments(account: StaffAccount) -> bool:
+    """Organizers take money; so does a door account given the right (the desk's volunteers)."""
+    return account.role == Role.ORGANIZER or (account.role == Role.DOOR and account.takes_payments)
+
+
+def require_payments(account: StaffAccount, method: str) -> None:
+    """A payment by this method, for an account that takes money: refunds and waivers are the
+    organizers' alone, a desk account taking only what is paid."""
+    if not takes_payments(account):
+        raise Forbidden(_("Your account may not do this."))
+    if account.role != Role.ORGANIZER and method not in ("cash", "transfer"):
+        raise Forbidden(_("Refunds and waivers are for organizers: a desk account takes payments only."))
+
+
 def require_event_access(account: StaffAccount, event: Event) -> None:
     """An account kept to one event (door or organizer) reaches nothing of another."""
     if account.event_id is not None and account.event_id != event.id:  # type: ignore[attr-defined]

@@ -34,6 +34,9 @@ class StaffAccount(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
+    #: A door account that may also take money at the desk, and print its receipts.
+    #: Payments only (cash, or a transfer seen): refunds and waivers stay with organizers.
+    takes_payments = fields.BooleanField(default=False, db_default=False)
     #: Raised when the password changes: every browser signed in before then is signed out.
     session_version = fields.IntField(default=0, db_default=0)
 

@@ -19,6 +19,8 @@ class AccountInput(Input):
     name: OptionalText = ""
     role: Role
     event: str | None = Field(default=None, max_length=64)
+    #: A door account that takes money at the desk too (ignored for other roles).
+    takes_payments: bool = False
 
     @field_validator("event", mode="before")
     @classmethod

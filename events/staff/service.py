@@ -45,8 +45,16 @@ def _check_email(email: str) -> str:
         raise InvalidInput({"email": f"{email!r} is not a valid e-mail address."}) from None
 
 
-async def save_staff(email: str, role: Role, *, password: str | None = None, name: str | None = None) -> StaffAccount:
-    """Create the account, or update the role (and password, when given) of an existing one."""
+async def save_staff(
+    email: str,
+    role: Role,
+    *,
+    password: str | None = None,
+    name: str | None = None,
+    takes_payments: bool = False,
+) -> StaffAccount:
+    """Create the account, or update the role (and password, when given) of an existing one;
+    `takes_payments`: a door account that takes money at the desk too."""
     email = _check_email(email)
     account = await StaffAccount.get_or_none(email=email)
     if account is None:
@@ -56,6 +64,7 @@ async def save_staff(email: str, role: Role, *, password: str | None = None, nam
             account = await StaffAccount.get(email=email)
     account.role = role
     account.is_active = True
+    account.takes_payments = takes_payments and role == Role.DOOR
     if name is not None:
         account.name = name
     if password is not None:
@@ -179,11 +188,17 @@ async def invite(data: AccountInput) -> WithPassword:
         account = await StaffAccount.filter(email=email).select_for_update().first()
         if account is None:
             return await StaffAccount.create(
-                email=email, name=data.name, role=data.role, event=event, password_hash=password_hash
+                email=email,
+                name=data.name,
+                role=data.role,
+                event=event,
+                password_hash=password_hash,
+                takes_payments=data.takes_payments and data.role == Role.DOOR,
             )
         if account.is_active:
             raise taken
         account.name, account.role, account.event = data.name, data.role, event
+        account.takes_payments = data.takes_payments and data.role == Role.DOOR
         account.password_hash, account.is_active = password_hash, True
         account.session_version += 1
         await account.save()

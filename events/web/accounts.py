@@ -54,7 +54,7 @@ async def _invite_page(
 @signed_in
 async def invite_form(request: Request, account: StaffAccount) -> Response:
     network_organizer(account)
-    return await _invite_page(request, {"email": "", "name": "", "role": "door", "event": ""})
+    return await _invite_page(request, {"email": "", "name": "", "role": "door", "event": "", "takes_payments": ""})
 
 
 @signed_in
@@ -64,7 +64,9 @@ async def invite(request: Request, account: StaffAccount) -> Response:
     csrf.check(request, form)
     values = {name: str(form.get(name) or "")[:300] for name in FIELDS}
     try:
-        invited = await staff.invite(parse(AccountInput, values))
+        invited = await staff.invite(
+            parse(AccountInput, {**values, "takes_payments": form.get("takes_payments") == "yes"})
+        )
     except InvalidInput as exc:
         errors: dict[str, str] = {}
         for key, message in exc.fields.items():

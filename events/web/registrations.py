@@ -8,10 +8,9 @@ show pages.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,25 +23,21 @@ from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
 from events.links import participant_links
 from events.mail.models import OutboxMessage
-from events.money import cancellation, ledger, receipts, transfers
-from events.money.models import EntryKind, Method
+from events.money import cancellation, ledger
 from events.money.schemas import PaymentInput
 from events.program.models import Event
 from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationChange, RegistrationStatus, SeatStatus
 from events.registrations.seats import waitlist_positions
-from events.staff.auth import event_for
+from events.staff.auth import event_for, require_payments
 from events.staff.models import Role, StaffAccount
 from events.validation import parse
-from events.web import csrf
+from events.web import csrf, desk
 from events.web import mail as mail_pages
 from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, organizer_only, signed_in
-
-#: The cookie that keeps the name of the desk this browser takes money at.
-DESK_COOKIE = "tsudoi_desk"
 
 
 def _page_number(text: str | None) -> int:
@@ -212,14 +207,7 @@ async def _detail(
             for session in event.sessions
             if all(seat.session.id != session.id or seat.status == SeatStatus.CANCELLED for seat in seats)
         ],
-        "account_entries": await ledger.entries_of(registration),
-        "receipts": await receipts.receipts_of(registration),
-        "fees_to_take": await receipts.fees_to_take(registration),
-        "transfer_reference": transfers.reference(registration.id),
-        "entry_words": _entry_words(),
-        "payment_id": secrets.token_urlsafe(12),
-        "desk": unquote(request.cookies.get(DESK_COOKIE, ""))[:64],
-        "payment_problem": None,
+        **await desk.fees_context(request, registration),
         "cancellation_fee": await cancellation.fee_if_cancelled_now(registration, event)
         if registration.status != RegistrationStatus.CANCELLED
         else 0,
@@ -230,19 +218,6 @@ async def _detail(
         **extra,
     }
     return render(request, "staff/registration.html", context, status_code)
-
-
-def _entry_words() -> dict[str, str]:
-    """What each kind of ledger entry, and each way of paying, is called on the page."""
-    return {
-        EntryKind.CHARGE: _("Charge"),
-        EntryKind.PAYMENT: _("Payment"),
-        EntryKind.REFUND: _("Refund"),
-        EntryKind.WAIVER: _("Waived"),
-        Method.CASH: _("cash"),
-        Method.TRANSFER: _("bank transfer"),
-        Method.NONE: "",
-    }
 
 
 def _done_message(done: str) -> str | None:
@@ -352,10 +327,12 @@ async def restore(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def record_payment(request: Request, account: StaffAccount) -> Response:
     """Money taken at the desk (one tap for the whole amount in cash), a transfer received, a fee
-    waived or money given back. The form's own payment_id makes a second tap record nothing new."""
-    organizer_only(account)
+    waived or money given back. The form's own payment_id makes a second tap record nothing new.
+    A desk account takes payments only, and comes back to the desk's page of the person."""
+    event = await desk.payer_event(request, account)
     form = await _checked_form(request)
-    event, registration = await _person(request, account)
+    registration = await registrations.by_code(event, request.path_params["code"])
+    at_desk = account.role != Role.ORGANIZER
     values = {name: str(form.get(name) or "") for name in ("amount", "method", "note", "payment_id", "device", "fee")}
     try:
         amount = int(values["amount"].replace(",", "").replace("¥", "").replace("円", "").strip())
@@ -366,6 +343,7 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
             PaymentInput,
             {**values, "amount": amount, "payment_id": values["payment_id"] or None, "fee": values["fee"] or None},
         )
+        require_payments(account, data.method)
         await ledger.record(
             registration,
             data.amount,
@@ -379,11 +357,14 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     except (Conflict, InvalidInput) as exc:
         problem = next(iter(exc.fields.values()), exc.message) if isinstance(exc, InvalidInput) else exc.message
         status = 422 if isinstance(exc, InvalidInput) else exc.status_code
+        if at_desk:
+            return await desk.desk_page(request, event, registration, status, payment_problem=problem)
         return await _detail(request, event, registration, status, payment_problem=problem)
-    url = request.url_for("staff_registration", slug=event.slug, code=registration.code)
+    page = "staff_desk" if at_desk else "staff_registration"
+    url = request.url_for(page, slug=event.slug, code=registration.code)
     answer = RedirectResponse(str(url.include_query_params(done="paid")) + "#fees", status_code=303)
     # The desk's name is remembered by this browser, so each payment it takes is counted in its box.
-    answer.set_cookie(DESK_COOKIE, quote(data.device), max_age=7 * 24 * 3600, httponly=True, samesite="strict")
+    answer.set_cookie(desk.DESK_COOKIE, quote(data.device), max_age=7 * 24 * 3600, httponly=True, samesite="strict")
     return answer
 
 
@@ -400,8 +381,8 @@ async def confirm_membership(request: Request, account: StaffAccount) -> Respons
 @signed_in
 async def receipt(request: Request, account: StaffAccount) -> Response:
     """A copy of one of the person's receipts (marked 再発行 after the first), for the desk to print."""
-    organizer_only(account)
-    event, registration = await _person(request, account)
+    event = await desk.payer_event(request, account)
+    registration = await registrations.by_code(event, request.path_params["code"])
     return await receipt_pdf(request, registration, event)
 
 

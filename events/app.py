@@ -23,6 +23,7 @@ from events.api import payments as payments_api
 from events.api import registrations as registrations_api
 from events.api import reports as reports_api
 from events.api import tokens as tokens_api
+from events.checkin import presence
 from events.mail.worker import MailWorker
 from events.program.service import RecentEvents
 from events.ratelimit import rate_limiter
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await database.migrate(settings)
         listener = changes.Listener()
         listener.start()
+        rooms = presence.RoomCloser()
+        await rooms.start()
         mail = MailWorker(settings) if settings.mail.configured else None
         if mail is not None:
             mail.start()
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             if mail is not None:
                 await mail.stop()
+            await rooms.stop()
             await listener.stop()
             await database.disconnect()
 

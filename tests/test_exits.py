@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from events import clock
-from events.checkin import service
+from events.checkin import presence, service
 from events.checkin.models import Presence, Result, ScanLog
 from events.program.models import Event, Session
 from events.program.service import get_event
@@ -168,6 +168,50 @@ async def test_everyone_is_counted_out_when_the_session_has_ended() -> None:
 
     assert figures["inside"] == 0 and figures["peak_inside"] == 1, "closed: nobody inside, the peak kept"
     assert not await Presence.filter(inside=True).exists()
+
+
+async def someone_inside_an_ended_session() -> Event:
+    """The reception with one person inside, then its end moved to a minute ago (nobody read since)."""
+    event = await reception()
+    await enter(event, await guest(event))
+    session = await Session.get(event_id=event.id, code="reception")
+    session.starts_at, session.ends_at = clock.now() - timedelta(hours=2), clock.now() - timedelta(minutes=1)
+    await session.save()
+    return event
+
+
+async def test_the_rooms_of_ended_sessions_are_closed_without_anyone_reading_them() -> None:
+    event = await someone_inside_an_ended_session()
+
+    closed = await presence.close_ended_rooms()
+    stored = await Session.get(event_id=event.id, code="reception")
+
+    assert closed == 1, "one room had ended with someone inside"
+    assert (stored.inside_now, stored.peak_inside) == (0, 1), "the stored count is nobody; the peak is kept"
+    assert not await Presence.filter(inside=True).exists()
+    assert await presence.close_ended_rooms() == 0, "closing again changes nothing"
+
+
+async def test_a_room_still_open_is_left_as_it_is() -> None:
+    event = await reception()
+    await enter(event, await guest(event))  # the reception is in the future: still open
+
+    closed = await presence.close_ended_rooms()
+
+    assert closed == 0 and (await Session.get(event_id=event.id, code="reception")).inside_now == 1
+
+
+async def test_the_room_closer_the_app_runs_closes_ended_rooms_as_it_starts() -> None:
+    event = await someone_inside_an_ended_session()
+    closer = presence.RoomCloser(every=3600)
+
+    await closer.start()
+    try:
+        stored = await Session.get(event_id=event.id, code="reception")
+    finally:
+        await closer.stop()
+
+    assert stored.inside_now == 0, "the first closing is done before the app answers"
 
 
 async def test_the_door_is_warned_as_the_room_nears_its_limit(client: httpx.AsyncClient) -> None:

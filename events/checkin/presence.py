@@ -10,12 +10,20 @@ the same statement that raises the count, so no two entries can both miss it.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from events import clock
 from events.database import atomic, execute, fetch
 from events.program.models import Event, Session
+
+logger = logging.getLogger("tsudoi.checkin")
+
+#: Seconds between two closings of the rooms of ended sessions while the app serves.
+CLOSE_EVERY = 60.0
 
 ENTER = (
     'INSERT INTO "presence" ("registration_id", "session_id", "inside", "changed_at") VALUES (?, ?, TRUE, ?) '
@@ -41,6 +49,8 @@ OCCUPANCY = (
     'WHERE "event_id" = ? AND "exits" = TRUE'
 )
 NOBODY_INSIDE = 'UPDATE "session" SET "inside_now" = 0 WHERE "id" = ?'
+#: Every event's sessions that have ended with someone still counted inside.
+ENDED_NOT_EMPTY = 'SELECT "id" FROM "session" WHERE "exits" = TRUE AND "inside_now" > 0 AND "ends_at" <= ?'
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,8 @@ class Occupancy:
 
 async def occupancy(event: Event) -> dict[int, Occupancy]:
     """Each session's figures as they are now (read fresh, not from a cached event); sessions that
-    have ended are emptied first: everyone still inside is counted out when the room closes."""
+    have ended are emptied first: everyone still inside is counted out when the room closes. (The
+    `RoomCloser` does the same every minute; this makes a read exact in between.)"""
     rows = await fetch(OCCUPANCY, [event.id])
     now = clock.now()
     found: dict[int, Occupancy] = {}
@@ -109,12 +120,54 @@ async def occupancy(event: Event) -> dict[int, Occupancy]:
     return found
 
 
+async def close_ended_rooms(now: datetime | None = None) -> int:
+    """Count everyone out of every session that has ended, in every event, so the rooms' stored
+    counts stay right without anyone reading them (`RoomCloser` runs this while the app serves).
+    How many rooms were emptied."""
+    at = now or clock.now()
+    ended = await fetch(ENDED_NOT_EMPTY, [at])
+    for row in ended:
+        await _empty(int(row["id"]), at)
+    return len(ended)
+
+
 async def _empty(session_id: int, now: datetime) -> None:
     async def work() -> None:
         await execute(EMPTY_ROOM, [now, session_id])
         await execute(NOBODY_INSIDE, [session_id])
 
     await atomic(work)
+
+
+class RoomCloser:
+    """Closes the rooms of ended sessions (`close_ended_rooms`) when the app starts, then every
+    `every` seconds. Each process of a PostgreSQL deployment runs one: closing twice changes nothing."""
+
+    def __init__(self, every: float = CLOSE_EVERY) -> None:
+        self.every = every
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """The first closing done, before the app answers; the next ones on a timer."""
+        await self._close()
+        self._task = asyncio.create_task(self._run(), name="tsudoi-rooms")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            await self._close()
+
+    async def _close(self) -> None:
+        try:
+            await close_ended_rooms()
+        except Exception:  # the database went away for a moment, say: the next round tries again
+            logger.exception("closing the rooms of ended sessions failed")
 
 
 def nearly_full(session: Session, inside: int) -> bool:

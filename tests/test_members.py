@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -128,33 +129,16 @@ async def test_an_organizations_people_registering_at_once_are_confirmed_up_to_i
 
 
 async def test_an_organizations_last_unit_goes_to_one_of_two_processes_registering_at_once(settings: Settings) -> None:
-    """Two app processes on one PostgreSQL database, each with its own pool and its own turns: both
-    statements are held at the sessions' lock until they can go, as under load, and the second must
-    still count the first one's unit."""
-    if not supports_row_locks():
-        pytest.skip("PostgreSQL's race between processes; on SQLite the write lock covers the count")
     event = await member_event()
     await import_roster()
     await registered(event, 1, "first@kalakasan.example")  # M-002 has two units: one is left
-    credentials = tortoise_config(settings)["connections"]["default"]["credentials"]
-    other_process = PostgresClient(connection_name="default", **credentials)  # its own pool and turns
-    holder = await own_connection("tsudoi test: holds the session")
-    try:
-        await holder.execute("BEGIN")
-        await holder.execute('SELECT 1 FROM "session" WHERE "event_id" = $1 FOR UPDATE', event.id)
 
-        async def in_other_process() -> Registration:
-            connections.set("default", other_process)  # for this task only
-            return await registered(event, 3, "b@kalakasan.example")
-
-        here = asyncio.create_task(registered(event, 2, "a@kalakasan.example"))
-        there = asyncio.create_task(in_other_process())
-        await waiting_on_locks(holder, 2)
-        await holder.execute("ROLLBACK")
-        people = await asyncio.gather(here, there)
-    finally:
-        await holder.close()
-        await other_process.close()
+    people = await at_once_in_two_processes(
+        settings,
+        event,
+        here=lambda: registered(event, 2, "a@kalakasan.example"),
+        there=lambda: registered(event, 3, "b@kalakasan.example"),
+    )
 
     stored = [await Registration.get(id=person.id) for person in people]
     assert sorted(person.membership for person in stored) == ["confirmed", "to_confirm"], (
@@ -162,15 +146,76 @@ async def test_an_organizations_last_unit_goes_to_one_of_two_processes_registeri
     )
 
 
-async def waiting_on_locks(connection: Any, count: int) -> None:
-    """Return once `count` other sessions of this database wait on a lock (10 s at most)."""
+async def test_an_organizers_edit_and_a_registration_in_another_process_share_the_last_unit(
+    settings: Settings,
+) -> None:
+    event = await member_event()
+    await import_roster()
+    await registered(event, 1, "first@kalakasan.example")  # one unit left
+    typo = await registered(event, 2, "typo@example.org")  # to confirm: matches nothing yet
+
+    async def correct_the_address() -> Registration:
+        edit = RegistrationEdit(name=typo.name, email="staff@kalakasan.example", category="individual_member")
+        await edit_registration(typo, edit, staff=None)
+        return typo
+
+    people = await at_once_in_two_processes(
+        settings,
+        event,
+        here=correct_the_address,
+        there=lambda: registered(event, 3, "b@kalakasan.example"),
+    )
+
+    stored = [await Registration.get(id=person.id) for person in people]
+    assert sorted(person.membership for person in stored) == ["confirmed", "to_confirm"], (
+        "the edit counts the unit the other process's registration took, or the other way round"
+    )
+
+
+async def at_once_in_two_processes(
+    settings: Settings,
+    event: Event,
+    here: Callable[[], Awaitable[Registration]],
+    there: Callable[[], Awaitable[Registration]],
+) -> list[Registration]:
+    """`here` in this app process and `there` in a second one on the same PostgreSQL database (its
+    own pool, its own turns), while the event's sessions are held locked, as under load: `there`
+    first, until it waits, then `here`, until it waits too (or is done: it may not need the
+    sessions); then both are let go. Skipped on SQLite, whose one write lock leaves no such race."""
+    if not supports_row_locks():
+        pytest.skip("PostgreSQL's race between processes; on SQLite the write lock covers the count")
+    credentials = tortoise_config(settings)["connections"]["default"]["credentials"]
+    other_process = PostgresClient(connection_name="default", **credentials)
+    holder = await own_connection("tsudoi test: holds the sessions")
+    try:
+        await holder.execute("BEGIN")
+        await holder.execute('SELECT 1 FROM "session" WHERE "event_id" = $1 FOR UPDATE', event.id)
+
+        async def in_other_process() -> Registration:
+            connections.set("default", other_process)  # for this task only
+            return await there()
+
+        elsewhere = asyncio.create_task(in_other_process())
+        await waiting_on_locks(holder, 1)
+        mine = asyncio.create_task(here())
+        await waiting_on_locks(holder, 2, unless_done=mine)
+        await holder.execute("ROLLBACK")
+        return list(await asyncio.gather(mine, elsewhere))
+    finally:
+        await holder.close()
+        await other_process.close()
+
+
+async def waiting_on_locks(connection: Any, count: int, unless_done: asyncio.Task[Any] | None = None) -> None:
+    """Return once `count` other sessions of this database wait on a lock, or `unless_done` has
+    finished (10 s at most)."""
     query = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
     )
     for _ in range(1000):
         await connection.execute("SELECT pg_stat_clear_snapshot()")  # read afresh, inside a transaction too
-        if await connection.fetchval(query) >= count:
+        if await connection.fetchval(query) >= count or (unless_done is not None and unless_done.done()):
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{count} sessions never came to wait on a lock")

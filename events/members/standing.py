@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from events.database import execute, supports_row_locks
 from events.members.models import Member, MemberAddress, Membership
 from events.members.roster import normalize_number
 from events.program.models import Event
@@ -38,6 +39,10 @@ UNITS_USED = (
     f"AND \"membership\" = '{Membership.CONFIRMED.value}' AND \"status\" <> '{RegistrationStatus.CANCELLED.value}'"
 )
 
+
+#: An organization's turn among all processes for one event, on PostgreSQL: a lock held until the
+#: transaction ends. Two keys (the event, a hash of the number) never meet the migrations' one-key lock.
+UNITS_TURN = "SELECT pg_advisory_xact_lock(?::int, hashtext(?::text))"
 
 NOT_A_MEMBER_CATEGORY = Standing(Membership.NONE)
 
@@ -121,3 +126,23 @@ async def standing_of(
         return NOT_A_MEMBER_CATEGORY
     roster = await Roster.load(event, [email], [typed_number], other_than)
     return roster.standing(category, email, typed_number)
+
+
+async def take_units_turn(event_id: int, number: str) -> None:
+    """Inside a transaction, wait for the organization's turn: whoever counts its units after this
+    sees every registration confirmed under it by a transaction that held the turn before. On
+    PostgreSQL, where a statement counting them could otherwise miss one another process is
+    committing; on SQLite the transaction's write lock already does this, and nothing is taken."""
+    if supports_row_locks():
+        await execute(UNITS_TURN, [event_id, number])
+
+
+async def standing_under_turn(
+    event: Event, category: str, email: str, typed_number: str, *, other_than: int | None = None
+) -> Standing:
+    """`standing_of`, inside a transaction, with an organization's units counted after its turn."""
+    standing = await standing_of(event, category, email, typed_number, other_than=other_than)
+    if standing.units is None:
+        return standing
+    await take_units_turn(event.id, standing.number)
+    return await standing_of(event, category, email, typed_number, other_than=other_than)

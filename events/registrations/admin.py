@@ -24,7 +24,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import Language
 from events.i18n import gettext as _
 from events.members.models import Membership
-from events.members.standing import standing_of
+from events.members.standing import standing_under_turn
 from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import Event, Session
@@ -137,7 +137,9 @@ async def edit_registration(
         current.sort_name = service.sort_name(data.name, data.name_reading)
         current.active_email = email_key if active else None
         if MEMBERSHIP_INPUTS & changes.keys():
-            standing = await standing_of(event, data.category, data.email, data.member_number, other_than=current.id)
+            standing = await standing_under_turn(
+                event, data.category, data.email, data.member_number, other_than=current.id
+            )
             current.member_number, current.membership = standing.number, standing.membership.value
         await current.save(update_fields=[*EDITABLE, "sort_name", "active_email", "membership", "updated_at"])
         if "category" in changes:

@@ -22,7 +22,7 @@ confirmed against (`Standing.units`) are counted again inside it, where no other
 take the last one meanwhile. On SQLite the write lock sees to that. On PostgreSQL, a statement's
 snapshot is taken before it waits for the sessions' locks, so it would miss a registration another
 process committed meanwhile: such a registration first takes its organization's turn among all
-processes (`UNITS_TURN`) in a transaction, and its statement then starts after the last one's commit.
+processes (`standing.take_units_turn`) in a transaction, and its statement then starts after the last one's commit.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from events import clock
-from events.database import db_values, execute, fetch, retried
+from events.database import db_values, fetch, retried
 from events.mail import outbox
 from events.mail.models import MailKind, MailStatus
 from events.members.models import Membership
-from events.members.standing import UNITS_USED
+from events.members.standing import UNITS_USED, take_units_turn
 from events.money.ledger import ADD_TO_DUE, INSERT_ENTRY, first_charges
 from events.money.models import EntryKind, Method
 from events.postgres_backend import PostgresClient
@@ -201,18 +201,13 @@ def _register_statement() -> tuple[str, tuple[str, ...]]:
     return sql, given
 
 
-#: An organization's turn among all processes, for one event: a lock held until the transaction ends.
-#: Two keys (the event, a hash of the organization's number) never meet the migrations' one-key lock.
-UNITS_TURN = "SELECT pg_advisory_xact_lock(?::int, hashtext(?::text))"
-
-
 async def _write_on_postgres(new: NewRegistration) -> list[SeatStatus]:
     """The one statement; for someone counted against an organization's units, in a transaction
     that takes the organization's turn first, so the statement counts every unit taken before it."""
     if new.units is None:
         return await _write_in_one_statement(new)
     async with in_transaction():
-        await execute(UNITS_TURN, [new.event.id, new.registration.member_number])
+        await take_units_turn(new.event.id, new.registration.member_number)
         return await _write_in_one_statement(new)
 
 

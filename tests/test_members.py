@@ -172,35 +172,66 @@ async def test_an_organizers_edit_and_a_registration_in_another_process_share_th
     )
 
 
+async def test_an_import_and_a_registration_in_another_process_share_the_last_unit(settings: Settings) -> None:
+    event = await member_event()
+    await import_roster()
+    await registered(event, 1, "first@kalakasan.example")  # one unit left
+    sheet = read_import(
+        "forms.csv",
+        "氏名,メールアドレス,区分,セッション\r\nカラカサンの人,imported@kalakasan.example,individual_member,day1\r\n".encode(),
+    )
+
+    async def import_the_sheet() -> Registration:
+        await carry_out(event, sheet)
+        return await Registration.get(email="imported@kalakasan.example")
+
+    people = await at_once_in_two_processes(
+        settings,
+        event,
+        here=import_the_sheet,
+        there=lambda: registered(event, 3, "b@kalakasan.example"),
+        here_first=True,  # the import gets the sessions first, and must still leave the unit counted
+    )
+
+    stored = [await Registration.get(id=person.id) for person in people]
+    assert sorted(person.membership for person in stored) == ["confirmed", "to_confirm"], (
+        "the import counts the unit the other process's registration took, or the other way round"
+    )
+
+
 async def at_once_in_two_processes(
     settings: Settings,
     event: Event,
     here: Callable[[], Awaitable[Registration]],
     there: Callable[[], Awaitable[Registration]],
+    here_first: bool = False,
 ) -> list[Registration]:
     """`here` in this app process and `there` in a second one on the same PostgreSQL database (its
-    own pool, its own turns), while the event's sessions are held locked, as under load: `there`
-    first, until it waits, then `here`, until it waits too (or is done: it may not need the
-    sessions); then both are let go. Skipped on SQLite, whose one write lock leaves no such race."""
+    own pool, its own turns), while the event's sessions are held locked, as under load. One starts
+    (`there`, or `here` when `here_first`) and runs until it waits on a lock; then the other, until
+    it waits too or is done (an edit needs no session); then both are let go, and the first to wait
+    for the sessions gets them first. Skipped on SQLite, whose one write lock leaves no such race."""
     if not supports_row_locks():
         pytest.skip("PostgreSQL's race between processes; on SQLite the write lock covers the count")
     credentials = tortoise_config(settings)["connections"]["default"]["credentials"]
     other_process = PostgresClient(connection_name="default", **credentials)
     holder = await own_connection("tsudoi test: holds the sessions")
+
+    async def in_other_process() -> Registration:
+        connections.set("default", other_process)  # for this task only
+        return await there()
+
     try:
         await holder.execute("BEGIN")
         await holder.execute('SELECT 1 FROM "session" WHERE "event_id" = $1 FOR UPDATE', event.id)
-
-        async def in_other_process() -> Registration:
-            connections.set("default", other_process)  # for this task only
-            return await there()
-
-        elsewhere = asyncio.create_task(in_other_process())
+        starts = [here, in_other_process] if here_first else [in_other_process, here]
+        first = asyncio.create_task(starts[0]())
         await waiting_on_locks(holder, 1)
-        mine = asyncio.create_task(here())
-        await waiting_on_locks(holder, 2, unless_done=mine)
+        second = asyncio.create_task(starts[1]())
+        await waiting_on_locks(holder, 2, unless_done=second)
         await holder.execute("ROLLBACK")
-        return list(await asyncio.gather(mine, elsewhere))
+        done = await asyncio.gather(first, second)
+        return list(done) if here_first else list(reversed(done))
     finally:
         await holder.close()
         await other_process.close()

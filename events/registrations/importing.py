@@ -26,7 +26,7 @@ from events.database import atomic, execute_many
 from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
-from events.members.standing import Roster
+from events.members.standing import Roster, Standing, take_units_turn
 from events.money.ledger import settle_charges
 from events.program.announce import event_changed
 from events.program.models import DEFAULT_CATEGORY, Event, Session
@@ -483,8 +483,12 @@ async def carry_out(event: Event, sheet: Sheet, staff: StaffAccount | None = Non
     sessions = list(await Session.filter(event_id=event.id))
     columns = Columns.match(sheet.headers, sessions)
     checked = await offload.run(_check_all, event, columns, sheet)
+    people = [row.data for row in checked if row.data is not None]
+    organizations = await _organizations_counted(event, people)
 
     async def work() -> Plan:
+        for number in organizations:  # their turns before the sessions, in order, as a registration's
+            await take_units_turn(event.id, number)
         await lock_sessions([session.id for session in sessions])
         now = list(await Session.filter(event_id=event.id))
         if _outline(now) != _outline(sessions):
@@ -539,12 +543,11 @@ async def _create_registrations(event: Event, rows: list[RowOutcome]) -> list[Re
     while len(drawn) < len(rows):
         drawn.add(codes.new_code())
     people = [row.data for row in rows if row.data is not None]
-    roster = await Roster.load(event, [p.email for p in people], [p.member_number for p in people])
+    standings = await _standings(event, people)
     registrations = []
-    for row, code in zip(rows, drawn, strict=True):
+    for row, code, standing in zip(rows, drawn, standings, strict=True):
         assert row.data is not None
         status = overall_status([status for _session, status in row.seats])
-        standing = roster.standing(row.data.category or DEFAULT_CATEGORY, row.data.email, row.data.member_number)
         registrations.append(build_registration(event, row.data, status, code, standing))
     await Registration.bulk_create(registrations, batch_size=BATCH)
     ids: dict[str, int] = {}
@@ -554,6 +557,18 @@ async def _create_registrations(event: Event, rows: list[RowOutcome]) -> list[Re
     for registration in registrations:
         registration.id = ids[registration.code]
     return registrations
+
+
+async def _standings(event: Event, people: list[WalkInInput]) -> list[Standing]:
+    """Each person's standing against the roster, the organizations' units counted as they are now."""
+    roster = await Roster.load(event, [p.email for p in people], [p.member_number for p in people])
+    return [roster.standing(p.category or DEFAULT_CATEGORY, p.email, p.member_number) for p in people]
+
+
+async def _organizations_counted(event: Event, people: list[WalkInInput]) -> list[str]:
+    """The numbers of the organizations whose units these people would be counted against, in order:
+    the import takes their turns (`standing.take_units_turn`) before writing."""
+    return sorted({standing.number for standing in await _standings(event, people) if standing.units is not None})
 
 
 def template_csv(event: Event) -> bytes:

@@ -161,6 +161,19 @@ def socket_inodes(pids: set[int]) -> set[str]:
     return inodes
 
 
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user and system) each thread of a process has used so far, by thread id."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        used[int(task.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def fail_on_errors(count: int, what: str) -> None:
     """A run with any answer other than 2xx measured errors, not the work: say so and exit non-zero."""
     if count:

@@ -7,7 +7,9 @@ SQLite always: the probe's `frame` (no database: the HTTP floor) and `db` modes,
 typed codes and with scan ids (what the scanner page sends). With `--postgres
 postgres://…/postgres` also the probe's `pg` mode and Tsudoi on PostgreSQL, each on a new database
 made for the run and dropped after. Targets: at least 70% of the probe's rate, p99 at most 2× the
-probe's. A shared machine drifts: only the ratios within one run mean anything. `--baseline DIR`
+probe's. A shared machine drifts: only the ratios within one run mean anything. Each row also gives
+the server's CPU per scan, its serving thread's (the event loop, which runs out first) and its other
+threads' (the database's), read from /proc: where Tsudoi and the probe differ is where the rate goes. `--baseline DIR`
 (a checkout of an earlier commit, e.g. `git worktree add /tmp/base <commit>`) runs that commit's
 Tsudoi too, right before this one's, on the same load, for a before-and-after in the same run.
 """
@@ -22,13 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
-from bench._server import Server, fill, machine, tsudoi
+from bench._server import Server, fill, machine, thread_cpu, tsudoi
 from bench.checkin import Measured, person, run_wrk
 from events.settings import Settings
 
@@ -44,8 +47,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def probe_server(*args: str) -> Iterator[str]:
-    """The probe on a free port, until the block ends; its URL."""
+def probe_server(*args: str) -> Iterator[tuple[str, int]]:
+    """The probe on a free port, until the block ends; its URL and process id."""
     port = free_port()
     process = subprocess.Popen([sys.executable, str(PROBE), *args[:1], args[1], str(port), *args[2:]])
     url = f"http://127.0.0.1:{port}"
@@ -58,7 +61,7 @@ def probe_server(*args: str) -> Iterator[str]:
                 time.sleep(0.1)
         else:
             raise SystemExit("the probe did not start")
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(10)
@@ -88,15 +91,30 @@ def tsudoi_door(
     token = tsudoi("staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir).split()[-1]
     server = Server(env, workdir)
     try:
-        typed = run_wrk(server.url, token, codes_file, clients, seconds, scan_ids=False)
-        with_ids = run_wrk(server.url, token, codes_file, clients, seconds, scan_ids=True)
+        pid = server.process.pid
+        typed = with_cpu(pid, seconds, lambda: run_wrk(server.url, token, codes_file, clients, seconds, False))
+        with_ids = with_cpu(pid, seconds, lambda: run_wrk(server.url, token, codes_file, clients, seconds, True))
     finally:
         server.stop()
     return typed, with_ids
 
 
-def probe_run(url: str, codes: Path, clients: int, seconds: int) -> Measured:
-    return run_wrk(url, "probe-door-token", codes, clients, seconds, scan_ids=False)
+def probe_run(server: tuple[str, int], codes: Path, clients: int, seconds: int) -> Measured:
+    url, pid = server
+    return with_cpu(pid, seconds, lambda: run_wrk(url, "probe-door-token", codes, clients, seconds, scan_ids=False))
+
+
+def with_cpu(pid: int, seconds: int, run: Callable[[], Measured]) -> Measured:
+    """`run`'s figures with the server's CPU per request: its serving thread (the process's first,
+    running the event loop) and its other threads. Where the probe and Tsudoi differ in these is
+    where the rate goes: the serving thread is the one that runs out."""
+    before = thread_cpu(pid)
+    measured = run()
+    after = thread_cpu(pid)
+    requests = measured.rate * seconds
+    used = {thread: after[thread] - before.get(thread, 0.0) for thread in after}
+    serving = used.pop(pid, 0.0)
+    return replace(measured, serving_us=1e6 * serving / requests, others_us=1e6 * sum(used.values()) / requests)
 
 
 def versions(baseline: Path | None) -> list[tuple[str, Path | None]]:
@@ -113,11 +131,15 @@ def git_head(checkout: Path) -> str:
     return result.stdout.strip() or checkout.name
 
 
+def cpu(measured: Measured) -> str:
+    return f"{measured.serving_us or 0:.0f} µs | {measured.others_us or 0:.0f} µs"
+
+
 def verdict(name: str, measured: Measured, ceiling: Measured) -> str:
     rate, p99 = measured.rate / ceiling.rate, measured.p99 / ceiling.p99
     met = rate >= RATE_TARGET and p99 <= P99_TARGET
     return (
-        f"| {name} | {measured.rate:,.0f} | {measured.p50:.1f} ms | {measured.p99:.1f} ms | "
+        f"| {name} | {measured.rate:,.0f} | {measured.p50:.1f} ms | {measured.p99:.1f} ms | {cpu(measured)} | "
         f"{rate:.2f}× | {p99:.2f}× | {'met' if met else 'not met'} |"
     )
 
@@ -138,14 +160,16 @@ def main() -> None:
         subprocess.run([sys.executable, str(PROBE), "fill", str(probe_db), str(args.people)], check=True)
         codes = Path(f"{probe_db}.codes")
         print("probe, frame (no database):")
-        with probe_server("serve", str(probe_db), "frame") as url:
-            frame = probe_run(url, codes, args.clients, args.seconds)
+        with probe_server("serve", str(probe_db), "frame") as server:
+            frame = probe_run(server, codes, args.clients, args.seconds)
         print("probe, db (SQLite):")
-        with probe_server("serve", str(probe_db), "db") as url:
-            ceiling = probe_run(url, codes, args.clients, args.seconds)
+        with probe_server("serve", str(probe_db), "db") as server:
+            ceiling = probe_run(server, codes, args.clients, args.seconds)
         rows += [
-            f"| probe frame (HTTP floor) | {frame.rate:,.0f} | {frame.p50:.1f} ms | {frame.p99:.1f} ms | | | |",
-            f"| probe db, SQLite | {ceiling.rate:,.0f} | {ceiling.p50:.1f} ms | {ceiling.p99:.1f} ms | 1× | 1× | |",
+            f"| probe frame (HTTP floor) | {frame.rate:,.0f} | {frame.p50:.1f} ms | {frame.p99:.1f} ms | {cpu(frame)} "
+            "| | | |",
+            f"| probe db, SQLite | {ceiling.rate:,.0f} | {ceiling.p50:.1f} ms | {ceiling.p99:.1f} ms | {cpu(ceiling)} "
+            "| 1× | 1× | |",
         ]
         for label, code in versions(args.baseline):
             print(f"Tsudoi{label}, SQLite (typed codes, then scan ids):")
@@ -165,10 +189,11 @@ def main() -> None:
                     [sys.executable, str(PROBE), "fill-pg", probe_url, str(args.people), str(pg_codes)], check=True
                 )
                 print("probe, pg (PostgreSQL):")
-                with probe_server("serve-pg", probe_url) as url:
-                    pg_ceiling = probe_run(url, pg_codes, args.clients, args.seconds)
+                with probe_server("serve-pg", probe_url) as server:
+                    pg_ceiling = probe_run(server, pg_codes, args.clients, args.seconds)
             rows.append(
-                f"| probe pg | {pg_ceiling.rate:,.0f} | {pg_ceiling.p50:.1f} ms | {pg_ceiling.p99:.1f} ms | 1× | 1× | |"
+                f"| probe pg | {pg_ceiling.rate:,.0f} | {pg_ceiling.p50:.1f} ms | {pg_ceiling.p99:.1f} ms "
+                f"| {cpu(pg_ceiling)} | 1× | 1× | |"
             )
             for label, code in versions(args.baseline):
                 with postgres_database(args.postgres) as tsudoi_url:
@@ -184,9 +209,10 @@ def main() -> None:
                 ]
     print()
     print(
-        f"| what | scans/s | p50 | p99 | rate ÷ probe | p99 ÷ probe | target (≥{RATE_TARGET:.0%}, ≤{P99_TARGET:g}×) |"
+        "| what | scans/s | p50 | p99 | serving thread CPU/scan | other threads CPU/scan | rate ÷ probe | p99 ÷ probe "
+        f"| target (≥{RATE_TARGET:.0%}, ≤{P99_TARGET:g}×) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     print("\n".join(rows))
     sys.stdout.flush()
 

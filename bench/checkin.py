@@ -37,6 +37,10 @@ class Measured:
     #: Milliseconds.
     p50: float
     p99: float
+    #: CPU per request, in microseconds, when measured: the server's serving thread (its event
+    #: loop), and all its other threads together (on SQLite, the database's).
+    serving_us: float | None = None
+    others_us: float | None = None
 
 
 def _ms(text: str) -> float:

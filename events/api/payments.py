@@ -12,10 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from events import clock
-from events.errors import Forbidden
 from events.http.common import base_url, json_response, read_json
 from events.http.receipts import receipt_json, receipt_pdf
-from events.i18n import gettext as _
 from events.links import participant_links
 from events.money import ledger, receipts
 from events.money.figures import money_figures
@@ -23,7 +21,7 @@ from events.money.models import EntryKind, LedgerEntry, Method
 from events.money.schemas import PaymentInput
 from events.program.models import Event
 from events.registrations import service
-from events.staff.auth import api_event, require_payments, takes_payments
+from events.staff.auth import api_event, payments_event, require_payments, require_token
 from events.staff.models import Role, StaffAccount
 from events.validation import parse
 
@@ -42,11 +40,9 @@ def entry_json(entry: LedgerEntry, event: Event) -> dict[str, Any]:
 
 
 async def _desk_event(request: Request) -> tuple[StaffAccount, Event]:
-    """The account and event, for an account that takes money (an organizer, or a desk account)."""
-    account, event = await api_event(request, Role.ORGANIZER, Role.DOOR)
-    if not takes_payments(account):
-        raise Forbidden(_("Your account may not do this."))
-    return account, event
+    """The token's account and the path's event, for an account that takes money there."""
+    account = await require_token(request)
+    return account, await payments_event(account, request.path_params["slug"])
 
 
 async def record_payment(request: Request) -> JSONResponse:

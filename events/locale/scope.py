@@ -41,6 +41,7 @@ STAFF_ONLY = (
     "events/web/accounts.py",
     "events/web/cash.py",
     "events/web/desk.py",
+    "events/web/person.py",
     "events/web/fees.py",
     "events/http/certificates.py",
     "events/web/members.py",

@@ -90,6 +90,15 @@ async def event_for(
     return event
 
 
+async def payments_event(account: StaffAccount, slug: str) -> Event:
+    """The event `slug`, for an account that takes money there: an organizer, or a door account given
+    the right (the desk's volunteers). Which payments it may record is `require_payments`'s."""
+    event = await event_for(account, slug, Role.ORGANIZER, Role.DOOR)
+    if not takes_payments(account):
+        raise Forbidden(_("Your account may not do this."))
+    return event
+
+
 async def api_event(
     request: Request, *roles: Role, load: Callable[[str], Awaitable[Event]] = _any_event
 ) -> tuple[StaffAccount, Event]:

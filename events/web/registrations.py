@@ -30,12 +30,13 @@ from events.registrations import admin, listing, privacy
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationChange, RegistrationStatus, SeatStatus
 from events.registrations.seats import waitlist_positions
-from events.staff.auth import event_for, require_payments
+from events.staff.auth import event_for, payments_event, require_payments
 from events.staff.models import Role, StaffAccount
 from events.validation import parse
 from events.web import csrf, desk
 from events.web import mail as mail_pages
 from events.web.pages import render
+from events.web.person import DESK_COOKIE, fees_context, status_labels
 from events.web.routing import route
 from events.web.staff import organizer_event, organizer_only, signed_in
 
@@ -70,10 +71,6 @@ async def registration_list(request: Request, account: StaffAccount) -> Response
 
 
 # What the log's entries say, in the reader's language.
-
-
-def status_labels() -> dict[str, str]:
-    return {"confirmed": _("Confirmed"), "waitlisted": _("Waiting list"), "cancelled": _("Cancelled")}
 
 
 def _field_labels() -> dict[str, str]:
@@ -207,7 +204,7 @@ async def _detail(
             for session in event.sessions
             if all(seat.session.id != session.id or seat.status == SeatStatus.CANCELLED for seat in seats)
         ],
-        **await desk.fees_context(request, registration),
+        **await fees_context(request, registration),
         "cancellation_fee": await cancellation.fee_if_cancelled_now(registration, event)
         if registration.status != RegistrationStatus.CANCELLED
         else 0,
@@ -329,7 +326,7 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     """Money taken at the desk (one tap for the whole amount in cash), a transfer received, a fee
     waived or money given back. The form's own payment_id makes a second tap record nothing new.
     A desk account takes payments only, and comes back to the desk's page of the person."""
-    event = await desk.payer_event(request, account)
+    event = await payments_event(account, request.path_params["slug"])
     form = await _checked_form(request)
     registration = await registrations.by_code(event, request.path_params["code"])
     at_desk = account.role != Role.ORGANIZER
@@ -364,7 +361,7 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     url = request.url_for(page, slug=event.slug, code=registration.code)
     answer = RedirectResponse(str(url.include_query_params(done="paid")) + "#fees", status_code=303)
     # The desk's name is remembered by this browser, so each payment it takes is counted in its box.
-    answer.set_cookie(desk.DESK_COOKIE, quote(data.device), max_age=7 * 24 * 3600, httponly=True, samesite="strict")
+    answer.set_cookie(DESK_COOKIE, quote(data.device), max_age=7 * 24 * 3600, httponly=True, samesite="strict")
     return answer
 
 
@@ -381,7 +378,7 @@ async def confirm_membership(request: Request, account: StaffAccount) -> Respons
 @signed_in
 async def receipt(request: Request, account: StaffAccount) -> Response:
     """A copy of one of the person's receipts (marked 再発行 after the first), for the desk to print."""
-    event = await desk.payer_event(request, account)
+    event = await payments_event(account, request.path_params["slug"])
     registration = await registrations.by_code(event, request.path_params["code"])
     return await receipt_pdf(request, registration, event)
 

@@ -61,6 +61,7 @@ TABLES = [
     "registration",
     "session",
     "api_token",
+    "staff_sign_in_link",
     "staff_account",
     "event",
 ]

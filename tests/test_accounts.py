@@ -292,6 +292,7 @@ ACCOUNT_PAGES = [
     ("POST", "/staff/accounts/{id}/remove"),
     ("GET", "/staff/accounts/{id}/password"),
     ("POST", "/staff/accounts/{id}/password"),
+    ("POST", "/staff/accounts/{id}/link"),
 ]
 
 

@@ -99,6 +99,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/events/{slug}/transfers"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/registrations/{code}/receipts/{number}"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/desk/{code}"): (303, 303, 303),
+    ("POST", "/staff/accounts/{id}/link"): (303, 303, 303),
+    ("GET", "/staff/link/{token}"): (410, 410, 410),
+    ("POST", "/staff/link/{token}"): (403, 403, 403),
     ("POST", "/staff/events/{slug}/registrations/{code}/restore"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/registrations/{code}/replace-secret"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/badges"): (303, 303, 303),
@@ -250,7 +253,13 @@ async def test_each_caller_gets_the_expected_answer(client: httpx.AsyncClient, m
 # out, their token, the start page and the trail, which show only their event), across events
 # (refused to a kept account), and the rest, which act on the event of their path.
 
-STAFF_PAGE_EXCEPTIONS = {("GET", "/staff/login"), ("POST", "/staff/login"), ("POST", "/staff/logout")}
+STAFF_PAGE_EXCEPTIONS = {
+    ("GET", "/staff/login"),
+    ("POST", "/staff/login"),
+    ("POST", "/staff/logout"),
+    ("GET", "/staff/link/{token}"),  # a one-time sign-in link: its token is what lets a device in
+    ("POST", "/staff/link/{token}"),
+}
 OWN = {("DELETE", "/api/v1/tokens/current"), ("GET", "/staff/"), ("GET", "/staff/audit")}
 ACROSS_EVENTS = {
     ("POST", "/api/v1/events"),

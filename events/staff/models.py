@@ -65,3 +65,21 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
+
+
+class SignInLink(Model):
+    """A one-time link that signs a door phone or a kiosk tablet in, opened by scanning its QR code
+    on an organizer's screen (as pretixSCAN is set up): no password typed on the device. Good for
+    minutes and once; stored only as its SHA-256."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[StaffAccount] = fields.ForeignKeyField(
+        "models.StaffAccount", related_name="sign_in_links", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "staff_sign_in_link"

@@ -1,20 +1,24 @@
 """Staff accounts in the staff area: organizers invite, remove and reset door and organizer accounts.
 
 There is no e-mail sending yet, so inviting and resetting show a one-time password on the page,
-once, for the organizer to hand to the person.
+once, for the organizer to hand to the person. A door phone or kiosk tablet is signed in by
+scanning a one-time link's QR code from the organizer's screen instead (`events.staff.links`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from events.badges.render import qr_svg
 from events.errors import Conflict, InvalidInput, NotFound
 from events.http.common import settings_of
 from events.i18n import gettext as _
 from events.program.models import Event
+from events.staff import links
 from events.staff import service as staff
 from events.staff.models import StaffAccount
 from events.staff.schemas import AccountInput
@@ -117,9 +121,26 @@ async def reset_password(request: Request, account: StaffAccount) -> Response:
     return render(request, "staff/account_password.html", {"shown": shown, "invited": False})
 
 
+@signed_in
+async def sign_in_link(request: Request, account: StaffAccount) -> Response:
+    """A one-time link, and its QR code, that signs a door phone or kiosk tablet in as this account."""
+    network_organizer(account)
+    csrf.check(request, await request.form())
+    issued = await links.issue(await staff.account_by_id(_account_id(request)))
+    url = str(request.url_for("staff_sign_in_link", token=issued.token))
+    context = {
+        "issued": issued,
+        "url": url,
+        "qr": Markup(qr_svg(url, _("The sign-in link's QR code"))),
+        "timezone": settings_of(request).timezone,
+    }
+    return render(request, "staff/account_link.html", context)
+
+
 ROUTES = [
     route("/accounts", name="staff_accounts", get=accounts_page),
     route("/accounts/new", name="staff_account_new", get=invite_form, post=invite),
     route("/accounts/{id}/remove", name="staff_account_remove", get=remove_form, post=remove),
     route("/accounts/{id}/password", name="staff_account_password", get=password_form, post=reset_password),
+    route("/accounts/{id}/link", name="staff_account_link", post=sign_in_link),
 ]

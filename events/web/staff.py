@@ -18,6 +18,7 @@ from events.program.models import Event, EventStatus
 from events.registrations import admin
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus
+from events.staff import links
 from events.staff.auth import event_for, require_network, require_role, session_account, sign_in, sign_out
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_password
@@ -93,6 +94,27 @@ async def login(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+async def link_form(request: Request) -> Response:
+    """A one-time sign-in link opened on a device: asks before using it, since opening a link (a
+    preview, a prefetch) must not use it up."""
+    target = await links.account_of(request.path_params["token"][:100])
+    return render(request, "staff/sign_in_link.html", {"target": target}, status_code=200 if target else 410)
+
+
+async def link_sign_in(request: Request) -> Response:
+    """Use the link: signed in as its door or kiosk account, and sent where that account works."""
+    csrf.check(request, await request.form())
+    account = await links.redeem(request.path_params["token"][:100])
+    if account is None:
+        return render(request, "staff/sign_in_link.html", {"target": None}, status_code=410)
+    sign_in(request, account)
+    if account.role == Role.KIOSK:
+        return RedirectResponse(await kiosk_home(request, account), status_code=303)
+    event = await Event.get_or_none(id=account.event_id)  # type: ignore[attr-defined]
+    target = request.url_for("staff_scan", slug=event.slug) if event else request.url_for("staff_dashboard")
+    return RedirectResponse(str(target), status_code=303)
+
+
 async def logout(request: Request) -> Response:
     csrf.check(request, await request.form())
     sign_out(request)
@@ -162,6 +184,7 @@ async def replace_secret(request: Request, account: StaffAccount) -> Response:
 ROUTES = [
     route("/login", name="staff_login", get=login_form, post=login),
     route("/logout", name="staff_logout", post=logout),
+    route("/link/{token}", name="staff_sign_in_link", get=link_form, post=link_sign_in),
     route("/", name="staff_dashboard", get=dashboard),
     route("/events/{slug}/badges", name="staff_badges", get=badges_page),
     route("/events/{slug}/badges.pdf", name="staff_badges_pdf", get=badges_pdf),

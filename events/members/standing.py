@@ -129,12 +129,11 @@ async def standing_of(
 
 
 async def take_units_turn(event_id: int, number: str) -> None:
-    """Inside a transaction, wait for the organization's turn: whoever counts its units after this
-    sees every registration confirmed under it by a transaction that held the turn before. On
-    PostgreSQL, where a statement counting them could otherwise miss one another process is
-    committing; on SQLite the transaction's write lock already does this, and nothing is taken."""
-    if supports_row_locks():
-        await execute(UNITS_TURN, [event_id, number])
+    """PostgreSQL, inside a transaction: wait for the organization's turn, so that whoever counts its
+    units after this sees every registration confirmed under it by a transaction that held the turn
+    before; a statement counting them could otherwise miss one another process is committing. (On
+    SQLite the transaction's write lock already does this: its callers take no turn there.)"""
+    await execute(UNITS_TURN, [event_id, number])
 
 
 async def standing_under_turn(
@@ -142,7 +141,7 @@ async def standing_under_turn(
 ) -> Standing:
     """`standing_of`, inside a transaction, with an organization's units counted after its turn."""
     standing = await standing_of(event, category, email, typed_number, other_than=other_than)
-    if standing.units is None:
+    if standing.units is None or not supports_row_locks():  # SQLite: counted under the write lock already
         return standing
     await take_units_turn(event.id, standing.number)
     return await standing_of(event, category, email, typed_number, other_than=other_than)

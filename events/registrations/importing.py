@@ -22,7 +22,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.fields import JSONField
 
 from events import clock, offload
-from events.database import atomic, execute_many
+from events.database import atomic, execute_many, supports_row_locks
 from events.errors import Conflict, InvalidInput
 from events.i18n import LANGUAGES, Language
 from events.i18n import gettext as _
@@ -567,7 +567,10 @@ async def _standings(event: Event, people: list[WalkInInput]) -> list[Standing]:
 
 async def _organizations_counted(event: Event, people: list[WalkInInput]) -> list[str]:
     """The numbers of the organizations whose units these people would be counted against, in order:
-    the import takes their turns (`standing.take_units_turn`) before writing."""
+    the import takes their turns (`standing.take_units_turn`) before writing. None on SQLite, whose
+    write lock already orders the counts, nor for an event without member categories."""
+    if not event.member_categories or not supports_row_locks():
+        return []
     return sorted({standing.number for standing in await _standings(event, people) if standing.units is not None})
 
 

@@ -22,7 +22,8 @@ confirmed against (`Standing.units`) are counted again inside it, where no other
 take the last one meanwhile. On SQLite the write lock sees to that. On PostgreSQL, a statement's
 snapshot is taken before it waits for the sessions' locks, so it would miss a registration another
 process committed meanwhile: such a registration first takes its organization's turn among all
-processes (`standing.take_units_turn`) in a transaction, and its statement then starts after the last one's commit.
+processes (`standing.take_units_turn`) in a transaction, and its statement then starts after the
+last one's commit.
 """
 
 from __future__ import annotations

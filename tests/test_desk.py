@@ -4,6 +4,7 @@ what that needs; refunds and waivers stay with organizers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -194,3 +195,17 @@ async def test_an_organizer_invites_a_desk_volunteer_who_takes_money(client: htt
     assert (await StaffAccount.get(email="volunteer@example.org")).takes_payments
     assert not (await StaffAccount.get(email="second@example.org")).takes_payments, "organizers need no such right"
     assert "door · takes payments" in listed.text
+
+
+async def test_the_tick_stays_when_the_invite_comes_back_with_a_mistake(client: httpx.AsyncClient) -> None:
+    await sign_in(client, Role.ORGANIZER)
+    form = await client.get("/staff/accounts/new", headers=EN)
+
+    wrong = await client.post(
+        "/staff/accounts/new",
+        data={"csrf_token": csrf_token(form.text), "email": "not an address", "role": "door", "takes_payments": "yes"},
+        headers=EN,
+    )
+
+    assert wrong.status_code == 422
+    assert re.search(r'name="takes_payments" value="yes"\s+checked', wrong.text), "the organizer's tick is kept"

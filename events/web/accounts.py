@@ -28,7 +28,7 @@ from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import network_organizer, signed_in
 
-FIELDS = ("email", "name", "role", "event")
+FIELDS = ("email", "name", "role", "event", "takes_payments")
 
 
 def _account_id(request: Request) -> int:
@@ -69,7 +69,7 @@ async def invite(request: Request, account: StaffAccount) -> Response:
     values = {name: str(form.get(name) or "")[:300] for name in FIELDS}
     try:
         invited = await staff.invite(
-            parse(AccountInput, {**values, "takes_payments": form.get("takes_payments") == "yes"})
+            parse(AccountInput, {**values, "takes_payments": values["takes_payments"] == "yes"})
         )
     except InvalidInput as exc:
         errors: dict[str, str] = {}

@@ -170,7 +170,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
-        Middleware(Edge, secure=settings.secure_cookies, base_url=settings.base_url),
+        Middleware(
+            Edge,
+            secure=settings.secure_cookies,
+            base_url=settings.base_url,
+            hosts=settings.host_patterns,
+            mail_url=settings.mail_origin,
+        ),
         Middleware(audit.AuditTrail),
         Middleware(
             PagesOnly,

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,9 @@ def _database_settings(database_url: str | None = None) -> Settings:
 
 
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from events import links
+
+    links.set_mail_url(settings.mail_origin)  # for any e-mail the work queues (a promotion, a reminder)
     await database.connect(settings)
     try:
         await database.migrate(settings)
@@ -35,18 +39,43 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]])
         await database.disconnect()
 
 
+def _links_said(settings: Settings) -> str:
+    """What a server with these settings puts in e-mails and which host names it answers to, in words
+    an operator reads at start; a ConfigError when e-mails could only carry an address nobody can open."""
+    origin = settings.mail_origin
+    answers = ", ".join(settings.host_patterns or ()) or "any host name"
+    if settings.base_url:
+        return f"Links in e-mails: {origin} (TSUDOI_BASE_URL). Answers to: {answers}."
+    listening_everywhere = settings.host_patterns is None and not settings.allowed_hosts
+    if listening_everywhere and settings.mail.configured:
+        raise ConfigError(
+            "TSUDOI_BASE_URL must be set when the server listens on every address and sends e-mail: "
+            "it cannot tell which address participants reach it at, and e-mails must never take it from "
+            "a request. Set it to the public address, e.g. TSUDOI_BASE_URL=https://forum.example.org."
+        )
+    said = f"Links in e-mails: {origin}, the address this server listens on (TSUDOI_BASE_URL is not set). "
+    said += f"Answers to: {answers}."
+    if listening_everywhere:
+        said += f" Set TSUDOI_BASE_URL to the address participants use: {origin} works on this machine only."
+    return said
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from events.logs import uvicorn_log_config
+    from events.settings import served_at
 
     if settings.is_sqlite and workers != 1:
         raise ConfigError(
             "SQLite is served by one worker process (it has one writer at a time). "
             "Use PostgreSQL (DATABASE_URL=postgres://...) for --workers above 1."
         )
+    settings = replace(settings, served_at=served_at(host, port))
+    print(_links_said(settings), flush=True)
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["TSUDOI_SECRET_KEY"] = settings.secret_key
+    os.environ["TSUDOI_SERVED_AT"] = settings.served_at or ""
     uvicorn.run(
         "events.app:create_app",
         factory=True,
@@ -287,16 +316,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_remind(args: argparse.Namespace) -> int:
-    from events import clock, links
+    from events import clock
     from events.mail.delivery import deliver_due
     from events.mail.reminders import queue_reminders
 
     settings = _settings()
     hours = settings.mail.reminder_hours if args.hours is None else args.hours
-    if settings.base_url:
-        links.set_site_url(settings.base_url)
-    elif not args.quiet:
-        print(f"warning: TSUDOI_BASE_URL is not set; links in reminders will start with {links.site_url()}.")
+    if not settings.base_url and not args.quiet:
+        print(f"warning: TSUDOI_BASE_URL is not set; links in reminders will start with {settings.mail_origin}.")
 
     async def work() -> int:
         queued = await queue_reminders(clock.now(), hours)
@@ -315,7 +342,11 @@ async def _send_outbox(settings: Settings, deliver_due: Any) -> None:
     sent = retrying = failed = dropped = 0
     while True:
         batch = await deliver_due(
-            settings.mail, settings.secret_key, limit=50, bank_account=settings.issuer.bank_account
+            settings.mail,
+            settings.secret_key,
+            limit=50,
+            bank_account=settings.issuer.bank_account,
+            base_url=settings.base_url,
         )
         sent, retrying, failed = sent + batch.sent, retrying + batch.retrying, failed + batch.failed
         dropped += batch.dropped

@@ -1,17 +1,23 @@
 """The site's own address, and every link to a participant's own pages and files, built here only.
 
-A page can build links from its request; a message delivered later by a background worker cannot,
-so the address the participant used is noted when the message is queued. `TSUDOI_BASE_URL`, when
-set, wins (the Edge middleware sets this per request); a command-line run falls back to it too.
+Two addresses, set for each request by the Edge middleware:
+- `site_url()`, for links answered to the request itself (a page, the API's `links`):
+  TSUDOI_BASE_URL, else the origin the request came to, whose host the Edge has checked;
+- `mail_url()`, for links that leave the request (e-mails, queued with it and sent later):
+  TSUDOI_BASE_URL, else the address the server listens on (`Settings.mail_origin`). It never
+  follows the request's `Host`: whoever forges that must not choose where a participant's secret
+  link points.
+A background task or a command sets `mail_url` from its settings before it queues anything.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 
-FALLBACK = "http://localhost:8000"
+from events.settings import FALLBACK_ORIGIN
 
 _site_url: ContextVar[str | None] = ContextVar("tsudoi_site_url", default=None)
+_mail_url: ContextVar[str | None] = ContextVar("tsudoi_mail_url", default=None)
 
 
 def set_site_url(url: str) -> None:
@@ -19,7 +25,15 @@ def set_site_url(url: str) -> None:
 
 
 def site_url() -> str:
-    return _site_url.get() or FALLBACK
+    return _site_url.get() or FALLBACK_ORIGIN
+
+
+def set_mail_url(url: str) -> None:
+    _mail_url.set(url.rstrip("/"))
+
+
+def mail_url() -> str:
+    return _mail_url.get() or FALLBACK_ORIGIN
 
 
 def participant_links(base_url: str, secret: str) -> dict[str, str]:

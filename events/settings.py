@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from events.hosts import split_host
+
 DEFAULT_SQLITE_FILE = "tsudoi.db"
+#: Where links point when nothing says otherwise: a command run without TSUDOI_BASE_URL, an app built in a test.
+FALLBACK_ORIGIN = "http://localhost:8000"
+#: Names of this machine that a server listening on a loopback address also answers to.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+#: Addresses that mean "every address": such a server cannot tell which name the public uses.
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 
 
 class ConfigError(ValueError):
@@ -124,6 +132,43 @@ class Settings:
     #: Where times that belong to no event are shown (sign-ins, the audit trail).
     timezone: str = "Asia/Tokyo"
     issuer: IssuerSettings = field(default_factory=IssuerSettings)
+    #: Host names requests may be addressed to besides TSUDOI_BASE_URL's (`*.example.org`, or `*` for any).
+    allowed_hosts: tuple[str, ...] = ()
+    #: The address `tsudoi serve` listens on (`http://127.0.0.1:8000`), set by the command itself.
+    served_at: str | None = None
+
+    @property
+    def mail_origin(self) -> str:
+        """Where links in e-mails (and anything else that outlives a request) point: TSUDOI_BASE_URL,
+        else the address the server listens on; never the Host of a request, which anyone can forge."""
+        if self.base_url:
+            return self.base_url
+        if self.served_at:
+            scheme, _sep, rest = self.served_at.partition("://")
+            host, port = split_host(rest)
+            return f"{scheme}://{_bracketed('localhost' if host in WILDCARD_ADDRESSES else host)}:{port}"
+        return FALLBACK_ORIGIN
+
+    @property
+    def host_patterns(self) -> tuple[str, ...] | None:
+        """The host names requests may be addressed to (Django's ALLOWED_HOSTS), or None for any.
+
+        TSUDOI_BASE_URL's host and TSUDOI_ALLOWED_HOSTS; without either, a server listening on one
+        address answers to that address and this machine's loopback names. A server listening on
+        every address with neither set cannot know its public name and answers to any (its e-mails
+        still never follow the request's Host).
+        """
+        patterns = [*self.allowed_hosts]
+        if self.base_url:
+            patterns.append(split_host(self.base_url.partition("://")[2].partition("/")[0])[0])
+        elif not patterns and self.served_at:
+            host = split_host(self.served_at.partition("://")[2])[0]
+            if host in WILDCARD_ADDRESSES:
+                return None
+            patterns.extend([host, *LOOPBACK_NAMES])
+        if not patterns or "*" in patterns:
+            return None
+        return tuple(dict.fromkeys(pattern.lower() for pattern in patterns))
 
     @property
     def is_sqlite(self) -> bool:
@@ -170,6 +215,30 @@ class Settings:
             key_file.touch(mode=0o600)
             key_file.write_text(key + "\n", encoding="ascii")
         return replace(self, secret_key=key)
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def served_at(host: str, port: int) -> str:
+    """The origin of a server listening on `host` and `port`, as `tsudoi serve` notes it."""
+    return f"http://{_bracketed(host)}:{port}"
+
+
+_HOST_PATTERN = re.compile(r"(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f:]+)")
+
+
+def _allowed_hosts(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("TSUDOI_ALLOWED_HOSTS") or ""
+    hosts = tuple(part.strip().lower() for part in re.split(r"[,\s]+", raw) if part.strip())
+    for host in hosts:
+        if not _HOST_PATTERN.fullmatch(host):
+            raise ConfigError(
+                f"TSUDOI_ALLOWED_HOSTS has {host!r}, which is not a host name: write names like "
+                "forum.example.org or *.example.org (no scheme, no port), separated by commas."
+            )
+    return hosts
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -235,6 +304,8 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         secret_key=(env.get("TSUDOI_SECRET_KEY") or "").strip(),
         base_url=base_url,
+        allowed_hosts=_allowed_hosts(env),
+        served_at=(env.get("TSUDOI_SERVED_AT") or "").strip() or None,
         registration_rate=RateLimit.parse(env.get("TSUDOI_REGISTRATION_RATE", "30/minute"), "TSUDOI_REGISTRATION_RATE"),
         login_rate=RateLimit.parse(env.get("TSUDOI_LOGIN_RATE", "10/minute"), "TSUDOI_LOGIN_RATE"),
         db_pool_min=_int(env, "TSUDOI_DB_POOL_MIN", 1, minimum=1),

@@ -97,7 +97,8 @@ def calendar_links(html: str) -> list[str]:
 
 async def test_the_event_page_offers_the_feed_as_a_download_and_as_a_webcal_subscription(settings: Settings) -> None:
     app = make_app(settings, base_url="https://tsudoi.example.org")
-    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as client:
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="https://tsudoi.example.org") as client:
         await client.post("/api/v1/events", json=event_data(), headers=auth(await staff_token()))
 
         page = await client.get("/events/workshop?lang=en")

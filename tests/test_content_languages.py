@@ -49,7 +49,7 @@ async def test_each_reader_sees_the_event_in_their_language_or_the_organizers(
 
 @pytest.mark.usefixtures("db")
 async def test_a_korean_participants_mail_and_calendar_use_the_korean_titles(mail_server: MailServer) -> None:
-    links.set_site_url("https://forum.example.org")
+    links.set_mail_url("https://forum.example.org")
     event = await worded_event()
     await make_registration(event, 1, ["day1"], language="ko")
 

@@ -51,7 +51,7 @@ def raw_subject(message: EmailMessage) -> str:
 
 @pytest.fixture(autouse=True)
 def site_address() -> None:
-    links.set_site_url("https://forum.example.org")
+    links.set_mail_url("https://forum.example.org")
 
 
 @pytest.mark.usefixtures("db")
@@ -289,7 +289,7 @@ async def test_the_running_app_delivers_a_registration_by_itself(settings: Setti
     async with running(app):
         event = await make_event()
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="https://forum.example.org") as client:
             answer = await client.post(
                 f"/api/v1/events/{event.slug}/registrations",
                 json={"name": "Maria Santos", "email": "maria@example.org", "sessions": ["day1"], "language": "tl"},

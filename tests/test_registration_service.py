@@ -265,7 +265,7 @@ PRICES = [
 async def test_a_new_registration_reads_back_from_the_database_as_it_was_answered(category: str) -> None:
     event = await make_event(capacity=1, categories=CATEGORIES, prices=PRICES)
     await make_registration(event, 1, ["reception"], category=category)
-    links.set_site_url("https://tsudoi.example.org/")
+    links.set_mail_url("https://tsudoi.example.org/")
 
     answered = (
         await make_registration(event, 2, ["day1", "reception"], category=category, reduced_fee=True)

@@ -30,7 +30,7 @@ SECRET = "test-secret-key"
 
 @pytest.fixture(autouse=True)
 def site_address() -> None:
-    links.set_site_url("https://forum.example.org")
+    links.set_mail_url("https://forum.example.org")
 
 
 @pytest.fixture

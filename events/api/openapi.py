@@ -930,7 +930,11 @@ def build() -> dict[str, Any]:
         "info": {
             "title": "Tsudoi HTTP API",
             "version": f"1 ({__version__})",
-            "description": "Events, sessions and registrations. Errors are {error, message, fields?}.",
+            "description": (
+                "Events, sessions and registrations. Errors are {error, message, fields?}. A request addressed "
+                "to a host name the server was not given (TSUDOI_BASE_URL, TSUDOI_ALLOWED_HOSTS) is answered "
+                "400 unknown_host on every route but /healthz and /readyz."
+            ),
         },
         "paths": paths(),
         "components": {

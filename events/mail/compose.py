@@ -86,7 +86,13 @@ class Written:
 NO_ATTACHMENTS = (MailKind.CANCELLED, MailKind.CERTIFICATE)
 
 
-async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
+def links_origin(message: OutboxMessage, base_url: str | None) -> str:
+    """Where a message's links point: TSUDOI_BASE_URL when the sender has it (the operator's word,
+    also for messages queued before it was set), else the address noted when it was queued."""
+    return base_url or message.base_url
+
+
+async def write(message: OutboxMessage, *, bank_account: str = "", base_url: str | None = None) -> Written:
     """The words of this outbox row's message (its registration and event loaded), in the person's
     language, as they read now; with the organization's `bank_account`, how to pay by transfer."""
     registration: Registration = message.registration
@@ -98,6 +104,7 @@ async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
     # The badge and the calendar go with news of the registration, not with its end or its certificate.
     wanted = message.kind not in NO_ATTACHMENTS and registration.status != RegistrationStatus.CANCELLED
     has_badge = wanted and registration.status == RegistrationStatus.CONFIRMED
+    manage_url = participant_links(links_origin(message, base_url), registration.secret)["manage"]
     with i18n.language(language):
         context = {
             "kind": str(message.kind),
@@ -108,8 +115,8 @@ async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
             "seats": seats,
             "positions": await waitlist_positions(registration),
             "has_badge": has_badge,
-            "manage_url": participant_links(message.base_url, registration.secret)["manage"],
-            "certificate_url": f"{participant_links(message.base_url, registration.secret)['manage']}/certificate.pdf",
+            "manage_url": manage_url,
+            "certificate_url": f"{manage_url}/certificate.pdf",
             "bank_account": bank_account,
             "transfer_reference": transfers.reference(registration.id),
         }
@@ -121,9 +128,11 @@ async def write(message: OutboxMessage, *, bank_account: str = "") -> Written:
     return Written(subject, text, html, has_badge, has_calendar, seats)
 
 
-async def compose(message: OutboxMessage, *, sender: str, secret_key: str, bank_account: str = "") -> Composed:
+async def compose(
+    message: OutboxMessage, *, sender: str, secret_key: str, bank_account: str = "", base_url: str | None = None
+) -> Composed:
     """The e-mail for this outbox row (its registration and event loaded)."""
-    written = await write(message, bank_account=bank_account)
+    written = await write(message, bank_account=bank_account, base_url=base_url)
     registration: Registration = message.registration
     event = message.event
     subject = written.subject
@@ -142,7 +151,7 @@ async def compose(message: OutboxMessage, *, sender: str, secret_key: str, bank_
         pdf = await participant_badge(registration, secret_key)
         email.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"badge-{registration.code}.pdf")
     if written.has_calendar:
-        ics = await participant_calendar(registration, message.base_url, written.seats)
+        ics = await participant_calendar(registration, links_origin(message, base_url), written.seats)
         # As text with its charset, so mail readers decode the Japanese in it as UTF-8.
         email.add_attachment(ics.decode(), subtype="calendar", filename=f"{event.slug}.ics")
     # Last: set_content and each multipart step move or drop the Content-* headers set before them.

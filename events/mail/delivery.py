@@ -33,7 +33,13 @@ class Delivered:
 
 
 async def deliver_due(
-    settings: MailSettings, secret_key: str, *, limit: int = 20, yield_share: float = 0.0, bank_account: str = ""
+    settings: MailSettings,
+    secret_key: str,
+    *,
+    limit: int = 20,
+    yield_share: float = 0.0,
+    bank_account: str = "",
+    base_url: str | None = None,
 ) -> Delivered:
     """Send what is due now, one batch over one connection. A failure is noted on its message and
     never raised: the next message, and the next batch, go on.
@@ -41,7 +47,8 @@ async def deliver_due(
     `yield_share` paces a worker that shares its process with the web app: after each message it
     rests that many times as long as the message took (3.0: the mail takes at most a quarter of
     the time), so a burst of registrations is answered first and mailed right after.
-    `bank_account` is the organization's, for the words on paying by transfer.
+    `bank_account` is the organization's, for the words on paying by transfer; `base_url`
+    (TSUDOI_BASE_URL), when set, is where every message's links point, also those queued before it was.
     """
     result = Delivered()
     messages = await outbox.claim_due(clock.now(), limit)
@@ -52,7 +59,7 @@ async def deliver_due(
         async with smtp.connect(settings) as server:
             while waiting:
                 began = time.perf_counter()
-                await _deliver_one(waiting.pop(0), server, settings, secret_key, result, bank_account)
+                await _deliver_one(waiting.pop(0), server, settings, secret_key, result, bank_account, base_url)
                 if yield_share and waiting:
                     await asyncio.sleep((time.perf_counter() - began) * yield_share)
     except smtp.Unreachable as exc:
@@ -71,13 +78,16 @@ async def _deliver_one(
     secret_key: str,
     result: Delivered,
     bank_account: str = "",
+    base_url: str | None = None,
 ) -> None:
     if outbox.outdated(message):
         await outbox.mark_dropped(message)
         result.dropped += 1
         return
     try:
-        composed = await compose(message, sender=settings.sender, secret_key=secret_key, bank_account=bank_account)
+        composed = await compose(
+            message, sender=settings.sender, secret_key=secret_key, bank_account=bank_account, base_url=base_url
+        )
         await server.send(composed.message)
     except smtp.DeliveryError as exc:
         await _failed(message, exc, result)

@@ -56,13 +56,14 @@ async def queue(registration: Registration, kind: MailKind, *, session_code: str
     again = await OutboxMessage.filter(registration_id=registration.id, kind=kind, session_code=session_code).update(
         status=MailStatus.QUEUED,
         recipient=registration.email,
+        base_url=links.mail_url(),
         next_attempt_at=now,
         attempts=0,
         claimed_until=None,
         last_error="",
     )
     if not again:
-        await execute(NEW_MESSAGE, new_message(registration, kind, links.site_url(), session_code=session_code))
+        await execute(NEW_MESSAGE, new_message(registration, kind, links.mail_url(), session_code=session_code))
     return True
 
 
@@ -75,8 +76,8 @@ NEW_MESSAGE = (
 
 
 def new_message(registration: Registration, kind: MailKind, base_url: str, *, session_code: str = "") -> list[object]:
-    """The values of `NEW_MESSAGE` for this registration, once written (it has its id); `base_url` is the
-    site's address as the request reached it (`links.site_url()`)."""
+    """The values of `NEW_MESSAGE` for this registration, once written (it has its id); `base_url` is where
+    its links point (`links.mail_url()`: never a request's Host)."""
     now = clock.now()
     return [
         registration.event_id,  # type: ignore[attr-defined]

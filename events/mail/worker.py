@@ -12,7 +12,7 @@ import logging
 import time
 from contextlib import suppress
 
-from events import clock
+from events import clock, links
 from events.mail import outbox
 from events.mail.delivery import deliver_due
 from events.mail.reminders import queue_reminders
@@ -51,6 +51,7 @@ class MailWorker:
                 await self._task
 
     async def run(self) -> None:
+        links.set_mail_url(self.settings.mail_origin)  # for the reminders it queues
         stop_listening = outbox.on_queued(self._wake.set)
         try:
             while not self._stopping:
@@ -79,6 +80,7 @@ class MailWorker:
                 limit=BATCH,
                 yield_share=YIELD_SHARE,
                 bank_account=self.settings.issuer.bank_account,
+                base_url=self.settings.base_url,
             )
         except Exception:  # the database went away for a moment, say: try again at the next look
             logger.exception("the mail worker's look at the outbox failed")

@@ -62,7 +62,7 @@ class NewRegistration:
     sessions: list[Session]
     #: `questions.encoded_answers`: each answer's question id and value.
     answers: list[list[object]]
-    #: The site's address as the request reached it, for the confirmation's links.
+    #: Where the confirmation's links point (`links.mail_url()`).
     base_url: str
     #: Confirmed as one of an organization's people: its units (`Standing.units`), counted again here.
     units: int | None = None

@@ -90,7 +90,7 @@ async def register(event: Event, data: RegistrationInput) -> Registered:
             raise AlreadyRegistered(_("This e-mail address is already registered for this event."))
         registration = build_registration(event, data, standing=standing)
         new = one_step.NewRegistration(
-            event, registration, chosen, questions.encoded_answers(answers), links.site_url(), standing.units
+            event, registration, chosen, questions.encoded_answers(answers), links.mail_url(), standing.units
         )
         statuses = await one_step.write(new)
         return Registered(registration, list(zip(chosen, statuses, strict=True)))

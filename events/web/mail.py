@@ -58,6 +58,7 @@ async def outbox_page(request: Request, account: StaffAccount) -> Response:
         "statuses": {state.value: label() for state, label in STATUS_LABELS.items()},
         "mail_configured": settings.mail.configured,
         "base_url_configured": bool(settings.base_url),
+        "mail_origin": settings.mail_origin,
         "resent": request.query_params.get("resent"),
         "page_size": PAGE_SIZE,
     }
@@ -76,7 +77,9 @@ async def message_page(request: Request, account: StaffAccount) -> Response:
     context = {
         "event": event,
         "message": message,
-        "written": await write(message, bank_account=settings_of(request).issuer.bank_account),
+        "written": await write(
+            message, bank_account=settings_of(request).issuer.bank_account, base_url=settings_of(request).base_url
+        ),
         "kinds": {kind.value: label() for kind, label in KIND_LABELS.items()},
         "statuses": {state.value: label() for state, label in STATUS_LABELS.items()},
     }

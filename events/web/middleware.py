@@ -7,6 +7,7 @@ wrapper on every answer.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
@@ -16,7 +17,9 @@ from urllib.parse import parse_qs
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from events import i18n, links, logs
+from events import hosts, i18n, links, logs
+from events.i18n import gettext as _
+from events.settings import FALLBACK_ORIGIN
 
 MAX_BODY_BYTES = 64 * 1024
 #: The one request that carries a file, with its own limit: an organizer's spreadsheet of paper
@@ -39,6 +42,12 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 STRICT_TRANSPORT = [(b"strict-transport-security", b"max-age=31536000")]
+#: Answered whatever the request's host: a load balancer's health checks often use the bare address.
+HOST_FREE_PATHS = frozenset({"/healthz", "/readyz"})
+#: At most this many refused host names are named in the log (once each), so a flood cannot fill it.
+HOSTS_LOGGED = 20
+
+log = logging.getLogger("tsudoi.hosts")
 
 
 class BodyTooLarge(Exception):
@@ -70,18 +79,30 @@ class Edge:
 
     - refuse bodies over 64 KiB (`LARGER_BODIES` excepted) with 413, whether or not the client announced their length;
     - pick the language (`?lang=`, then the cookie, then Accept-Language) and remember a choice;
+    - refuse a request addressed to a host name the operator did not give (`Settings.host_patterns`)
+      with 400, and note where links point (`events.links`);
     - add the security headers: a strict CSP (no inline scripts), no framing, no referrer leaks;
     - write the access log line (`events.logs.access`).
     """
 
     def __init__(
-        self, app: ASGIApp, /, secure: bool = False, max_bytes: int = MAX_BODY_BYTES, base_url: str | None = None
+        self,
+        app: ASGIApp,
+        /,
+        secure: bool = False,
+        max_bytes: int = MAX_BODY_BYTES,
+        base_url: str | None = None,
+        hosts: tuple[str, ...] | None = None,
+        mail_url: str = FALLBACK_ORIGIN,
     ) -> None:
         self.app = app
         self.secure = secure
         self.base_url = base_url
+        self.hosts = hosts
+        self.mail_url = mail_url
         self.max_bytes = max_bytes
         self.security_headers = SECURITY_HEADERS + (STRICT_TRANSPORT if secure else [])
+        self._hosts_logged: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,7 +123,15 @@ class Edge:
             language = i18n.for_staff(language)
         i18n.set_language(language)
         scope["language"] = language
+        if self.hosts is not None and scope["path"] not in HOST_FREE_PATHS:
+            host = headers.get("host", "")
+            if not hosts.permitted(host, self.hosts):
+                self._log_refused(host)
+                await _unknown_host(send)
+                logs.access(scope, 400)
+                return
         links.set_site_url(self.base_url or _origin(scope, headers))
+        links.set_mail_url(self.mail_url)
         request_id = logs.new_request_id(headers.get("x-request-id"))
         logs.set_request_id(request_id)
         remember = query == language and query != remembered
@@ -143,6 +172,18 @@ class Edge:
         finally:
             logs.access(scope, status)
 
+    def _log_refused(self, host: str) -> None:
+        """Name a refused host once, so an operator who forgot TSUDOI_BASE_URL finds out why."""
+        if host in self._hosts_logged or len(self._hosts_logged) >= HOSTS_LOGGED:
+            return
+        self._hosts_logged.add(host)
+        log.warning(
+            "refused requests for the host %r: it is not TSUDOI_BASE_URL's host nor in TSUDOI_ALLOWED_HOSTS "
+            "(the answers to: %s)",
+            host[:100],
+            ", ".join(self.hosts or ()),
+        )
+
     def _max_bytes(self, path: str) -> int:
         for pattern, max_bytes in LARGER_BODIES:
             if pattern.fullmatch(path):
@@ -161,14 +202,26 @@ def _with_edge_headers(
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    body = json.dumps(
-        {"error": "too_large", "message": f"The request body is larger than {max_bytes // 1024} KiB."}
-    ).encode()
+    await _error(send, 413, "too_large", f"The request body is larger than {max_bytes // 1024} KiB.")
+
+
+async def _unknown_host(send: Send) -> None:
+    await _error(send, 400, "unknown_host", _("This server does not answer to this address."))
+
+
+async def _error(send: Send, status: int, code: str, message: str) -> None:
+    """The contract's error shape, answered before the app (and its error handlers) is reached."""
+    body = json.dumps({"error": code, "message": message}, ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                *SECURITY_HEADERS,
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

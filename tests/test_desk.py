@@ -16,7 +16,7 @@ from events.registrations.models import Registration
 from events.settings import Settings
 from events.staff.models import Role, StaffAccount
 from events.staff.service import issue_token, save_staff
-from tests.conftest import STAFF_PASSWORD, csrf_token, post_sign_in, sign_in, staff_via_cli
+from tests.conftest import STAFF_PASSWORD, csrf_token, make_app, post_sign_in, running, sign_in, staff_via_cli
 from tests.factories import make_event, make_registration
 from tests.test_badges import page_text
 from tests.test_money import PRICES, auth, due
@@ -209,3 +209,20 @@ async def test_the_tick_stays_when_the_invite_comes_back_with_a_mistake(client: 
 
     assert wrong.status_code == 422
     assert re.search(r'name="takes_payments" value="yes"\s+checked', wrong.text), "the organizer's tick is kept"
+
+
+async def test_under_an_https_address_the_desks_name_is_kept_in_a_secure_cookie(settings: Settings) -> None:
+    """Like the session and language cookies: a browser never sends it over plain http."""
+    app = make_app(settings, base_url="https://forum.example.org")
+    transport = httpx.ASGITransport(app=app)
+    async with running(app), httpx.AsyncClient(transport=transport, base_url="https://forum.example.org") as client:
+        _event, person = await person_owing()
+        await desk_account()
+        assert (await post_sign_in(client, "desk@example.org")).status_code == 303
+        page = await client.get(f"/staff/events/workshop/desk/{person.code}", headers=EN)
+        tap = {"csrf_token": csrf_token(page.text), "amount": "3000", "method": "cash", "device": "受付A"}
+        paid = await client.post(f"/staff/events/workshop/registrations/{person.code}/payments", data=tap)
+
+    desk_cookie = next(value for value in paid.headers.get_list("set-cookie") if value.startswith("tsudoi_desk="))
+    assert paid.status_code == 303, paid.text
+    assert "secure" in desk_cookie.lower(), desk_cookie

@@ -203,12 +203,13 @@ async def test_more_than_is_owed_or_a_refund_above_what_was_paid_is_refused() ->
     with pytest.raises(Conflict) as nothing_paid:
         await ledger.record(person, 100, "refund")
     await ledger.record(person, 3000, "transfer")
-    with pytest.raises(InvalidInput) as refund_too_much:
+    with pytest.raises(Conflict) as refund_too_much:
         await ledger.record(person, 3001, "refund")
 
     assert too_much.value.fields == {"amount": "Only ¥3,000 is owed."}
     assert nothing_paid.value.code == "nothing_to_pay"
-    assert refund_too_much.value.fields == {"amount": "At most ¥3,000 was paid."}
+    assert refund_too_much.value.code == "nothing_to_pay", "the contract: a refund above what was paid is 409"
+    assert "¥3,000" in refund_too_much.value.message, "the message says how much was paid"
     assert await due(person) == 0
 
 
@@ -247,6 +248,42 @@ async def test_the_desk_takes_cash_through_the_api_and_a_retry_records_nothing_n
     assert first.json()["amount"] == 3000 and first.json()["method"] == "cash" and first.json()["amount_due"] == 0
     assert [entry["amount"] for entry in listed.json()] == [3000], "one payment, whatever the retries"
     assert await AuditEntry.filter(action="api_payments", method="POST").count() == 2, "each call is in the trail"
+
+
+async def test_a_refund_above_what_was_paid_is_409_nothing_to_pay_as_the_contract_says(
+    client: httpx.AsyncClient,
+) -> None:
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    headers = auth(await staff_token())
+    url = f"/api/v1/events/workshop/registrations/{person.code}/payments"
+    await client.post(url, json={"amount": 3000, "method": "cash"}, headers=headers)
+
+    too_much = await client.post(url, json={"amount": 3001, "method": "refund"}, headers=headers)
+
+    assert too_much.status_code == 409, too_much.text
+    assert too_much.json()["error"] == "nothing_to_pay"
+    assert await due(person) == 0, "nothing was refunded"
+
+
+async def test_a_whole_payment_sent_ten_times_at_once_gets_the_first_answer_each_time(
+    client: httpx.AsyncClient,
+) -> None:
+    """A phone that retries its "paid" tap while the first is still on its way: every answer is the
+    first one's, none is "nothing to pay" (on PostgreSQL the nine others used to find the debt gone)."""
+    event = await priced_event()
+    person = (await make_registration(event, 1, ["day1"], category="non_member")).registration
+    headers = auth(await staff_token())
+    url = f"/api/v1/events/workshop/registrations/{person.code}/payments"
+    body = {"amount": 3000, "method": "cash", "payment_id": "phone-3-0007"}
+
+    answers = await asyncio.gather(*(client.post(url, json=body, headers=headers) for _ in range(10)))
+
+    assert [answer.status_code for answer in answers] == [201] * 10, [answer.text for answer in answers]
+    assert len({answer.json()["id"] for answer in answers}) == 1, "one payment, answered ten times"
+    assert {answer.json()["amount_due"] for answer in answers} == {0}
+    assert await LedgerEntry.filter(registration_id=person.id, kind=EntryKind.PAYMENT).count() == 1
+    await assert_accounts_add_up()
 
 
 async def test_payment_bodies_that_make_no_sense_are_refused(client: httpx.AsyncClient) -> None:

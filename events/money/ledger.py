@@ -183,18 +183,20 @@ async def record(
 ) -> Recorded:
     """A payment, waiver or refund of `amount` (positive, whole yen) for this registration.
 
-    A payment or waiver needs something owed and no more than that; a refund needs money paid and
-    no more than that (`NothingToPay`, or `InvalidInput` on `amount`). A `payment_id` seen before
-    answers what it answered first and records nothing new. A payment for one `fee` gets a receipt
+    A payment or waiver needs something owed (`NothingToPay`) and no more than that (`InvalidInput`
+    on `amount`); a refund needs money paid and no more than that (`NothingToPay`, as the contract
+    says). A `payment_id` seen before answers what it answered first and records nothing new. A payment for one `fee` gets a receipt
     for that fee alone (the person needs one per fee to be reimbursed).
     """
 
     async def work() -> Recorded:
+        await _lock(registration)
         if payment_id is not None:
+            # Looked for under the lock: the same payment sent ten times at once waits here for the
+            # first, then finds it (instead of finding nothing left to pay).
             earlier = await _earlier(registration, payment_id)
             if earlier is not None:
                 return earlier
-        await _lock(registration)
         await settle_charges([registration.id])
         current = await Registration.get(id=registration.id)
         due = current.amount_due
@@ -203,7 +205,9 @@ async def record(
             if paid <= 0:
                 raise NothingToPay(_("Nothing has been paid, so nothing can be refunded."))
             if amount > paid:
-                raise InvalidInput({"amount": _("At most %(amount)s was paid.") % {"amount": yen(paid)}})
+                raise NothingToPay(
+                    _("At most %(amount)s was paid, so no more can be refunded.") % {"amount": yen(paid)}
+                )
             kind, how, effect = EntryKind.REFUND, refund_via, amount
         else:
             if due <= 0:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from events.errors import Conflict, InvalidInput
-from events.http.common import base_url
+from events.http.common import base_url, settings_of
 from events.http.receipts import receipt_pdf
 from events.i18n import LANGUAGE_NAMES
 from events.i18n import gettext as _
@@ -361,7 +361,14 @@ async def record_payment(request: Request, account: StaffAccount) -> Response:
     url = request.url_for(page, slug=event.slug, code=registration.code)
     answer = RedirectResponse(str(url.include_query_params(done="paid")) + "#fees", status_code=303)
     # The desk's name is remembered by this browser, so each payment it takes is counted in its box.
-    answer.set_cookie(DESK_COOKIE, quote(data.device), max_age=7 * 24 * 3600, httponly=True, samesite="strict")
+    answer.set_cookie(
+        DESK_COOKIE,
+        quote(data.device),
+        max_age=7 * 24 * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings_of(request).secure_cookies,
+    )
     return answer
 
 

@@ -185,8 +185,9 @@ async def record(
 
     A payment or waiver needs something owed (`NothingToPay`) and no more than that (`InvalidInput`
     on `amount`); a refund needs money paid and no more than that (`NothingToPay`, as the contract
-    says). A `payment_id` seen before answers what it answered first and records nothing new. A payment for one `fee` gets a receipt
-    for that fee alone (the person needs one per fee to be reimbursed).
+    says). A `payment_id` seen before answers what it answered first and records nothing new. A
+    payment for one `fee` gets a receipt for that fee alone (the person needs one per fee to be
+    reimbursed).
     """
 
     async def work() -> Recorded:

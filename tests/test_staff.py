@@ -6,6 +6,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from events.registrations.models import Registration
 from events.staff.models import Role
 from events.staff.service import save_staff
 from tests.conftest import csrf_token, post_sign_in
@@ -177,8 +178,13 @@ async def test_a_walk_in_is_registered_checked_in_and_offered_a_badge(client: ht
     missing_name = await client.post("/staff/events/workshop/walk-in", data={"csrf_token": token, "session": "day1"})
 
     assert done.status_code == 200 and "Registered and checked in." in done.text
-    assert "/badge.pdf" in done.text, "the badge is offered for printing at once"
     check_in = await CheckIn.get(registration__name="Juan dela Cruz")
+    juan = await Registration.get(id=check_in.registration_id)  # type: ignore[attr-defined]
+    badge_link = f"/staff/events/workshop/scan/badge/{juan.code}"
+    assert badge_link in done.text, "the badge is offered for printing at once, through the door's own print"
+    assert juan.secret not in done.text, "the desk's screen never holds the participant's own link"
+    badge = await client.get(badge_link)
+    assert badge.status_code == 200 and badge.headers["content-type"] == "application/pdf"
     assert check_in.source == Source.WALK_IN and check_in.device == "desk"
     assert missing_name.status_code == 422 and "field-error" in missing_name.text
 

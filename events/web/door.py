@@ -11,10 +11,9 @@ from events.badges import service as badges
 from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
-from events.http.common import NO_STORE, base_url, read_json, settings_of
+from events.http.common import NO_STORE, read_json, settings_of
 from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
-from events.links import participant_links
 from events.program.models import Event, Session
 from events.registrations import listing
 from events.registrations import service as registrations
@@ -223,11 +222,10 @@ async def walk_in(request: Request, account: StaffAccount) -> Response:
         staff=account,
         source=Source.WALK_IN,
     )
-    context["done"] = {
-        "registration": registration,
-        "answer": answer,
-        "badge": participant_links(base_url(request), registration.secret)["badge"],
-    }
+    # The door's own print of this one badge (audited), never the participant's secret link: the
+    # desk's screen is seen by others, and the door has no business holding the person's page.
+    badge = request.url_for("staff_scan_badge", slug=event.slug, code=registration.code)
+    context["done"] = {"registration": registration, "answer": answer, "badge": str(badge)}
     context["values"] = {"category": "participant"}
     return render(request, "staff/walk_in.html", context)
 

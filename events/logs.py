@@ -27,8 +27,25 @@ from typing import Any
 from starlette.types import Scope
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
-# Path segments after these prefixes are secrets (the participant's links).
-_SECRET_PATH = re.compile(r"(/(?:manage|api/v1/registrations)/)[^/?\s\"]+")
+#: A path's separator, plain or percent-encoded (a path carried in a query, as the sign-in page's `next=`).
+_SLASH = r"(?:/|%2F)"
+#: One path segment, plain or percent-encoded.
+_SEGMENT = r"(?:[^/?&\s\"%]|%(?!2F))+"
+# The segment after each of these prefixes is a capability: a participant's page and its API (with
+# the receipts and certificate under them), a device's one-time sign-in link, a certificate's number
+# and signature, a kiosk label's token. A registration code in a staff path is not one.
+_SECRET_PATH = re.compile(
+    rf"""(
+        {_SLASH}(?:
+            manage
+          | api{_SLASH}v1{_SLASH}registrations
+          | staff{_SLASH}link
+          | certificates{_SLASH}{_SEGMENT}
+          | kiosk{_SLASH}label{_SLASH}{_SEGMENT}
+        ){_SLASH}
+    ){_SEGMENT}""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # Query values that are secrets, or a name or address someone searched for (`q`).
 _QUERY_SECRET = re.compile(r"((?:token|secret|scan|code|(?<=[?&])(?:q|email|name))=)[^&\s\"]+", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -1,12 +1,16 @@
 """What the log says of what failed: a database error by its kind and route, never with the values
-it failed on; a message the mail server refused by its id, never with the recipient."""
+it failed on; a message the mail server refused by its id, never with the recipient; a client that
+left before its answer as that (499), not as the server's error."""
 
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -107,3 +111,40 @@ async def test_a_recipient_the_mail_server_refuses_is_named_in_the_outbox_not_th
     assert f"mail {refused.id} to registration {registered.registration.id}" in ours, ours
     for canary in CANARIES:
         assert canary not in ours, f"{canary!r} is in a log record:\n{ours}"
+
+
+def half_a_request_then_gone(server: Any, path: str, content_type: str, start: bytes) -> None:
+    """A client that announces a body, sends the start of it, and closes the connection (a phone
+    that lost its signal): the app is left waiting for the rest."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(start) + 500}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(head.encode() + start)
+
+
+def until_logged(server: Any, line: str) -> None:
+    """Wait for the server to write `line` (it answers the request it was left with in its own time)."""
+    deadline = time.monotonic() + 30
+    while line not in server.log_path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{line!r} was never logged:\n{server.log_path.read_text()}"
+        time.sleep(0.05)
+
+
+async def test_a_client_that_leaves_before_its_body_is_logged_as_gone_not_as_a_server_error(
+    db: Settings, tmp_path: Path, live_server_factory: type
+) -> None:
+    token = organizer_token(db.database_url, tmp_path)
+    server = live_server_factory(db.database_url)
+    httpx.post(f"{server.url}/api/v1/events", json=event_data(), headers={"Authorization": f"Bearer {token}"})
+
+    half_a_request_then_gone(server, "/api/v1/events/workshop/registrations", "application/json", b'{"name": "Ca')
+    until_logged(server, '"POST /api/v1/events/workshop/registrations HTTP/1.1"')
+    half_a_request_then_gone(server, "/staff/login", "application/x-www-form-urlencoded", b"email=someone%40")
+    until_logged(server, '"POST /staff/login HTTP/1.1"')
+    log = server.stop()
+
+    lines = [line for line in log.splitlines() if '"POST /' in line and "/api/v1/events HTTP" not in line]
+    assert len(lines) == 2 and all(line.rstrip().endswith("499") for line in lines), f"both as 499:\n{log}"
+    assert "Traceback" not in log and "ERROR" not in log, f"nothing went wrong on the server's side:\n{log}"

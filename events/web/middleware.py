@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from events import i18n, links, logs
@@ -39,6 +40,10 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
 ]
 STRICT_TRANSPORT = [(b"strict-transport-security", b"max-age=31536000")]
+
+
+#: The access log's status for a request whose client left before it was answered (nginx's).
+CLIENT_CLOSED_REQUEST = 499
 
 
 class BodyTooLarge(Exception):
@@ -71,7 +76,8 @@ class Edge:
     - refuse bodies over 64 KiB (`LARGER_BODIES` excepted) with 413, whether or not the client announced their length;
     - pick the language (`?lang=`, then the cookie, then Accept-Language) and remember a choice;
     - add the security headers: a strict CSP (no inline scripts), no framing, no referrer leaks;
-    - write the access log line (`events.logs.access`).
+    - write the access log line (`events.logs.access`); a client that left before its answer is
+      logged as 499, not as the server's error.
     """
 
     def __init__(
@@ -140,6 +146,11 @@ class Edge:
             if not started:
                 status = 413
                 await _too_large(send, max_bytes)
+        except ClientDisconnect:
+            # The client went away before its body arrived: nobody to answer and nothing wrong here,
+            # so no 500 and no traceback; logged as nginx does, 499 "client closed request".
+            if not started:
+                status = CLIENT_CLOSED_REQUEST
         finally:
             logs.access(scope, status)
 

@@ -9,13 +9,16 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from tortoise.exceptions import DBConnectionError
 
 from events import __version__, database
 from events.settings import ConfigError, Settings, from_environ
+
+if TYPE_CHECKING:
+    from events.errors import InvalidInput
 
 DEMO_DATABASE = "sqlite://tsudoi-demo.db"
 
@@ -171,7 +174,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_invalid(exc: Any, arguments: dict[str, str]) -> None:
+def _say_invalid(exc: InvalidInput, arguments: dict[str, str]) -> None:
     """An `InvalidInput` as one line a field on stderr, each named as it was given on the command line."""
     for field, problem in exc.fields.items():
         print(f"tsudoi: {arguments.get(field, field)}: {problem}", file=sys.stderr)

@@ -4,6 +4,7 @@ SQLite uses its online backup API (a consistent copy even while the server write
 uses `pg_dump`'s custom format and `pg_restore`, which must be installed beside `tsudoi` and of
 the server's major version or newer. A restore first keeps a copy of what it replaces (SQLite)
 or runs in one transaction (PostgreSQL), so a failed restore leaves the database as it was.
+Every file written here holds the whole database: only its owner may read it (`private_files`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from events import private_files
 from events.settings import Settings
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -32,11 +34,15 @@ def backup(settings: Settings, target: Path) -> int:
     if target.exists() and target.is_dir():
         raise BackupError(f"{target} is a folder; name a file to write the backup to.")
     partial = target.with_name(target.name + ".partial")
-    if settings.is_sqlite:
-        _sqlite_backup(_sqlite_file(settings), partial)
-    else:
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial)], settings)
-    partial.replace(target)  # only a complete backup takes the name
+    try:
+        if settings.is_sqlite:
+            _sqlite_backup(_existing(_sqlite_file(settings)), partial)
+        else:
+            private_files.create(partial)  # pg_dump writes into it, keeping its mode
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", "--file", str(partial)], settings)
+        partial.replace(target)  # only a complete backup takes the name
+    except OSError as exc:
+        raise BackupError(f"Cannot write the backup to {target}: {exc.strerror or exc}.") from None
     return target.stat().st_size
 
 
@@ -83,9 +89,15 @@ def _sqlite_file(settings: Settings) -> Path:
     return path
 
 
+def _existing(database: Path) -> Path:
+    if not database.is_file():
+        raise BackupError(f"There is no SQLite database at {database}: check DATABASE_URL.")
+    return database
+
+
 def _sqlite_backup(source: Path, target: Path) -> None:
     """Copy with SQLite's online backup API: consistent even while another process writes."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_files.create(target)
     origin = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     copy = sqlite3.connect(target)
     try:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+from tortoise.exceptions import DBConnectionError
 
 from events import __version__, database
 from events.settings import ConfigError, Settings, from_environ
+
+if TYPE_CHECKING:
+    from events.errors import InvalidInput
 
 DEMO_DATABASE = "sqlite://tsudoi-demo.db"
 
@@ -142,10 +149,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
+    from events import i18n
+    from events.errors import InvalidInput
     from events.program.models import Event
     from events.staff.models import Role
+    from events.staff.schemas import AccountInput
     from events.staff.service import issue_token, keep_to_event, new_password, save_staff
+    from events.validation import parse
 
+    i18n.set_language("en")  # a mistake reads like the rest of the command's output
     settings = _settings()
     if args.role == "kiosk" and not args.event:
         print("A kiosk serves one event: add --event SLUG.", file=sys.stderr)
@@ -157,15 +169,20 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     generated = password == ""
     if generated:
         password = new_password()
+    try:  # the invite form's rules, before the database is opened
+        parse(AccountInput, {"email": args.email, "name": args.name or "", "role": args.role, "event": args.event})
+    except InvalidInput as exc:
+        _say_invalid(exc, {"email": f"EMAIL {args.email!r}", "name": "--name", "event": "--event"})
+        return 2
 
     async def work() -> str | None:
+        event = await Event.get_or_none(slug=args.event) if args.event else None
+        if args.event and event is None:
+            raise ConfigError(f"There is no event {args.event!r}.")
         account = await save_staff(
             args.email, Role(args.role), password=password, name=args.name, takes_payments=args.takes_payments
         )
-        if args.event:
-            event = await Event.get_or_none(slug=args.event)
-            if event is None:
-                raise ConfigError(f"There is no event {args.event!r}.")
+        if event is not None:
             await keep_to_event(account, event)
         kept = f", event {args.event}" if args.event else ""
         money = ", takes payments at the desk" if account.takes_payments else ""
@@ -176,10 +193,20 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
             return await issue_token(account, label="cli")
         return None
 
-    token = asyncio.run(_with_database(settings, work))
+    try:
+        token = asyncio.run(_with_database(settings, work))
+    except InvalidInput as exc:  # a password too short
+        _say_invalid(exc, {"password": "--password"})
+        return 2
     if token:
         print(token)
     return 0
+
+
+def _say_invalid(exc: InvalidInput, arguments: dict[str, str]) -> None:
+    """An `InvalidInput` as one line a field on stderr, each named as it was given on the command line."""
+    for field, problem in exc.fields.items():
+        print(f"tsudoi: {arguments.get(field, field)}: {problem}", file=sys.stderr)
 
 
 def cmd_event_export(args: argparse.Namespace) -> int:
@@ -753,7 +780,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: PostgreSQL's refusals of a connection (no such role, a wrong password, too many connections, starting up).
+CONNECTION_REFUSED = (
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+)
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """What stands between a command and its database, in a line: a server down or unknown, a wrong
+    database name or password, a folder that cannot be made. None for anything else (a bug)."""
+    if isinstance(exc, DBConnectionError):  # the server answered, and refused: say its reason
+        return f"cannot connect to the database: {exc.__cause__ or exc}"
+    if isinstance(exc, CONNECTION_REFUSED):
+        return f"cannot connect to the database: {exc}"
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror):
+        return f"cannot connect to the database: {exc.strerror or exc}"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command. A mistake in what it was given (a setting, an argument, a database it cannot
+    reach) is one line on stderr, not a traceback; a traceback is a bug."""
+    from events.errors import DomainError, InvalidInput
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -761,6 +814,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"tsudoi: {exc}", file=sys.stderr)
         return 2
+    except InvalidInput as exc:
+        _say_invalid(exc, {})
+        return 2
+    except DomainError as exc:
+        print(f"tsudoi: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, DBConnectionError, *CONNECTION_REFUSED) as exc:
+        said = _unreachable(exc)
+        if said is None:
+            raise
+        print(f"tsudoi: {said}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

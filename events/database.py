@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
@@ -22,6 +23,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from events import private_files
 from events.settings import Settings
 
 log = logging.getLogger("tsudoi.db")
@@ -90,7 +92,7 @@ async def connect(settings: Settings) -> None:
     move-to-postgres`, `move-event`, their tests) must not reuse SQLite's `?` on PostgreSQL.
     """
     if settings.sqlite_path is not None:
-        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        _private_database(settings.sqlite_path)
     global _engine
     if _engine is not None and _engine != settings.is_sqlite:
         EXECUTOR_CACHE.clear()
@@ -99,6 +101,20 @@ async def connect(settings: Settings) -> None:
 
 
 _engine: bool | None = None  # whether the last database connected was SQLite
+
+
+def _private_database(path: Path) -> None:
+    """An SQLite database holds every name and address: its files are their owner's alone. A new
+    one is made so before SQLite opens it (which makes its -wal and -shm files alike); one found
+    readable by others is tightened and said so, once (the next start finds it private)."""
+    loosened = [(file, mode) for file in private_files.sqlite_files(path) if (mode := private_files.tighten(file))]
+    if loosened:
+        log.warning(
+            "other users of this machine could read %s; now only its owner can",
+            ", ".join(f"{file} (mode {mode:04o})" for file, mode in loosened),
+        )
+    if not path.exists():
+        private_files.create(path)
 
 
 async def disconnect() -> None:

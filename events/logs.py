@@ -5,6 +5,11 @@ the client's address is cut to its network (`203.0.113.7` → `203.0.0.0/16`): e
 flood from one place, not enough to name a participant. `TSUDOI_LOG_FORMAT=json` writes one JSON
 object a line for a log collector; the default is uvicorn's plain text.
 
+An error is logged by its kind and where it was raised, never by its message (`without_values`): a
+database's message quotes the row it refused (PostgreSQL's `DETAIL: Failing row contains (…)`,
+`invalid input syntax …: "…"`), Tortoise's and pydantic's quote the value they refused, so a
+message may hold a participant's name or address.
+
 The access log is written by the app's edge (`events.web.middleware.Edge`), not by uvicorn, in
 uvicorn's format: the edge knows what uvicorn cannot, that a door scan the door answered is
 already a row of the scan log (with its device, result and time), so its line would only repeat it
@@ -20,6 +25,7 @@ import json
 import logging
 import re
 import secrets
+import traceback
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -27,8 +33,25 @@ from typing import Any
 from starlette.types import Scope
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 
-# Path segments after these prefixes are secrets (the participant's links).
-_SECRET_PATH = re.compile(r"(/(?:manage|api/v1/registrations)/)[^/?\s\"]+")
+#: A path's separator, plain or percent-encoded (a path carried in a query, as the sign-in page's `next=`).
+_SLASH = r"(?:/|%2F)"
+#: One path segment, plain or percent-encoded.
+_SEGMENT = r"(?:[^/?&\s\"%]|%(?!2F))+"
+# The segment after each of these prefixes is a capability: a participant's page and its API (with
+# the receipts and certificate under them), a device's one-time sign-in link, a certificate's number
+# and signature, a kiosk label's token. A registration code in a staff path is not one.
+_SECRET_PATH = re.compile(
+    rf"""(
+        {_SLASH}(?:
+            manage
+          | api{_SLASH}v1{_SLASH}registrations
+          | staff{_SLASH}link
+          | certificates{_SLASH}{_SEGMENT}
+          | kiosk{_SLASH}label{_SLASH}{_SEGMENT}
+        ){_SLASH}
+    ){_SEGMENT}""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # Query values that are secrets, or a name or address someone searched for (`q`).
 _QUERY_SECRET = re.compile(r"((?:token|secret|scan|code|(?<=[?&])(?:q|email|name))=)[^&\s\"]+", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -90,6 +113,43 @@ def access(scope: Scope, status: int) -> None:
     )
 
 
+def kind(error: BaseException) -> str:
+    """`tortoise.exceptions.OperationalError`: what went wrong, without the values it went wrong with."""
+    cls = type(error)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def without_values(error: BaseException) -> str:
+    """A traceback as Python prints it, each exception of the chain by its kind only: where it was
+    raised (files, lines, functions, their source lines), never its message nor a local value."""
+    chain: list[tuple[BaseException, str]] = []
+    current: BaseException | None = error
+    link = ""
+    while current is not None and all(current is not seen for seen, _link in chain):
+        chain.append((current, link))
+        if current.__cause__ is not None:
+            current, link = current.__cause__, "The above exception was the direct cause of the following exception:"
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, "During handling of the above exception, another exception occurred:"
+        else:
+            current = None
+    lines: list[str] = []
+    after = ""
+    for exception, link in reversed(chain):
+        if after:
+            lines.append(f"\n{after}\n\n")
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(traceback.format_list(traceback.extract_tb(exception.__traceback__)))
+        lines.append(f"{kind(exception)} (its message left out)\n")
+        after = link
+    return "".join(lines).rstrip("\n")
+
+
+def log_error(logger: logging.Logger, error: BaseException, message: str, *args: object) -> None:
+    """`logger.exception(message, *args)` for `error`, without its values (`without_values`)."""
+    logger.error(f"{message}\n%s", *args, without_values(error))
+
+
 def set_request_id(value: str) -> None:
     _request_id.set(value)
 
@@ -99,11 +159,14 @@ def request_id() -> str:
 
 
 class RedactSecrets(logging.Filter):
-    """Rewrites uvicorn's access-log arguments (client, method, path, version, status) and tags
-    every record with the request id."""
+    """Rewrites uvicorn's access-log arguments (client, method, path, version, status), tags
+    every record with the request id, and writes a record's traceback without values."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # Another library's traceback (uvicorn's "Exception in ASGI application"): no values either.
+            record.exc_text = without_values(record.exc_info[1])
         if isinstance(record.args, tuple):
             arguments = [redact(arg) if isinstance(arg, str) else arg for arg in record.args]
             if record.name == ACCESS_LOGGER and arguments and isinstance(arguments[0], str):
@@ -129,7 +192,7 @@ class JsonLines(logging.Formatter):
             client, method, path, _version, status = record.args
             entry.update(client=client, method=method, path=path, status=status)
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 

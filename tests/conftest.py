@@ -100,6 +100,7 @@ def settings(migrated_template: str, tmp_path: Path) -> Settings:
     else:
         target = tmp_path / "tsudoi.db"
         shutil.copyfile(migrated_template, target)
+        target.chmod(0o600)  # as the app makes its databases (else each test's first connection says it tightened it)
         url = f"sqlite:///{target}"
     return Settings(
         database_url=url,

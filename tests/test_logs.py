@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ import pytest
 
 from events.logs import RedactSecrets, network_of, new_request_id, redact
 from events.settings import Settings
+from events.staff import links
+from events.staff.models import Role
+from events.staff.service import save_staff
 from tests.conftest import organizer_token
 from tests.factories import event_data
 
@@ -23,6 +27,25 @@ def test_secrets_in_paths_are_redacted() -> None:
     searched = "/api/v1/events/w/registrations?q=%E5%B1%B1%E7%94%B0&sort=name"
     assert redact(searched) == "/api/v1/events/w/registrations?q=[redacted]&sort=name", "a searched name"
     assert redact("/x?freq=3") == "/x?freq=3", "only the parameter named q"
+
+
+def test_device_links_label_tokens_and_certificate_signatures_are_redacted_and_codes_kept() -> None:
+    assert redact("/staff/link/Zx9_-tok") == "/staff/link/[redacted]", "a device's one-time sign-in link"
+    label = "/staff/events/workshop/kiosk/label/AB12CD34/0123456789abcdef01234567.pdf"
+    assert redact(label) == "/staff/events/workshop/kiosk/label/AB12CD34/[redacted]", "the token, not the code"
+    assert redact("/certificates/workshop/0007-3f9a0011aa22bb33") == "/certificates/workshop/[redacted]"
+    back = "/staff/login?next=%2Fstaff%2Fevents%2Fw%2Fkiosk%2Flabel%2FAB12CD34%2F0123abcd.pdf"
+    assert redact(back) == "/staff/login?next=%2Fstaff%2Fevents%2Fw%2Fkiosk%2Flabel%2FAB12CD34%2F[redacted]", (
+        "a path carried percent-encoded in the sign-in page's next="
+    )
+    assert redact("/api/v1/registrations/AbC/receipts/3") == "/api/v1/registrations/[redacted]/receipts/3"
+    for staff_path in (
+        "/staff/events/w/registrations/AB12CD34/receipts/2",
+        "/staff/events/w/scan/badge/AB12CD34",
+        "/staff/events/w/certificates/send",
+        "/staff/events/w/kiosk/scan",
+    ):
+        assert redact(staff_path) == staff_path, "a registration code in a staff path is no secret"
 
 
 def test_the_access_log_record_is_rewritten() -> None:
@@ -76,6 +99,30 @@ def test_the_real_access_log_never_shows_a_secret_a_name_or_an_email(
     assert "/manage/[redacted]" in log, "the access log is on and redacts"
     for canary in (secret, "Canary", "canary-person", token, "山田", "%E5%B1%B1"):
         assert canary not in log, f"{canary!r} leaked into the server log"
+
+
+async def test_the_real_access_log_never_shows_a_device_link_a_label_token_or_a_certificate_signature(
+    db: Settings, live_server_factory: type
+) -> None:
+    """The line is written whatever the answer, so tokens of the right shape stand for the label's and
+    the certificate's; the sign-in link is a real one."""
+    link = (await links.issue(await save_staff("door@example.org", Role.DOOR))).token
+    label, signature = secrets.token_hex(12), secrets.token_hex(8)
+    server = live_server_factory(db.database_url)
+    opened = httpx.get(f"{server.url}/staff/link/{link}")  # the device asks before using it
+    httpx.post(f"{server.url}/staff/link/{link}", data={"csrf_token": "none"})
+    # A kiosk whose sign-in ran out is sent to the sign-in page, told where to come back to (next=).
+    httpx.get(f"{server.url}/staff/events/workshop/kiosk/label/AB12CD34/{label}.pdf", follow_redirects=True)
+    httpx.get(f"{server.url}/certificates/workshop/0007-{signature}")
+
+    log = server.stop()
+
+    assert opened.status_code == 200, "the link is a real one"
+    assert "/staff/link/[redacted]" in log and "/kiosk/label/AB12CD34/[redacted]" in log, log
+    assert "next=%2Fstaff%2Fevents%2Fworkshop%2Fkiosk%2Flabel%2FAB12CD34%2F[redacted]" in log, log
+    assert "/certificates/workshop/[redacted]" in log, log
+    for secret in (link, label, signature):
+        assert secret not in log, f"{secret!r} leaked into the server log:\n{log}"
 
 
 @pytest.mark.parametrize(

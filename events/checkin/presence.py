@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
-from events import clock
+from events import clock, logs
 from events.database import atomic, execute, fetch
 from events.program.models import Event, Session
 
@@ -166,8 +166,8 @@ class RoomCloser:
     async def _close(self) -> None:
         try:
             await close_ended_rooms()
-        except Exception:  # the database went away for a moment, say: the next round tries again
-            logger.exception("closing the rooms of ended sessions failed")
+        except Exception as exc:  # the database went away for a moment, say: the next round tries again
+            logs.log_error(logger, exc, "closing the rooms of ended sessions failed")
 
 
 def nearly_full(session: Session, inside: int) -> bool:

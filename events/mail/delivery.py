@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from events import clock
+from events import clock, logs
 from events.mail import outbox, smtp
 from events.mail.compose import compose
 from events.mail.models import MailStatus, OutboxMessage
@@ -92,7 +92,7 @@ async def _deliver_one(
     except smtp.DeliveryError as exc:
         await _failed(message, exc, result)
     except Exception as exc:  # a bug of ours in composing: keep the message, tell the log, go on
-        logger.exception("mail %s could not be composed", message.id)
+        logs.log_error(logger, exc, "mail %s could not be composed", message.id)
         await _failed(message, smtp.DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False), result)
     else:
         await outbox.mark_sent(message, composed.subject, clock.now())
@@ -101,7 +101,14 @@ async def _deliver_one(
 
 async def _failed(message: OutboxMessage, exc: smtp.DeliveryError, result: Delivered) -> None:
     status = await outbox.mark_failed(message, exc.reason, clock.now(), permanent=exc.permanent)
-    logger.warning("mail %s to registration %s: %s", message.id, message.registration_id, exc.reason)  # type: ignore[attr-defined]
+    # The server's answer stays in the outbox, for the organizers' E-mail page: it names the
+    # recipient ("person@example.org: 550 …"), and an address goes into no log line.
+    logger.warning(
+        "mail %s to registration %s was not sent (%s); the outbox keeps why",
+        message.id,
+        message.registration_id,  # type: ignore[attr-defined]
+        "given up" if status == MailStatus.FAILED else "to be tried again",
+    )
     result.errors.append(exc.reason)
     if status == MailStatus.FAILED:
         result.failed += 1

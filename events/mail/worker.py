@@ -12,7 +12,7 @@ import logging
 import time
 from contextlib import suppress
 
-from events import clock, links
+from events import clock, links, logs
 from events.mail import outbox
 from events.mail.delivery import deliver_due
 from events.mail.reminders import queue_reminders
@@ -82,7 +82,7 @@ class MailWorker:
                 bank_account=self.settings.issuer.bank_account,
                 base_url=self.settings.base_url,
             )
-        except Exception:  # the database went away for a moment, say: try again at the next look
-            logger.exception("the mail worker's look at the outbox failed")
+        except Exception as exc:  # the database went away for a moment, say: try again at the next look
+            logs.log_error(logger, exc, "the mail worker's look at the outbox failed")
             return False, True
         return delivered.total >= BATCH, not delivered.unreachable

@@ -56,6 +56,7 @@ async def save_staff(
     """Create the account, or update the role (and password, when given) of an existing one;
     `takes_payments`: a door account that takes money at the desk too."""
     email = _check_email(email)
+    password_hash = hash_password(password) if password is not None else None  # a short one refused before any write
     account = await StaffAccount.get_or_none(email=email)
     if account is None:
         try:
@@ -67,8 +68,8 @@ async def save_staff(
     account.takes_payments = takes_payments and role == Role.DOOR
     if name is not None:
         account.name = name
-    if password is not None:
-        account.password_hash = hash_password(password)
+    if password_hash is not None:
+        account.password_hash = password_hash
         account.session_version += 1
     await account.save()
     await changes.announce(changes.STAFF, account.id)

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from events import logs
 from events.database import DatabaseBusy
 from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
 from events.i18n import gettext as _
@@ -75,7 +76,10 @@ async def busy(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s %s", request.method, request.scope.get("route_name", "?"), exc_info=exc)
+    """A bug, or the database failing: the log says which kind on which route and where it was
+    raised, never the error's message, which may quote what was submitted (`logs.without_values`)."""
+    route = getattr(request.scope.get("route"), "name", None) or "?"
+    logs.log_error(log, exc, "unhandled %s on %s %s", logs.kind(exc), request.method, route)
     message = _("Something went wrong on our side. Nothing was changed; please try again.")
     if request.url.path.startswith("/api/"):
         return JSONResponse(_body("server_error", message), status_code=500)

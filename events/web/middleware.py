@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from events import hosts, i18n, links, logs
@@ -50,6 +51,10 @@ HOSTS_LOGGED = 20
 log = logging.getLogger("tsudoi.hosts")
 
 
+#: The access log's status for a request whose client left before it was answered (nginx's).
+CLIENT_CLOSED_REQUEST = 499
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -82,7 +87,8 @@ class Edge:
     - refuse a request addressed to a host name the operator did not give (`Settings.host_patterns`)
       with 400, and note where links point (`events.links`);
     - add the security headers: a strict CSP (no inline scripts), no framing, no referrer leaks;
-    - write the access log line (`events.logs.access`).
+    - write the access log line (`events.logs.access`); a client that left before its answer is
+      logged as 499, not as the server's error.
     """
 
     def __init__(
@@ -169,6 +175,11 @@ class Edge:
             if not started:
                 status = 413
                 await _too_large(send, max_bytes)
+        except ClientDisconnect:
+            # The client went away before its body arrived: nobody to answer and nothing wrong here,
+            # so no 500 and no traceback; logged as nginx does, 499 "client closed request".
+            if not started:
+                status = CLIENT_CLOSED_REQUEST
         finally:
             logs.access(scope, status)
 

@@ -200,5 +200,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.registration_limiter = rate_limiter("registration", settings.registration_rate, settings)
     app.state.link_limiter = rate_limiter("link", settings.registration_rate, settings)
     app.state.login_limiter = rate_limiter("login", settings.login_rate, settings)
+    app.state.kiosk_limiter = rate_limiter("kiosk", settings.kiosk_rate, settings)
     app.state.recent_events = RecentEvents()
     return app

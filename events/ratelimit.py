@@ -1,4 +1,5 @@
-"""A per-client limit on how often something may happen (public registrations, sign-ins).
+"""A per-client limit on how often something may happen (public registrations, sign-ins, a kiosk's
+look-ups that match nobody).
 
 One process (SQLite) keeps its counts in memory. Several workers on PostgreSQL keep them in the
 database, so that every worker sees every hit and the limit is the same whichever one answers.
@@ -47,11 +48,21 @@ class RateLimiter(Protocol):
     async def hit(self, client: str, now: float | None = None) -> None:
         """Count one event for `client`, or raise `RateLimited` if that would pass the limit."""
 
+    async def full(self, client: str, now: float | None = None) -> bool:
+        """Whether one more hit would be refused, without counting one: for a limit on failures
+        only (the kiosk's look-ups that match nobody), checked before the work and hit after a failure."""
+
+
+def _over(limit: RateLimit, now: float, current: int, previous: int) -> bool:
+    """Whether the estimate (the previous window weighted by how much of it still overlaps) passes the limit."""
+    elapsed = (now % limit.seconds) / limit.seconds
+    return previous * (1 - elapsed) + current > limit.count
+
 
 def _check(limit: RateLimit, now: float, current: int, previous: int) -> None:
     """Refuse when the estimate, this hit included, passes the limit."""
-    elapsed = (now % limit.seconds) / limit.seconds
-    if previous * (1 - elapsed) + current > limit.count:
+    if _over(limit, now, current, previous):
+        elapsed = (now % limit.seconds) / limit.seconds
         retry_after = max(1, math.ceil(limit.seconds * (1 - elapsed)))
         raise RateLimited(_("Too many requests from your address; please wait a moment."), retry_after)
 
@@ -78,6 +89,17 @@ class MemoryRateLimiter:
         _check(self.limit, now, current + 1, previous)
         self._windows[client] = (window, current + 1, previous)
 
+    async def full(self, client: str, now: float | None = None) -> bool:
+        if not self.limit.enabled:
+            return False
+        now = time.monotonic() if now is None else now
+        window = int(now // self.limit.seconds)
+        current_window, current, previous = self._windows.get(client, (window, 0, 0))
+        if current_window != window:
+            previous = current if current_window == window - 1 else 0
+            current = 0
+        return _over(self.limit, now, current + 1, previous)
+
 
 # One statement: count this hit in the current window, and read the previous window's count.
 COUNT_HIT = """
@@ -89,6 +111,11 @@ WITH counted AS (
 SELECT (SELECT "hits" FROM counted) AS "current",
        COALESCE((SELECT "hits" FROM "rate_limit_window" WHERE "scope" = ? AND "client" = ? AND "window" = ?), 0)
            AS "previous"
+"""
+
+# The hits of one client in the current and the previous window, counting none.
+READ_HITS = """
+SELECT "window", "hits" FROM "rate_limit_window" WHERE "scope" = ? AND "client" = ? AND "window" IN (?, ?)
 """
 
 
@@ -109,6 +136,15 @@ class DatabaseRateLimiter:
         if random.randrange(CLEAN_EVERY) == 0:
             await RateLimitWindow.filter(scope=self.scope, window__lt=window - 1).delete()
         _check(self.limit, now, int(rows[0]["current"]), int(rows[0]["previous"]))
+
+    async def full(self, client: str, now: float | None = None) -> bool:
+        if not self.limit.enabled:
+            return False
+        now = time.time() if now is None else now
+        window = int(now // self.limit.seconds)
+        rows = await fetch(READ_HITS, [self.scope, client[:64], window, window - 1])
+        hits = {int(row["window"]): int(row["hits"]) for row in rows}
+        return _over(self.limit, now, hits.get(window, 0) + 1, hits.get(window - 1, 0))
 
 
 def rate_limiter(scope: str, limit: RateLimit, settings: Settings) -> RateLimiter:

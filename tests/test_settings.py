@@ -35,6 +35,8 @@ def test_defaults_are_sqlite_in_the_working_directory_and_thirty_a_minute() -> N
 
     assert settings.database_url == "sqlite://tsudoi.db" and settings.sqlite_path == Path("tsudoi.db")
     assert settings.registration_rate == RateLimit(30, 60)
+    assert settings.kiosk_rate == RateLimit(30, 600), "a kiosk's misses: 30 in any 10 minutes"
+    assert from_environ({"TSUDOI_KIOSK_RATE": "20/5minutes"}).kiosk_rate == RateLimit(20, 300)
 
 
 @pytest.mark.parametrize(

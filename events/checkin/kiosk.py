@@ -1,26 +1,52 @@
-"""The self check-in kiosk: a participant scans their own badge, or types their code or e-mail
-exactly, and is checked in to their session running now (or their next one today).
+"""The self check-in kiosk: a participant shows what only they hold (their badge's QR code, printed
+or on their own page on their phone, the code printed under it, or a QR code of their page's link)
+and is checked in to their session running now (or their next one today).
 
-A kiosk is a public screen, and some participants hide from someone: it never lists or searches
-names, and whenever anything needs a person (money still to pay, a seat only on the waiting list, a
-required question unanswered, a badge already printed today, nothing to check in to) it says
-"please see the desk" and shows nothing about them. Only a welcome shows their name, in their
-language, to the person who just scanned their own badge.
+A kiosk is a public screen, and some participants hide from someone. So:
+
+- A person is found only by what they hold. An e-mail address, a name or any other text is looked
+  up nowhere: it gets the same "not found, try again" as a mistyped code, byte for byte, so someone
+  who knows a person's address learns nothing about them here.
+- Whenever anything needs a person (cancelled, money still to pay, a seat only on the waiting list,
+  no session of theirs now, a required question unanswered, a label printed today already) it says
+  "please see the desk" and shows nothing about them. Only a welcome shows a name, the one their
+  badge prints (`shown_name`), to whoever just showed that badge.
+- "Not found, try again" and "please see the desk" differ, and may: both answer only what the
+  holder has. Whoever holds a real badge or code (the participant, or someone who found their
+  badge) reads on it already the name that "see the desk" would confirm is registered, and a typo
+  deserves a second try more than a walk to the desk. A stranger could tell a real code from a
+  wrong one only by hitting a real one, which the limit below makes hopeless.
+- Look-ups that match nobody are limited per kiosk account (`TSUDOI_KIOSK_RATE`, by default 30 in
+  any 10 minutes). A queue of one person every 6 s makes at most 100 look-ups in 10 minutes, so
+  even one in four mistyped never stops it; a guesser gets 4,320 tries a day against 21⁸ ≈ 3.8 ×
+  10¹⁰ codes, about one hit in five years at an event of 5,000 people (a badge's 80-bit signature
+  and a link's 192-bit secret are beyond reach at any rate). Over the limit the kiosk looks nothing
+  up and says "please see the desk" until the window has room again. Look-ups that find someone
+  are not counted: a busy queue is no reason to stop.
+- Every answer is a row of the scan log, refusals too, with the kiosk as its device (`kiosk:<account
+  id>`) and account. Of a text that matched nobody the log keeps the badge or code it could be (a
+  misprinted badge, a mistyped code), and of anything else only what kind of text it was
+  (`log_text`): never an e-mail address, a name or a link's secret.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from events import clock
 from events.checkin import service
-from events.checkin.models import CheckIn, Result, Source
+from events.checkin.models import CheckIn, Result, ScanLog, Source
+from events.checkin.rules import printable, read_scan
+from events.errors import NotFound, RateLimited
 from events.program.models import Event, Session
 from events.questions.service import answers_of, questions_of
+from events.ratelimit import RateLimiter
+from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus, Seat, SeatStatus
-from events.text import normalize_email
+from events.staff.models import StaffAccount
 
 #: Before its start, a session is "now" for people arriving this early.
 EARLY = timedelta(minutes=45)
@@ -44,6 +70,9 @@ NOT_FOUND = (
     "찾을 수 없습니다. 다시 시도해 주세요 · Hindi nahanap: pakisubukang muli"
 )
 
+#: A participant's own page, `…/manage/{secret}`, as a QR code of it reads (a phone's "share as QR").
+OWN_PAGE = re.compile(r"https?://[^/\s]+/manage/([A-Za-z0-9_-]{20,64})/?(?:[?#]\S*)?")
+
 
 class Outcome(StrEnum):
     WELCOME = "welcome"
@@ -62,15 +91,49 @@ class KioskAnswer:
     print_code: str | None = None
 
 
-def _see_the_desk() -> KioskAnswer:
-    return KioskAnswer(Outcome.SEE_THE_DESK, SEE_THE_DESK)
+def shown_name(registration: Registration) -> str:
+    """The one thing of a person the kiosk's screen shows, in its welcome: the name their badge prints."""
+    return registration.name
 
 
-async def _find(event: Event, typed: str, secret_key: str) -> Registration | None:
-    """A badge's QR text or code (as the door reads them), or an e-mail address exactly as registered."""
-    text = typed.strip()
+def device_of(staff: StaffAccount) -> str:
+    """The kiosk as the scan log names it (one kiosk account, whichever tablets share it)."""
+    return f"kiosk:{staff.id}"
+
+
+def log_text(text: str) -> str:
+    """What the scan log keeps of a text that matched nobody: a badge's payload, or a code with a
+    digit in it (eight letters of the code's alphabet may be a name: MARYANNE), as read; of
+    anything else only its kind, never the text itself."""
+    code, payload = read_scan(text)
+    if payload is not None:
+        return printable(text.strip().upper()[:40])
+    if code is not None and any(char.isdigit() for char in code):
+        return code
     if "@" in text:
-        return await Registration.get_or_none(event_id=event.id, active_email=normalize_email(text))
+        return "(e-mail)"
+    if "://" in text or "/manage/" in text:
+        return "(link)"
+    return "(text)"
+
+
+async def _by_own_page(event: Event, text: str) -> Registration | None:
+    """The registration of this event whose own page's link this is, its secret compared as that page does."""
+    match = OWN_PAGE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        registration = await registrations.by_secret(match.group(1))
+    except NotFound:
+        return None
+    return registration if registration.event_id == event.id else None  # type: ignore[attr-defined]
+
+
+async def _find(event: Event, text: str, secret_key: str) -> Registration | None:
+    """The registration what was shown names: a badge's QR text or code (as the door reads them), or
+    a participant's own link. Nothing else finds anyone."""
+    if OWN_PAGE.fullmatch(text):
+        return await _by_own_page(event, text)
     if event.sessions:
         person, _how = await service.find(event, event.sessions[0], text, secret_key)
         if person is not None:
@@ -111,36 +174,89 @@ async def _label_printed_today(registration: Registration, event: Event, now: da
     )
 
 
-async def check_in(event: Event, typed: str, *, secret_key: str, device: str = "kiosk") -> KioskAnswer:
-    """One participant at the kiosk (`event` with its sessions loaded)."""
-    registration = await _find(event, typed[:300], secret_key)
-    if registration is None:
-        return KioskAnswer(Outcome.NOT_FOUND, NOT_FOUND)
-    if registration.status == RegistrationStatus.CANCELLED or registration.amount_due > 0:
-        return _see_the_desk()
-    now = clock.now()
+async def _refusal(event: Event, registration: Registration, now: datetime) -> tuple[Result | None, Session | None]:
+    """Why the person must see the desk (None: nothing), and the session they would be checked in to."""
     seats = await Seat.filter(registration_id=registration.id).exclude(status=SeatStatus.CANCELLED)
     confirmed = {seat.session_id for seat in seats if seat.status == SeatStatus.CONFIRMED}  # type: ignore[attr-defined]
     held = {seat.session_id for seat in seats}  # type: ignore[attr-defined]
     session = _session_now([s for s in event.sessions if s.id in held], now, event.timezone)
-    if session is None or session.id not in confirmed:
-        return _see_the_desk()  # nothing today, or only a place on the waiting list
+    if registration.status == RegistrationStatus.CANCELLED:
+        return Result.CANCELLED, session
+    if registration.amount_due > 0:
+        return Result.AMOUNT_DUE, session
+    if session is None:
+        return Result.NO_SESSION_NOW, None
+    if session.id not in confirmed:
+        return Result.WAITLISTED, session
     if await _required_unanswered(event, registration, held):
-        return _see_the_desk()
-    prints = event.kiosk_prints_badges
-    if prints and await _label_printed_today(registration, event, now):
-        return _see_the_desk()
-    answer = await service.check_in(
-        event, registration.code, session.code, secret_key=secret_key, device=device, source=Source.KIOSK
+        return Result.QUESTION_UNANSWERED, session
+    if event.kiosk_prints_badges and await _label_printed_today(registration, event, now):
+        return Result.LABEL_PRINTED, session
+    return None, session
+
+
+async def _log(
+    event: Event,
+    staff: StaffAccount,
+    result: Result,
+    *,
+    session: Session | None = None,
+    registration: Registration | None = None,
+    text: str = "",
+) -> None:
+    """One refusal in the scan log, as the door logs its own."""
+    await ScanLog.create(
+        event_id=event.id,
+        session=session,
+        registration=registration,
+        device=device_of(staff),
+        staff=staff,
+        result=result,
+        scanned_at=clock.now(),
+        text=text,
+    )
+
+
+async def check_in(
+    event: Event,
+    typed: str,
+    *,
+    secret_key: str,
+    staff: StaffAccount,
+    limiter: RateLimiter,
+    at: float | None = None,
+) -> KioskAnswer:
+    """One participant at the kiosk of `staff` (a kiosk account, or an organizer trying the screen),
+    `event` with its sessions loaded. `limiter` counts the look-ups that match nobody; `at` is its
+    clock's reading (tests pass their own)."""
+    device = device_of(staff)
+    if await limiter.full(device, at):
+        await _log(event, staff, Result.RATE_LIMITED)
+        return KioskAnswer(Outcome.SEE_THE_DESK, SEE_THE_DESK)
+    text = typed[:300].strip()
+    registration = await _find(event, text, secret_key)
+    if registration is None:
+        try:
+            await limiter.hit(device, at)
+        except RateLimited:
+            pass  # matched nobody all the same; the next look-up is refused before it is made
+        await _log(event, staff, Result.UNKNOWN, text=log_text(text))
+        return KioskAnswer(Outcome.NOT_FOUND, NOT_FOUND)
+    now = clock.now()
+    refusal, session = await _refusal(event, registration, now)
+    if refusal is not None or session is None:
+        await _log(event, staff, refusal or Result.NO_SESSION_NOW, session=session, registration=registration)
+        return KioskAnswer(Outcome.SEE_THE_DESK, SEE_THE_DESK)
+    answer = await service.check_in(  # logged there, whatever its answer
+        event, registration.code, session.code, secret_key=secret_key, device=device, staff=staff, source=Source.KIOSK
     )
     if answer.result not in (Result.OK, Result.ALREADY_CHECKED_IN):
-        return _see_the_desk()
+        return KioskAnswer(Outcome.SEE_THE_DESK, SEE_THE_DESK)  # the seat changed meanwhile
     language = str(registration.language)
-    name = registration.name
     return KioskAnswer(
         Outcome.WELCOME,
-        WELCOME.get(language, WELCOME["en"]).format(name=name),
+        WELCOME.get(language, WELCOME["en"]).format(name=shown_name(registration)),
         CHECKED_IN.get(language, CHECKED_IN["en"]).format(session=session.text("title", language)),
         language,
-        print_code=registration.code if prints and answer.result == Result.OK else None,
+        print_code=registration.code if event.kiosk_prints_badges and answer.result == Result.OK else None,
     )

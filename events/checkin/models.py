@@ -39,6 +39,17 @@ class Result(StrEnum):
     OUT = "out"
     #: Scanned out but not inside (never came in, or left already): refused.
     NOT_INSIDE = "not_inside"
+    # The kiosk's own refusals (it sends the person to the desk; see `events.checkin.kiosk`):
+    #: Money still to pay.
+    AMOUNT_DUE = "amount_due"
+    #: No session of theirs running now, nor later today.
+    NO_SESSION_NOW = "no_session_now"
+    #: A required question not answered yet.
+    QUESTION_UNANSWERED = "question_unanswered"
+    #: Their badge label was printed at a kiosk today already.
+    LABEL_PRINTED = "label_printed"
+    #: The kiosk had too many look-ups that matched nobody: it looked nothing up.
+    RATE_LIMITED = "rate_limited"
 
 
 class CheckIn(Model):

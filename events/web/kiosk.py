@@ -65,15 +65,17 @@ async def kiosk_page(request: Request, account: StaffAccount) -> Response:
 
 @kiosk_signed_in
 async def kiosk_scan(request: Request, account: StaffAccount) -> Response:
-    """One participant's scan or typed code/e-mail: a welcome, or "please see the desk"."""
+    """One participant's scanned badge or link, or typed code: a welcome, "not found, try again",
+    or "please see the desk"."""
     event = await _kiosk_event(request, account)
     _check_csrf_header(request)
     data = await read_json(request)
     typed = data.get("scan") if isinstance(data, dict) else None
     if not isinstance(typed, str) or not typed.strip():
-        raise InvalidInput({"scan": _("Scan a badge, or type its code or your e-mail address.")})
+        raise InvalidInput({"scan": _("Scan a badge, or type its code")})
     secret_key = settings_of(request).secret_key
-    answer = await kiosk.check_in(event, typed, secret_key=secret_key, device=f"kiosk:{account.id}")
+    limiter = request.app.state.kiosk_limiter
+    answer = await kiosk.check_in(event, typed, secret_key=secret_key, staff=account, limiter=limiter)
     body: dict[str, object] = {
         "outcome": str(answer.outcome),
         "headline": answer.headline,

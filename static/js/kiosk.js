@@ -1,6 +1,6 @@
-// The self check-in kiosk: a badge held to the camera, a handheld scanner, or a code or e-mail typed
-// in. The answer fills the screen, then the kiosk clears itself for the next person. No names are
-// ever listed here: a kiosk is a public screen.
+// The self check-in kiosk: a badge held to the camera (printed or on a phone), a handheld scanner,
+// or a badge's code typed in. The answer fills the screen, then the kiosk clears itself for the next
+// person. No names are ever listed or searched here: a kiosk is a public screen.
 (function () {
   "use strict";
   const root = document.getElementById("kiosk");

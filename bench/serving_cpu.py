@@ -1,12 +1,15 @@
 """What a request costs the serving thread, without the network: its CPU per door scan or registration.
 
     python -m bench.serving_cpu door [--people 1000] [--requests 6000] [--clients 32] [--postgres URL] [--profile]
+    python -m bench.serving_cpu door-page [--people 1000] [--requests 6000] [--clients 32] [--postgres URL] [--profile]
     python -m bench.serving_cpu registration [--requests 3000] [--clients 16] [--postgres URL] [--profile]
 
 The app runs in this process (its lifespan, a real database: a new SQLite file, or a new database
 on the PostgreSQL server given, the group commit), and `--clients` tasks send requests straight to
-its ASGI callable: door check-ins (a door account's token, each code scanned once, then again) or
-registrations (a new person each, two sessions). What is measured is the app's own work per
+its ASGI callable: door check-ins (a door account's token, each code scanned once, then again),
+the same from the scanner page (`door-page`: a door account signed in through the sign-in form,
+its session cookie and CSRF header on every scan), or registrations (a new person each, two
+sessions). What is measured is the app's own work per
 request (routing, middleware, auth, validation, the service, JSON) and the event loop's, not
 uvicorn's or a client's. `time.thread_time()` of the serving thread divided by the requests it
 answered is the figure (with the CPU of the process's other threads: on SQLite the database's),
@@ -27,7 +30,7 @@ import os
 import pstats
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -39,12 +42,13 @@ from events.app import create_app
 from events.settings import RateLimit, Settings
 
 Request = tuple[str, dict[str, Any]]  # path, JSON body
+Headers = list[tuple[bytes, bytes]]
+#: The signed-in door account of `door-page`, and the password it signs in with.
+PAGE_ACCOUNT = ("door-page@example.org", "bench door password")
 
 
-def scope_for(path: str, token: str | None, body: bytes) -> dict[str, Any]:
-    headers = [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")]
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
+def scope_for(path: str, credentials: Headers, body: bytes) -> dict[str, Any]:
+    headers = [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"), *credentials]
     headers.append((b"content-length", str(len(body)).encode()))
     return {
         "type": "http",
@@ -63,7 +67,7 @@ def scope_for(path: str, token: str | None, body: bytes) -> dict[str, Any]:
     }
 
 
-async def post(app: Any, token: str | None, path: str, data: dict[str, Any]) -> int:
+async def post(app: Any, credentials: Headers, path: str, data: dict[str, Any]) -> int:
     """One request to the app, as uvicorn would hand it over; the answer's status."""
     body = json.dumps(data).encode()
     sent = False
@@ -81,15 +85,47 @@ async def post(app: Any, token: str | None, path: str, data: dict[str, Any]) -> 
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    await app(scope_for(path, token, body), receive, send)
+    await app(scope_for(path, credentials, body), receive, send)
     return status
 
 
+def bearer(token: str) -> Headers:
+    return [(b"authorization", f"Bearer {token}".encode())]
+
+
+async def scanner_page_session(app: Any) -> Headers:
+    """Sign the door account in through the form, as a phone does, and open the scanner page: the
+    session cookie and the CSRF header every scan of the page sends."""
+    import re
+
+    import httpx
+
+    email, password = PAGE_ACCOUNT
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000") as http:
+        form = await http.get("/staff/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert csrf, "the sign-in form has a CSRF token"
+        data = {"csrf_token": csrf.group(1), "email": email, "password": password, "next": "/staff/"}
+        signed_in = await http.post("/staff/login", data=data)
+        assert signed_in.status_code == 303, f"the door account signs in: {signed_in.status_code}"
+        page = await http.get("/staff/events/bench/scan?session=day1")
+        token = re.search(r'data-csrf="([^"]+)"', page.text)
+        assert page.status_code == 200 and token, "the scanner page opens, with its CSRF token"
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    return [(b"cookie", cookie.encode()), (b"x-csrf-token", token.group(1).encode())]
+
+
 async def measure(
-    settings: Settings, token: str | None, requests: Iterator[Request], count: int, clients: int, profile: bool
+    settings: Settings,
+    credentials: Callable[[Any], Awaitable[Headers]],
+    requests: Iterator[Request],
+    count: int,
+    clients: int,
+    profile: bool,
 ) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        token = await credentials(app)
         for path, data in itertools.islice(requests, 50):  # warm: memories loaded, statements compiled
             await post(app, token, path, data)
         profiler = cProfile.Profile() if profile else None
@@ -122,10 +158,21 @@ async def measure(
         raise SystemExit(1)
 
 
-def door_scans(codes: list[str]) -> Iterator[Request]:
+def door_scans(codes: list[str], path: str = "/api/v1/events/bench/checkins") -> Iterator[Request]:
     """Each code scanned, then each again (already checked in), round and round."""
     for n in itertools.count():
-        yield "/api/v1/events/bench/checkins", {"scan": codes[n % len(codes)], "session": "day1", "device": "door-1"}
+        yield path, {"scan": codes[n % len(codes)], "session": "day1", "device": "door-1"}
+
+
+async def no_credentials(app: Any) -> Headers:
+    return []
+
+
+def constant(headers: Headers) -> Callable[[Any], Awaitable[Headers]]:
+    async def credentials(app: Any) -> Headers:
+        return headers
+
+    return credentials
 
 
 def registrations() -> Iterator[Request]:
@@ -136,14 +183,14 @@ def registrations() -> Iterator[Request]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["door", "registration"])
+    parser.add_argument("what", choices=["door", "door-page", "registration"])
     parser.add_argument("--people", type=int, default=1000, help="registrations to scan (door)")
     parser.add_argument("--requests", type=int, help="default: 6000 scans or 3000 registrations")
     parser.add_argument("--clients", type=int, help="default: 32 at the door, 16 registering")
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server's maintenance database URL")
     parser.add_argument("--profile", action="store_true", help="print cProfile's table for the serving thread")
     args = parser.parse_args()
-    door = args.what == "door"
+    door = args.what in ("door", "door-page")
     print(machine())
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         workdir = Path(folder)
@@ -151,21 +198,28 @@ def main() -> None:
             stack.enter_context(postgres_database(args.postgres)) if args.postgres else f"sqlite:///{workdir}/bench.db"
         )
         settings = Settings(database_url=url, secret_key="bench", registration_rate=RateLimit.parse("0", "rate"))
-        token: str | None = None
+        credentials: Callable[[Any], Awaitable[Headers]] = no_credentials
         requests: Callable[[], Iterator[Request]]
         if door:
             codes = [registration.code for registration in asyncio.run(fill(settings, args.people, person))]
             env = {"DATABASE_URL": url, "TSUDOI_SECRET_KEY": "bench"}
-            token = tsudoi(
-                "staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir
-            ).split()[-1]
-            requests = lambda: door_scans(codes)  # noqa: E731
+            if args.what == "door":
+                token = tsudoi(
+                    "staff", "add", "door@example.org", "--role", "door", "--token", env=env, cwd=workdir
+                ).split()[-1]
+                credentials = constant(bearer(token))
+                requests = lambda: door_scans(codes)  # noqa: E731
+            else:
+                email, password = PAGE_ACCOUNT
+                tsudoi("staff", "add", email, "--role", "door", "--password", password, env=env, cwd=workdir)
+                credentials = scanner_page_session
+                requests = lambda: door_scans(codes, "/staff/events/bench/scan")  # noqa: E731
         else:
             asyncio.run(fill(settings, 0, person))  # the event alone
             requests = registrations
         count = args.requests or (6000 if door else 3000)
         clients = args.clients or (32 if door else 16)
-        asyncio.run(measure(settings, token, requests(), count, clients, args.profile))
+        asyncio.run(measure(settings, credentials, requests(), count, clients, args.profile))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from events.mail.worker import MailWorker
 from events.program.service import RecentEvents
 from events.ratelimit import rate_limiter
 from events.settings import Settings, from_environ
+from events.staff.attempts import SignInAttempts
 from events.web import accounts, audit, door, mail, public, questions, registrations, reports, setup, staff, system
 from events.web import cash as cash_pages
 from events.web import certificates as certificate_pages
@@ -201,5 +202,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.link_limiter = rate_limiter("link", settings.registration_rate, settings)
     app.state.login_limiter = rate_limiter("login", settings.login_rate, settings)
     app.state.kiosk_limiter = rate_limiter("kiosk", settings.kiosk_rate, settings)
+    app.state.sign_ins = SignInAttempts(
+        by_address=rate_limiter("login", settings.login_rate, settings),
+        by_account=rate_limiter("login_account", settings.login_account_rate, settings),
+    )
     app.state.recent_events = RecentEvents()
     return app

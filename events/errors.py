@@ -72,6 +72,11 @@ class RateLimited(DomainError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """What every answer that refuses carries, a page's as the API's: when to try again."""
+        return {"Retry-After": str(self.retry_after)}
+
 
 class ServiceUnavailable(DomainError):
     status_code = 503

@@ -5,6 +5,10 @@ One process (SQLite) keeps its counts in memory. Several workers on PostgreSQL k
 database, so that every worker sees every hit and the limit is the same whichever one answers.
 Either way: a sliding window approximated by two fixed windows, the previous one weighted by how
 much of it still overlaps.
+
+`hit` counts every event. Sign-ins count failures only, and decide before the password is hashed:
+`take` counts an attempt (or refuses it, counting nothing), and `give_back` uncounts it once it
+has succeeded. Counting first keeps many attempts sent at once from all being let through.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Protocol
 from tortoise import fields
 from tortoise.models import Model
 
-from events.database import fetch
+from events.database import execute, fetch
 from events.errors import RateLimited
 from events.i18n import gettext as _
 from events.settings import RateLimit, Settings
@@ -26,6 +30,9 @@ from events.settings import RateLimit, Settings
 MAX_TRACKED_CLIENTS = 100_000
 #: One hit in this many also deletes windows that can no longer count.
 CLEAN_EVERY = 500
+#: Floating point's slack: a hit exactly at the limit passes, and a wait of a whole number of
+#: seconds is not rounded up to the next one.
+EPSILON = 1e-6
 
 
 class RateLimitWindow(Model):
@@ -48,23 +55,34 @@ class RateLimiter(Protocol):
     async def hit(self, client: str, now: float | None = None) -> None:
         """Count one event for `client`, or raise `RateLimited` if that would pass the limit."""
 
-    async def full(self, client: str, now: float | None = None) -> bool:
-        """Whether one more hit would be refused, without counting one: for a limit on failures
-        only (the kiosk's look-ups that match nobody), checked before the work and hit after a failure."""
+    async def take(self, client: str, now: float | None = None) -> int | None:
+        """Count one attempt for `client` and return its window, for `give_back`; or raise
+        `RateLimited`, counting nothing, if it would pass the limit. None when the limit is off."""
+
+    async def give_back(self, client: str, window: int | None) -> None:
+        """Uncount an attempt `take` counted in `window` (it succeeded: only failures count)."""
 
 
-def _over(limit: RateLimit, now: float, current: int, previous: int) -> bool:
-    """Whether the estimate (the previous window weighted by how much of it still overlaps) passes the limit."""
+def _check(limit: RateLimit, now: float, current: int, previous: int, kept: int) -> None:
+    """Refuse when the estimate, this hit included (`current`), passes the limit. `kept` is what
+    this window keeps counted if it is refused (whether a refused hit counts)."""
     elapsed = (now % limit.seconds) / limit.seconds
-    return previous * (1 - elapsed) + current > limit.count
-
-
-def _check(limit: RateLimit, now: float, current: int, previous: int) -> None:
-    """Refuse when the estimate, this hit included, passes the limit."""
-    if _over(limit, now, current, previous):
-        elapsed = (now % limit.seconds) / limit.seconds
-        retry_after = max(1, math.ceil(limit.seconds * (1 - elapsed)))
+    if previous * (1 - elapsed) + current > limit.count + EPSILON:
+        retry_after = max(1, math.ceil(_wait(limit, elapsed, previous, kept) - EPSILON))
         raise RateLimited(_("Too many requests from your address; please wait a moment."), retry_after)
+
+
+def _wait(limit: RateLimit, elapsed: float, previous: int, kept: int) -> float:
+    """Seconds until a hit would pass the estimate again, if nothing else is counted meanwhile:
+    later in this window, as the previous window's weight fades; or in the next one, as this
+    window's `kept` hits fade in turn (the window after always lets one through)."""
+    count, seconds = limit.count, limit.seconds
+    waits = []
+    if previous and kept + 1 <= count:  # again later in this window
+        waits.append(max(0.0, 1 - (count - (kept + 1)) / previous - elapsed) * seconds)
+    next_window = max(0.0, 1 - (count - 1) / kept) if kept else 0.0
+    waits.append((1 - elapsed + next_window) * seconds)
+    return min(waits)
 
 
 class MemoryRateLimiter:
@@ -75,8 +93,12 @@ class MemoryRateLimiter:
         self._windows: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
 
     async def hit(self, client: str, now: float | None = None) -> None:
+        await self.take(client, now)
+
+    async def take(self, client: str, now: float | None = None) -> int | None:
+        """A refused hit is not counted, here and by `hit`: this process answers it without work."""
         if not self.limit.enabled:
-            return
+            return None
         now = time.monotonic() if now is None else now
         window = int(now // self.limit.seconds)
         current_window, current, previous = self._windows.pop(client, (window, 0, 0))
@@ -86,19 +108,19 @@ class MemoryRateLimiter:
         self._windows[client] = (window, current, previous)
         while len(self._windows) > MAX_TRACKED_CLIENTS:
             self._windows.popitem(last=False)
-        _check(self.limit, now, current + 1, previous)
+        _check(self.limit, now, current + 1, previous, kept=current)
         self._windows[client] = (window, current + 1, previous)
+        return window
 
-    async def full(self, client: str, now: float | None = None) -> bool:
-        if not self.limit.enabled:
-            return False
-        now = time.monotonic() if now is None else now
-        window = int(now // self.limit.seconds)
-        current_window, current, previous = self._windows.get(client, (window, 0, 0))
-        if current_window != window:
-            previous = current if current_window == window - 1 else 0
-            current = 0
-        return _over(self.limit, now, current + 1, previous)
+    async def give_back(self, client: str, window: int | None) -> None:
+        counted = self._windows.get(client)
+        if window is None or counted is None:
+            return
+        current_window, current, previous = counted
+        if current_window == window:
+            self._windows[client] = (current_window, max(0, current - 1), previous)
+        elif current_window == window + 1:
+            self._windows[client] = (current_window, current, max(0, previous - 1))
 
 
 # One statement: count this hit in the current window, and read the previous window's count.
@@ -113,10 +135,11 @@ SELECT (SELECT "hits" FROM counted) AS "current",
            AS "previous"
 """
 
-# The hits of one client in the current and the previous window, counting none.
-READ_HITS = """
-SELECT "window", "hits" FROM "rate_limit_window" WHERE "scope" = ? AND "client" = ? AND "window" IN (?, ?)
-"""
+
+GIVE_BACK = (
+    'UPDATE "rate_limit_window" SET "hits" = "hits" - 1 '
+    'WHERE "scope" = ? AND "client" = ? AND "window" = ? AND "hits" > 0'
+)
 
 
 class DatabaseRateLimiter:
@@ -128,23 +151,33 @@ class DatabaseRateLimiter:
         self.limit = limit
 
     async def hit(self, client: str, now: float | None = None) -> None:
+        await self._count(client, now, keep_refused=True)
+
+    async def take(self, client: str, now: float | None = None) -> int | None:
+        """A refused attempt is uncounted again: the estimate and its Retry-After then hold for a
+        client that waits, and a stranger's refused guesses do not prolong an account's wait."""
+        return await self._count(client, now, keep_refused=False)
+
+    async def give_back(self, client: str, window: int | None) -> None:
+        if window is not None:
+            await execute(GIVE_BACK, [self.scope, client[:64], window])
+
+    async def _count(self, client: str, now: float | None, *, keep_refused: bool) -> int | None:
         if not self.limit.enabled:
-            return
+            return None
         now = time.time() if now is None else now
         window = int(now // self.limit.seconds)
         rows = await fetch(COUNT_HIT, [self.scope, client[:64], window, self.scope, client[:64], window - 1])
         if random.randrange(CLEAN_EVERY) == 0:
             await RateLimitWindow.filter(scope=self.scope, window__lt=window - 1).delete()
-        _check(self.limit, now, int(rows[0]["current"]), int(rows[0]["previous"]))
-
-    async def full(self, client: str, now: float | None = None) -> bool:
-        if not self.limit.enabled:
-            return False
-        now = time.time() if now is None else now
-        window = int(now // self.limit.seconds)
-        rows = await fetch(READ_HITS, [self.scope, client[:64], window, window - 1])
-        hits = {int(row["window"]): int(row["hits"]) for row in rows}
-        return _over(self.limit, now, hits.get(window, 0) + 1, hits.get(window - 1, 0))
+        current, previous = int(rows[0]["current"]), int(rows[0]["previous"])
+        try:
+            _check(self.limit, now, current, previous, kept=current if keep_refused else current - 1)
+        except RateLimited:
+            if not keep_refused:
+                await self.give_back(client, window)
+            raise
+        return window
 
 
 def rate_limiter(scope: str, limit: RateLimit, settings: Settings) -> RateLimiter:

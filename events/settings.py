@@ -115,9 +115,12 @@ class Settings:
     secret_key: str = ""
     base_url: str | None = None
     registration_rate: RateLimit = field(default_factory=lambda: RateLimit(30, 60))
+    #: Failed staff sign-ins from one client address.
     login_rate: RateLimit = field(default_factory=lambda: RateLimit(10, 60))
     #: A kiosk's look-ups that match nobody (typos, strangers' guesses): see `events.checkin.kiosk`.
     kiosk_rate: RateLimit = field(default_factory=lambda: RateLimit(30, 600))
+    #: Failed staff sign-ins against one account, from any address (`events.staff.attempts`).
+    login_account_rate: RateLimit = field(default_factory=lambda: RateLimit(10, 600))
     db_pool_min: int = 1
     #: 20, not 10: with 32 door clients, 10 connections queued scans into a p99 of 60-69 ms
     #: and 20 gave 38-42 ms (docs/benchmarks.md).
@@ -311,6 +314,9 @@ def from_environ(env: Mapping[str, str] | None = None) -> Settings:
         registration_rate=RateLimit.parse(env.get("TSUDOI_REGISTRATION_RATE", "30/minute"), "TSUDOI_REGISTRATION_RATE"),
         login_rate=RateLimit.parse(env.get("TSUDOI_LOGIN_RATE", "10/minute"), "TSUDOI_LOGIN_RATE"),
         kiosk_rate=RateLimit.parse(env.get("TSUDOI_KIOSK_RATE", "30/10minutes"), "TSUDOI_KIOSK_RATE"),
+        login_account_rate=RateLimit.parse(
+            env.get("TSUDOI_LOGIN_ACCOUNT_RATE", "10/10min"), "TSUDOI_LOGIN_ACCOUNT_RATE"
+        ),
         db_pool_min=_int(env, "TSUDOI_DB_POOL_MIN", 1, minimum=1),
         db_pool_max=_int(env, "TSUDOI_DB_POOL_MAX", 20, minimum=1),
         sqlite_synchronous=synchronous,

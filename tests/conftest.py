@@ -62,6 +62,7 @@ TABLES = [
     "session",
     "api_token",
     "staff_sign_in_link",
+    "staff_session",
     "staff_account",
     "event",
 ]
@@ -107,6 +108,7 @@ def settings(migrated_template: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key",
         registration_rate=RateLimit(0, 60),
         login_rate=RateLimit(0, 60),
+        login_account_rate=RateLimit(0, 600),
     )
 
 

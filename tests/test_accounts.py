@@ -293,6 +293,8 @@ ACCOUNT_PAGES = [
     ("GET", "/staff/accounts/{id}/password"),
     ("POST", "/staff/accounts/{id}/password"),
     ("POST", "/staff/accounts/{id}/link"),
+    ("GET", "/staff/accounts/{id}/sign-out"),
+    ("POST", "/staff/accounts/{id}/sign-out"),
 ]
 
 

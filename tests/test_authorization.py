@@ -152,6 +152,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int]] = {
     ("POST", "/staff/accounts/{id}/remove"): (303, 303, 303),
     ("GET", "/staff/accounts/{id}/password"): (303, 303, 303),
     ("POST", "/staff/accounts/{id}/password"): (303, 303, 303),
+    ("GET", "/staff/accounts/{id}/sign-out"): (303, 303, 303),
+    ("POST", "/staff/accounts/{id}/sign-out"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/questions"): (303, 303, 303),
     ("GET", "/staff/events/{slug}/questions/new"): (303, 303, 303),
     ("POST", "/staff/events/{slug}/questions/new"): (303, 303, 303),

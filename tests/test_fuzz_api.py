@@ -52,7 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     token = added.stdout.split()[-1]
     with sqlite3.connect(folder / "fuzz.db") as db:
         secret, code = db.execute("SELECT secret, code FROM registration ORDER BY id LIMIT 1").fetchone()
-    server = LiveServer(url, folder, env={"TSUDOI_LOGIN_RATE": "0"})
+    server = LiveServer(url, folder, env={"TSUDOI_LOGIN_RATE": "0", "TSUDOI_LOGIN_ACCOUNT_RATE": "0"})
     values = {
         "slug": "national-workshop-demo",
         "secret": secret,

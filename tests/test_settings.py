@@ -39,6 +39,14 @@ def test_defaults_are_sqlite_in_the_working_directory_and_thirty_a_minute() -> N
     assert from_environ({"TSUDOI_KIOSK_RATE": "20/5minutes"}).kiosk_rate == RateLimit(20, 300)
 
 
+def test_failed_sign_ins_are_limited_per_address_and_per_account_by_default() -> None:
+    defaults = from_environ({})
+    set_here = from_environ({"TSUDOI_LOGIN_ACCOUNT_RATE": "20/hour"})
+
+    assert defaults.login_rate == RateLimit(10, 60) and defaults.login_account_rate == RateLimit(10, 600)
+    assert set_here.login_account_rate == RateLimit(20, 3600)
+
+
 @pytest.mark.parametrize(
     ("url", "path"),
     [

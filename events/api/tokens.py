@@ -10,6 +10,7 @@ from events.errors import Unauthenticated
 from events.http.common import client_address, json_response, read_json
 from events.i18n import gettext as _
 from events.staff import service
+from events.staff.attempts import SignInAttempts
 from events.staff.auth import require_token
 from events.validation import Input, parse
 
@@ -22,8 +23,8 @@ class TokenRequest(Input):
 
 async def create_token(request: Request) -> JSONResponse:
     data = parse(TokenRequest, await read_json(request))
-    await request.app.state.login_limiter.hit(client_address(request))
-    account = await service.authenticate_password(data.email, data.password)
+    sign_ins: SignInAttempts = request.app.state.sign_ins
+    account = await sign_ins.password(client_address(request), data.email, data.password)
     if account is None:
         raise Unauthenticated(_("Wrong e-mail address or password."))
     token = await service.issue_token(account, data.label)

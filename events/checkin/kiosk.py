@@ -230,18 +230,19 @@ async def check_in(
     `event` with its sessions loaded. `limiter` counts the look-ups that match nobody; `at` is its
     clock's reading (tests pass their own)."""
     device = device_of(staff)
-    if await limiter.full(device, at):
+    try:
+        # Counted before the look-up, as a sign-in's attempt is, and given back when it finds someone:
+        # only the look-ups that match nobody count, and two at once cannot both slip under the limit.
+        window = await limiter.take(device, at)
+    except RateLimited:
         await _log(event, staff, Result.RATE_LIMITED)
         return KioskAnswer(Outcome.SEE_THE_DESK, SEE_THE_DESK)
     text = typed[:300].strip()
     registration = await _find(event, text, secret_key)
     if registration is None:
-        try:
-            await limiter.hit(device, at)
-        except RateLimited:
-            pass  # matched nobody all the same; the next look-up is refused before it is made
         await _log(event, staff, Result.UNKNOWN, text=log_text(text))
         return KioskAnswer(Outcome.NOT_FOUND, NOT_FOUND)
+    await limiter.give_back(device, window)
     now = clock.now()
     refusal, session = await _refusal(event, registration, now)
     if refusal is not None or session is None:

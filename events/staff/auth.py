@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from starlette.requests import Request
 
@@ -10,11 +11,12 @@ from events.errors import Forbidden, Unauthenticated
 from events.i18n import gettext as _
 from events.program import service as program
 from events.program.models import Event
+from events.staff import sessions
 from events.staff.models import Role, StaffAccount
 from events.staff.service import authenticate_token
 
-SESSION_KEY = "staff_id"
-VERSION_KEY = "staff_version"
+#: The session cookie's key for the sign-in's random id (`events.staff.sessions`).
+SESSION_KEY = "staff_session"
 
 
 async def bearer_account(request: Request) -> StaffAccount | None:
@@ -112,25 +114,40 @@ async def api_network(request: Request, *roles: Role) -> StaffAccount:
     return require_network(await require_token(request), *roles)
 
 
+def _lifetime(request: Request) -> timedelta:
+    return timedelta(seconds=request.app.state.settings.staff_session_seconds)
+
+
 async def session_account(request: Request) -> StaffAccount | None:
-    """The signed-in account; None (and the browser signed out) once its password has changed."""
-    staff_id = request.session.get(SESSION_KEY)
-    if not isinstance(staff_id, int):
+    """The signed-in account; None (and the browser's cookie emptied) once its sign-in has ended:
+    signed out, expired, its password changed, or the account removed."""
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
-    account = await StaffAccount.get_or_none(id=staff_id, is_active=True)
-    if account is None or request.session.get(VERSION_KEY, 0) != account.session_version:
+    account = await sessions.account_of(token, _lifetime(request))
+    if account is None:
         request.session.clear()
         return None
     request.scope["staff_account"] = account
     return account
 
 
-def sign_in(request: Request, account: StaffAccount) -> None:
-    request.session.clear()
-    request.session[SESSION_KEY] = account.id
-    request.session[VERSION_KEY] = account.session_version
+async def sign_in(request: Request, account: StaffAccount) -> None:
+    """Sign this browser in as the account: a new sign-in of its own, and a fresh cookie."""
+    await sign_out(request)
+    request.session[SESSION_KEY] = await sessions.start(account, _lifetime(request))
     request.scope["staff_account"] = account  # the audit trail records the sign-in
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
+    """End this browser's sign-in, wherever its cookie is sent from, and empty the cookie."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        await sessions.end(token)
     request.session.clear()
+
+
+def current_sign_in(request: Request) -> str | None:
+    """This browser's sign-in id (to keep it when signing an account out everywhere else)."""
+    token = request.session.get(SESSION_KEY)
+    return token if isinstance(token, str) else None

@@ -37,10 +37,13 @@ class StaffAccount(Model):
     #: A door account that may also take money at the desk, and print its receipts.
     #: Payments only (cash, or a transfer seen): refunds and waivers stay with organizers.
     takes_payments = fields.BooleanField(default=False, db_default=False)
+    # Still raised, but no longer what signs browsers out: each sign-in is a row of `StaffSession`,
+    # which the same changes end (`events.staff.sessions`).
     #: Raised when the password changes: every browser signed in before then is signed out.
     session_version = fields.IntField(default=0, db_default=0)
 
     tokens: fields.ReverseRelation[ApiToken]
+    sessions: fields.ReverseRelation[StaffSession]
 
     class Meta:
         table = "staff_account"
@@ -83,3 +86,25 @@ class SignInLink(Model):
 
     class Meta:
         table = "staff_sign_in_link"
+
+
+class StaffSession(Model):
+    """A sign-in of one browser to the staff pages, found again by every staff page.
+
+    The browser's signed cookie carries a random id, kept here only as its SHA-256. Signing out ends
+    this one sign-in on every worker (a copied cookie is refused afterwards), while the other phones
+    of a shared door account stay signed in. A new password, the account's removal or an organizer's
+    "sign out everywhere" end all of an account's rows."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[StaffAccount] = fields.ForeignKeyField(
+        "models.StaffAccount", related_name="sessions", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    #: Refused from then on, and moved on while the browser is in use (events.staff.sessions).
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "staff_session"

@@ -15,6 +15,7 @@ from events.database import atomic
 from events.errors import Conflict, InvalidInput, NotFound
 from events.i18n import gettext as _
 from events.program.models import Event
+from events.staff import sessions
 from events.staff.models import ApiToken, Role, StaffAccount
 from events.staff.schemas import AccountInput
 from events.validation import Email
@@ -72,6 +73,8 @@ async def save_staff(
         account.password_hash = password_hash
         account.session_version += 1
     await account.save()
+    if password is not None:
+        await sessions.end_all(account.id)  # browsers signed in with the old password are signed out
     await changes.announce(changes.STAFF, account.id)
     return account
 
@@ -203,6 +206,7 @@ async def invite(data: AccountInput) -> WithPassword:
         account.password_hash, account.is_active = password_hash, True
         account.session_version += 1
         await account.save()
+        await sessions.end_all(account.id)
         return account
 
     try:
@@ -238,6 +242,8 @@ async def deactivate(account_id: int, *, by: StaffAccount) -> StaffAccount:
         account.is_active = False
         await account.save(update_fields=["is_active"])
         await ApiToken.filter(staff_id=account.id, revoked_at=None).update(revoked_at=clock.now())
+        # Ended, not only refused while the account is inactive: inviting it again lets nobody back in.
+        await sessions.end_all(account.id)
         return account
 
     account = await atomic(work)
@@ -252,7 +258,20 @@ async def reset_password(account_id: int) -> WithPassword:
         raise Conflict(_("This account has been removed. Invite the person again instead."), code="account_removed")
     password = new_password()
     account.password_hash = hash_password(password)
-    account.session_version += 1  # browsers signed in with the old password are signed out
-    await account.save(update_fields=["password_hash", "session_version"])
+    account.session_version += 1
+
+    async def work() -> None:
+        await account.save(update_fields=["password_hash", "session_version"])
+        await sessions.end_all(account.id)  # browsers signed in with the old password are signed out
+
+    await atomic(work)
     await changes.announce(changes.STAFF, account.id)
     return WithPassword(account, password)
+
+
+async def sign_out_everywhere(account_id: int, *, keep: str | None = None) -> StaffAccount:
+    """Sign an account out of every browser (a lost door phone, say), but the one whose sign-in is
+    `keep` (the organizer's own, when it is their account). Its API tokens are not touched."""
+    account = await account_by_id(account_id)
+    await sessions.end_all(account.id, keep=keep)
+    return account

@@ -18,8 +18,9 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.http.common import settings_of
 from events.i18n import gettext as _
 from events.program.models import Event
-from events.staff import links
+from events.staff import links, sessions
 from events.staff import service as staff
+from events.staff.auth import current_sign_in
 from events.staff.models import StaffAccount
 from events.staff.schemas import AccountInput
 from events.validation import parse
@@ -43,7 +44,14 @@ async def accounts_page(request: Request, account: StaffAccount) -> Response:
     network_organizer(account)
     accounts = await staff.list_accounts()
     removed = next((a for a in accounts if str(a.id) == request.query_params.get("removed") and not a.is_active), None)
-    context = {"accounts": accounts, "account": account, "removed": removed, "timezone": settings_of(request).timezone}
+    signed_out = next((a for a in accounts if str(a.id) == request.query_params.get("signed_out")), None)
+    context = {
+        "accounts": accounts,
+        "account": account,
+        "removed": removed,
+        "signed_out": signed_out,
+        "timezone": settings_of(request).timezone,
+    }
     return render(request, "staff/accounts.html", context)
 
 
@@ -79,8 +87,10 @@ async def invite(request: Request, account: StaffAccount) -> Response:
     return render(request, "staff/account_password.html", {"shown": invited, "invited": True})
 
 
-def _confirm_page(request: Request, target: StaffAccount, action: str, problem: str | None = None) -> Response:
-    context: dict[str, Any] = {"target": target, "action": action, "problem": problem}
+def _confirm_page(
+    request: Request, target: StaffAccount, action: str, problem: str | None = None, signed_in: int = 0
+) -> Response:
+    context: dict[str, Any] = {"target": target, "action": action, "problem": problem, "signed_in": signed_in}
     return render(request, "staff/account_confirm.html", context, 409 if problem else 200)
 
 
@@ -122,6 +132,23 @@ async def reset_password(request: Request, account: StaffAccount) -> Response:
 
 
 @signed_in
+async def sign_out_form(request: Request, account: StaffAccount) -> Response:
+    network_organizer(account)
+    target = await staff.account_by_id(_account_id(request))
+    return _confirm_page(request, target, "sign_out", signed_in=await sessions.signed_in_count(target.id))
+
+
+@signed_in
+async def sign_out_everywhere(request: Request, account: StaffAccount) -> Response:
+    """Sign an account out of every browser (a lost door phone), this organizer's own excepted."""
+    network_organizer(account)
+    csrf.check(request, await request.form())
+    keep = current_sign_in(request) if _account_id(request) == account.id else None
+    target = await staff.sign_out_everywhere(_account_id(request), keep=keep)
+    return RedirectResponse(request.url_for("staff_accounts").include_query_params(signed_out=target.id), 303)
+
+
+@signed_in
 async def sign_in_link(request: Request, account: StaffAccount) -> Response:
     """A one-time link, and its QR code, that signs a door phone or kiosk tablet in as this account."""
     network_organizer(account)
@@ -143,4 +170,5 @@ ROUTES = [
     route("/accounts/{id}/remove", name="staff_account_remove", get=remove_form, post=remove),
     route("/accounts/{id}/password", name="staff_account_password", get=password_form, post=reset_password),
     route("/accounts/{id}/link", name="staff_account_link", post=sign_in_link),
+    route("/accounts/{id}/sign-out", name="staff_account_sign_out", get=sign_out_form, post=sign_out_everywhere),
 ]

@@ -48,7 +48,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     headers = {"Cache-Control": "no-store"}
     if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
+        headers.update(exc.headers)
     if isinstance(exc, ServiceUnavailable):
         headers["Retry-After"] = "2"
     if not _wants_json(request):

@@ -17,19 +17,18 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from events import clock
 from events.badges import service as badges
 from events.checkin import kiosk
-from events.errors import InvalidInput, NotFound
-from events.http.common import NO_STORE, read_json, settings_of
+from events.errors import InvalidInput, NotFound, RateLimited
+from events.http.common import NO_STORE, client_address, read_json, settings_of
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.registrations import service as registrations
 from events.staff.auth import event_for, sign_out
 from events.staff.models import Role, StaffAccount
-from events.staff.service import authenticate_password
 from events.web import csrf
 from events.web.door import _check_csrf_header
 from events.web.pages import render
 from events.web.routing import route
-from events.web.staff import kiosk_signed_in
+from events.web.staff import kiosk_signed_in, sign_ins
 
 #: A label token is good for this many minutes (the screen fetches it at once).
 LABEL_MINUTES = 2
@@ -58,7 +57,10 @@ async def kiosk_page(request: Request, account: StaffAccount) -> Response:
         reset = min(max(int(request.query_params.get("reset", RESET_SECONDS)), 1), 60)
     except ValueError:
         reset = RESET_SECONDS
-    problem = _("Wrong PIN: the kiosk stays as it is.") if request.query_params.get("pin") == "wrong" else None
+    problem = {
+        "wrong": _("Wrong PIN: the kiosk stays as it is."),
+        "wait": _("Too many wrong PINs: the kiosk stays as it is. Try again in a few minutes."),
+    }.get(request.query_params.get("pin", ""))
     context = {"event": event, "csrf": csrf.token(request), "reset": reset, "problem": problem}
     return render(request, "staff/kiosk.html", context)
 
@@ -110,16 +112,22 @@ async def kiosk_label(request: Request, account: StaffAccount) -> Response:
 
 @kiosk_signed_in
 async def kiosk_exit(request: Request, account: StaffAccount) -> Response:
-    """Leave kiosk mode: the staff PIN (the kiosk account's password) signs this browser out."""
+    """Leave kiosk mode: the staff PIN (the kiosk account's password) signs this browser out. A PIN
+    is a password: wrong ones count as failed sign-ins, from this tablet and against the account."""
     event = await _kiosk_event(request, account)
     form = await request.form()
     csrf.check(request, form)
     pin = str(form.get("pin") or "")[:200]
-    if await authenticate_password(account.email, pin) is None:
+    try:
+        signed_in = await sign_ins(request).password(client_address(request), account.email, pin)
+        problem = None if signed_in is not None else "wrong"
+    except RateLimited:
+        problem = "wait"
+    if problem is not None:
         # Back to the kiosk screen, never to an error page a participant could wander from.
-        back = request.url_for("staff_kiosk", slug=event.slug).include_query_params(pin="wrong")
+        back = request.url_for("staff_kiosk", slug=event.slug).include_query_params(pin=problem)
         return RedirectResponse(str(back), status_code=303)
-    sign_out(request)
+    await sign_out(request)
     target = request.url_for("staff_login").include_query_params(next=f"/staff/events/{event.slug}/kiosk")
     return RedirectResponse(str(target), status_code=303)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -19,7 +20,12 @@ class Pages:
         self.environment = build_environment()
 
     def render(
-        self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any] | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
         page = self.environment.get_template(name)
         values = {
@@ -30,10 +36,16 @@ class Pages:
             "languages": i18n.STAFF_LANGUAGES if request.url.path.startswith("/staff") else i18n.LANGUAGES,
             **(context or {}),
         }
-        return HTMLResponse(page.render(values), status_code=status_code)
+        return HTMLResponse(page.render(values), status_code=status_code, headers=headers)
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
     """Render a page with the app's `Pages`."""
     pages: Pages = request.app.state.pages
-    return pages.render(request, name, context, status_code)
+    return pages.render(request, name, context, status_code, headers)

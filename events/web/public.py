@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,7 @@ def _event_page(
     *,
     questions: Sequence[Question] = (),
     problem_code: str = "",
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     # A question tied to a session is asked under that session's box; the others after the person's details.
     tied: dict[int, list[Question]] = defaultdict(list)
@@ -77,7 +78,7 @@ def _event_page(
         "calendar": event_calendar_links(base_url(request), event.slug),
         "link_sent": request.query_params.get("link") == "sent",
     }
-    return render(request, "event.html", context, status_code=status_code)
+    return render(request, "event.html", context, status_code=status_code, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,17 @@ async def register(request: Request) -> Response:
         problem = _("Please check the fields marked below.")
         return _event_page(request, event, values, _form_errors(fields), problem, status_code=422, questions=questions)
     except (Conflict, RateLimited) as exc:
+        headers = exc.headers if isinstance(exc, RateLimited) else None
         return _event_page(
-            request, event, values, {}, exc.message, exc.status_code, questions=questions, problem_code=exc.code
+            request,
+            event,
+            values,
+            {},
+            exc.message,
+            exc.status_code,
+            questions=questions,
+            problem_code=exc.code,
+            headers=headers,
         )
     target = request.url_for("manage", secret=result.registration.secret)
     response = RedirectResponse(f"{target}?registered=1", status_code=303)
@@ -156,7 +166,7 @@ async def send_link(request: Request) -> Response:
     try:
         await request.app.state.link_limiter.hit(client_address(request))
     except RateLimited as exc:
-        return _event_page(request, event, problem=exc.message, status_code=exc.status_code)
+        return _event_page(request, event, problem=exc.message, status_code=exc.status_code, headers=exc.headers)
     await service.send_link_again(event, str(form.get("email") or "")[:254])
     target = request.url_for("event", slug=event.slug)
     return RedirectResponse(f"{target}?link=sent#lost-link", status_code=303, headers=NO_STORE)

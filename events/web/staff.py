@@ -19,9 +19,9 @@ from events.registrations import admin
 from events.registrations import service as registrations
 from events.registrations.models import Registration, RegistrationStatus
 from events.staff import links
+from events.staff.attempts import SignInAttempts
 from events.staff.auth import event_for, require_network, require_role, session_account, sign_in, sign_out
 from events.staff.models import Role, StaffAccount
-from events.staff.service import authenticate_password
 from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
@@ -80,34 +80,52 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")[:1000]
     target = _safe_next(str(form.get("next") or ""))
     try:
-        await request.app.state.login_limiter.hit(client_address(request))
+        account = await sign_ins(request).password(client_address(request), email, password)
     except RateLimited as exc:
         context = {"next": target, "email": email, "problem": exc.message}
-        return render(request, "staff/login.html", context, status_code=429)
-    account = await authenticate_password(email, password)
+        return render(request, "staff/login.html", context, status_code=429, headers=exc.headers)
     if account is None:
         context = {"next": target, "email": email, "problem": _("Wrong e-mail address or password.")}
         return render(request, "staff/login.html", context, status_code=401)
-    sign_in(request, account)
+    await sign_in(request, account)
     if account.role == Role.KIOSK:
         target = await kiosk_home(request, account)
     return RedirectResponse(target, status_code=303)
 
 
+def sign_ins(request: Request) -> SignInAttempts:
+    """The app's limits on failed sign-ins."""
+    attempts: SignInAttempts = request.app.state.sign_ins
+    return attempts
+
+
 async def link_form(request: Request) -> Response:
     """A one-time sign-in link opened on a device: asks before using it, since opening a link (a
-    preview, a prefetch) must not use it up."""
-    target = await links.account_of(request.path_params["token"][:100])
+    preview, a prefetch) must not use it up. A link that is not one counts as a failed sign-in."""
+    token = request.path_params["token"][:100]
+    try:
+        target = await sign_ins(request).link(client_address(request), lambda: links.account_of(token))
+    except RateLimited as exc:
+        return _link_refused(request, exc)
     return render(request, "staff/sign_in_link.html", {"target": target}, status_code=200 if target else 410)
+
+
+def _link_refused(request: Request, exc: RateLimited) -> Response:
+    context = {"target": None, "problem": exc.message}
+    return render(request, "staff/sign_in_link.html", context, status_code=429, headers=exc.headers)
 
 
 async def link_sign_in(request: Request) -> Response:
     """Use the link: signed in as its door or kiosk account, and sent where that account works."""
     csrf.check(request, await request.form())
-    account = await links.redeem(request.path_params["token"][:100])
+    token = request.path_params["token"][:100]
+    try:
+        account = await sign_ins(request).link(client_address(request), lambda: links.redeem(token))
+    except RateLimited as exc:
+        return _link_refused(request, exc)
     if account is None:
         return render(request, "staff/sign_in_link.html", {"target": None}, status_code=410)
-    sign_in(request, account)
+    await sign_in(request, account)
     if account.role == Role.KIOSK:
         return RedirectResponse(await kiosk_home(request, account), status_code=303)
     event = await Event.get_or_none(id=account.event_id)  # type: ignore[attr-defined]
@@ -116,8 +134,9 @@ async def link_sign_in(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
+    """Sign this browser out: its sign-in ends on the server, so a copy of its cookie is refused too."""
     csrf.check(request, await request.form())
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse(request.url_for("staff_login"), status_code=303)
 
 

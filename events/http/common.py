@@ -12,16 +12,21 @@ from events import links
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.settings import Settings
+from events.validation import refuse_unstorable
 
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def read_json(request: Request) -> Any:
+    """The body's JSON; 422 when it is not JSON, or when any text in it (a key too) holds what no
+    text may hold, such as NUL or a lone surrogate written as `\\ud800` (`events.text`)."""
     body = await request.body()
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, RecursionError):
         raise InvalidInput({"body": _("Not valid JSON.")}, _("The request body is not valid JSON.")) from None
+    refuse_unstorable(data)
+    return data
 
 
 def settings_of(request: Request) -> Settings:

@@ -39,7 +39,7 @@ async def _door_event(request: Request, account: StaffAccount) -> Event:
 def _check_csrf_header(request: Request) -> None:
     expected = request.session.get("csrf")
     sent = request.headers.get("x-csrf-token", "")
-    if not expected or not hmac.compare_digest(str(expected), sent):
+    if not expected or not sent.isascii() or not hmac.compare_digest(str(expected), sent):
         raise Forbidden(_("This form has expired or was sent from another site. Please reload the page and try again."))
 
 

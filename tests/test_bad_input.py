@@ -8,6 +8,7 @@ traceback in the log, and nothing kept can stop a page, a file or an erasure.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -16,8 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
+from tortoise import connections
 
 from events.api.openapi import build
 from events.errors import InvalidInput
@@ -325,3 +328,71 @@ def test_the_openapi_pattern_of_a_name_agrees_with_the_server() -> None:
 
 class NameOnly(Input):
     name: RequiredText
+
+
+# Text kept before these rules --------------------------------------------------------------------
+
+
+async def test_a_lone_surrogate_kept_before_the_rules_stops_no_page_file_or_erasure(
+    app: Starlette, workshop: Event, answering: httpx.AsyncClient, errors_logged: list[logging.LogRecord]
+) -> None:
+    """SQLite kept lone surrogates in JSON text (an answer, a translated title, a category's label,
+    the change log); migration 0028 mends them, and whatever else such a character may come from,
+    every page and file shows U+FFFD for it rather than failing, and the person can be erased."""
+    if not app.state.settings.is_sqlite:
+        pytest.skip("PostgreSQL cannot hold a lone surrogate (jsonb refuses its escape): nothing to show")
+    registration = (await make_registration(workshop, answers={"note": "wheelchair"})).registration
+    client = connections.get("default")
+    await client.execute_query('UPDATE "answer" SET "value" = ?', ['"wheelchair \\ud800 access"'])
+    await client.execute_query(
+        'UPDATE "event" SET "translations" = ?, "categories" = ?',
+        ['{"en":{"title":"Work\\udc00shop"}}', '[{"code":"participant","label":"Guest \\udbff"}]'],
+    )
+    await client.execute_query(
+        'INSERT INTO "registration_change" ("registration_id", "action", "details", "created_at") VALUES (?, ?, ?, ?)',
+        [registration.id, "edited", '{"name":["Ana \\ud800",""]}', "2030-01-01 00:00:00+00:00"],
+    )
+    token = {"Authorization": f"Bearer {await staff_token()}"}
+    await sign_in(answering)
+    code, secret = registration.code, registration.secret
+    urls = [
+        "/api/v1/events/workshop/participants.csv",
+        "/api/v1/events/workshop/participants.xlsx",
+        "/api/v1/events/workshop/registrations",
+        "/api/v1/events/workshop/attendance.xlsx",
+        "/api/v1/events/workshop/payments.xlsx",
+        "/api/v1/events/workshop/report.pdf",
+        "/api/v1/events/workshop?lang=en",
+        f"/api/v1/registrations/{secret}",
+        f"/api/v1/registrations/{secret}/badge.pdf",
+        f"/api/v1/registrations/{secret}/calendar.ics",
+        "/staff/events/workshop",
+        "/staff/events/workshop?q=Participant",
+        f"/staff/events/workshop/registrations/{code}",
+        f"/staff/events/workshop/registrations/{code}/data.json",
+        "/staff/events/workshop/downloads/participants.csv",
+        "/staff/events/workshop/downloads/participants.xlsx",
+        f"/manage/{secret}?lang=en",
+        "/events/workshop?lang=en",
+        "/events/workshop/calendar.ics?lang=en",
+    ]
+
+    answers = {url: await answering.get(url, headers={**token, "Accept-Language": "en"}) for url in urls}
+
+    failed = {url: answer.status_code for url, answer in answers.items() if answer.status_code != 200}
+    assert failed == {}, "every page and file of that person still answers"
+    assert "wheelchair \ufffd access" in answers["/api/v1/events/workshop/participants.csv"].content.decode("utf-8-sig")
+    sheet = load_workbook(io.BytesIO(answers["/api/v1/events/workshop/participants.xlsx"].content)).active
+    assert "wheelchair \ufffd access" in [cell.value for row in sheet.iter_rows() for cell in row], "the XLSX opens"
+    assert json.loads(answers[f"/staff/events/workshop/registrations/{code}/data.json"].content)
+    assert "wheelchair \ufffd access" in answers[f"/staff/events/workshop/registrations/{code}"].text
+
+    page = answers[f"/staff/events/workshop/registrations/{code}"]
+    erased = await answering.post(
+        f"/staff/events/workshop/registrations/{code}/erase",
+        data={"csrf_token": csrf_token(page.text), "confirm": "yes"},
+    )
+
+    assert erased.status_code == 303, "the organizer can erase that person"
+    assert (await Registration.get(id=registration.id)).erased_at is not None
+    assert errors_logged == []

@@ -7,10 +7,11 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from events.database import DatabaseBusy
 from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
+from events.http.common import JSONAnswer
 from events.i18n import gettext as _
 from events.web.pages import render
 
@@ -55,7 +56,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         response.headers.update(headers)
         return response
     fields = exc.fields if isinstance(exc, InvalidInput) else None
-    return JSONResponse(_body(exc.code, exc.message, fields), status_code=exc.status_code, headers=headers)
+    return JSONAnswer(_body(exc.code, exc.message, fields), status_code=exc.status_code, headers=headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -67,7 +68,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     }.get(exc.status_code, str(exc.detail))
     if not _wants_json(request):
         return _page(request, exc.status_code, message)
-    return JSONResponse(_body(code, message), status_code=exc.status_code, headers=exc.headers)
+    return JSONAnswer(_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def busy(request: Request, exc: Exception) -> Response:
@@ -78,7 +79,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.scope.get("route_name", "?"), exc_info=exc)
     message = _("Something went wrong on our side. Nothing was changed; please try again.")
     if request.url.path.startswith("/api/"):
-        return JSONResponse(_body("server_error", message), status_code=500)
+        return JSONAnswer(_body("server_error", message), status_code=500)
     try:
         return _page(request, 500, message)
     except Exception:

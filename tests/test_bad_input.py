@@ -19,8 +19,10 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.routing import Mount, Route
 from tortoise import connections
+from tortoise.exceptions import ValidationError
 
 from events.api.openapi import build
 from events.errors import InvalidInput
@@ -28,8 +30,9 @@ from events.program.models import Event
 from events.questions.models import Answer, Question, QuestionKind
 from events.registrations.models import Registration
 from events.validation import Input, RequiredText, parse
+from events.web.errors import refused_by_the_orm
 from tests.conftest import csrf_token, sign_in
-from tests.factories import make_event, make_registration, staff_token
+from tests.factories import event_data, make_event, make_registration, staff_token
 
 
 @pytest.fixture
@@ -396,3 +399,82 @@ async def test_a_lone_surrogate_kept_before_the_rules_stops_no_page_file_or_eras
     assert erased.status_code == 303, "the organizer can erase that person"
     assert (await Registration.get(id=registration.id)).erased_at is not None
     assert errors_logged == []
+
+
+# Found by the fuzzing of every input (tests/test_bad_input_fuzz.py) ---------------------------------
+
+
+async def test_a_time_zone_name_too_long_for_a_file_name_is_refused(
+    app: Starlette, answering: httpx.AsyncClient, errors_logged: list[logging.LogRecord]
+) -> None:
+    # ZoneInfo opened a file of that name: the OS refused the name (OSError), not the zone database.
+    token = {"Authorization": f"Bearer {await staff_token()}", "Accept-Language": "en"}
+
+    answer = await answering.post("/api/v1/events", json=event_data(timezone="😀" * 65), headers=token)
+
+    assert answer.status_code == 422, answer.text[:300]
+    assert answer.json()["fields"].keys() == {"timezone"}
+    assert errors_logged == []
+
+
+async def test_the_audit_trail_of_a_slug_no_event_could_have_is_empty(
+    workshop: Event, answering: httpx.AsyncClient, errors_logged: list[logging.LogRecord]
+) -> None:
+    await sign_in(answering)
+
+    answer = await answering.get("/staff/audit", params={"event": "名" * 100})
+
+    assert answer.status_code == 200, "no entries, rather than a query the ORM refuses"
+    assert errors_logged == []
+
+
+@pytest.mark.parametrize("field", ["price.participant.day1", "policy_value"])
+async def test_a_digit_that_is_no_number_is_refused_on_the_fees_page(
+    workshop: Event, answering: httpx.AsyncClient, field: str
+) -> None:
+    # "¹".isdigit() is true, but int("¹") fails: the page answered 500.
+    await sign_in(answering)
+    page = await answering.get("/staff/events/workshop/fees")
+    form = {"csrf_token": csrf_token(page.text), "policy_from": "2030-01-01", "policy_kind": "percent", field: "¹"}
+
+    answer = await answering.post("/staff/events/workshop/fees", data=form)
+
+    assert answer.status_code == 422, answer.text[:300]
+
+
+async def test_an_address_typed_at_the_kiosk_too_long_for_anyone_finds_nobody(
+    workshop: Event, answering: httpx.AsyncClient, errors_logged: list[logging.LogRecord]
+) -> None:
+    await sign_in(answering)
+    token = csrf_token((await answering.get("/staff/events/workshop")).text)
+
+    answer = await answering.post(
+        "/staff/events/workshop/kiosk/scan", json={"scan": "a" * 260 + "@example.org"}, headers={"X-CSRF-Token": token}
+    )
+
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["outcome"] == "not_found"
+    assert errors_logged == []
+
+
+async def test_a_content_length_of_a_digit_that_is_no_number_is_refused(answering: httpx.AsyncClient) -> None:
+    answer = await answering.post("/api/v1/tokens", headers={"Content-Length": b"\xb9"})
+
+    assert answer.status_code == 413
+
+
+async def test_a_value_the_orm_refuses_is_a_422_with_a_warning_not_a_traceback(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever check we still lack, a value longer than its column is answered like any field that
+    fails validation; the warning names the field and the route, never the value."""
+    scope = {"type": "http", "method": "GET", "path": "/api/v1/events/x", "headers": [], "app": app}
+    refused = ValidationError(f"slug: Length of '{'Ana Reyes' * 8}' 72 > 64")
+
+    with caplog.at_level(logging.WARNING, logger="tsudoi.errors"):
+        answer = await refused_by_the_orm(Request(scope), refused)
+
+    assert answer.status_code == 422
+    assert json.loads(bytes(answer.body))["error"] == "invalid"
+    assert [record.getMessage() for record in caplog.records] == ["the ORM refused a value of slug on GET ?"]
+    assert not any(record.exc_info for record in caplog.records), "no traceback"

@@ -70,7 +70,8 @@ async def _find(event: Event, typed: str, secret_key: str) -> Registration | Non
     """A badge's QR text or code (as the door reads them), or an e-mail address exactly as registered."""
     text = typed.strip()
     if "@" in text:
-        return await Registration.get_or_none(event_id=event.id, active_email=normalize_email(text))
+        email = normalize_email(text)  # no address is longer than 254 characters: not one to look up
+        return await Registration.get_or_none(event_id=event.id, active_email=email) if len(email) <= 254 else None
     if event.sessions:
         person, _how = await service.find(event, event.sessions[0], text, secret_key)
         if person is not None:

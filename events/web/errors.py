@@ -8,6 +8,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise.exceptions import ValidationError
 
 from events.database import DatabaseBusy
 from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
@@ -75,6 +76,17 @@ async def busy(request: Request, exc: Exception) -> Response:
     return await domain_error(request, ServiceUnavailable(_("The server is busy; please try again in a moment.")))
 
 
+async def refused_by_the_orm(request: Request, exc: Exception) -> Response:
+    """The ORM refused a value before asking the database (longer than its column, say): input that
+    no check of ours caught. A 422, as for any field that fails validation, not a 500; the warning
+    names the route and the field, never the value (it may be someone's name), so the missing check
+    can be added."""
+    field = str(exc).partition(":")[0][:64]
+    route = getattr(request.scope.get("route"), "name", "?")
+    log.warning("the ORM refused a value of %s on %s %s", field, request.method, route)
+    return await domain_error(request, InvalidInput({}, _("This value is not valid.")))
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.scope.get("route_name", "?"), exc_info=exc)
     message = _("Something went wrong on our side. Nothing was changed; please try again.")
@@ -90,5 +102,6 @@ HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     HTTPException: http_error,
     DatabaseBusy: busy,
+    ValidationError: refused_by_the_orm,
     Exception: server_error,
 }

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,8 +29,9 @@ from events.api.openapi import build
 from events.errors import InvalidInput
 from events.program.models import Event
 from events.questions.models import Answer, Question, QuestionKind
-from events.registrations.models import Registration
+from events.registrations.models import Registration, RegistrationChange
 from events.validation import Input, RequiredText, parse
+from events.web import importing
 from events.web.errors import refused_by_the_orm
 from tests.conftest import csrf_token, sign_in
 from tests.factories import event_data, make_event, make_registration, staff_token
@@ -478,3 +480,33 @@ async def test_a_value_the_orm_refuses_is_a_422_with_a_warning_not_a_traceback(
     assert json.loads(bytes(answer.body))["error"] == "invalid"
     assert [record.getMessage() for record in caplog.records] == ["the ORM refused a value of slug on GET ?"]
     assert not any(record.exc_info for record in caplog.records), "no traceback"
+
+
+async def test_a_file_name_holding_nul_is_kept_readable_when_a_sheet_is_imported(
+    workshop: Event,
+    answering: httpx.AsyncClient,
+    errors_logged: list[logging.LogRecord],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The change log kept the upload's name in JSON, which PostgreSQL's jsonb refuses to hold a NUL in.
+    monkeypatch.setattr(importing, "UPLOADS_DIR", tmp_path / "uploads")
+    await sign_in(answering)
+    token = csrf_token((await answering.get("/staff/events/workshop")).text)
+    sheet = "氏名,メールアドレス,参加セッション\r\n高橋 花子,hanako@example.org,day1\r\n".encode()
+
+    # Written by hand: httpx, like a browser, would send the NUL as %00; another client need not.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode() + b"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="list\x00.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + sheet + b"\r\n--b--\r\n"
+    )
+    uploaded = await answering.post(
+        "/staff/events/workshop/import", content=body, headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    confirmed = await answering.post(uploaded.headers["location"] + "/confirm", data={"csrf_token": token})
+
+    assert uploaded.status_code == 303 and confirmed.status_code == 303, confirmed.text[:300]
+    change = await RegistrationChange.get(action="imported")
+    assert change.details["file"] == "list\ufffd.csv"
+    assert errors_logged == []

@@ -58,13 +58,13 @@ def unstorable_text(value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
             pending.extend(((*location, index), inner) for index, inner in reversed(list(enumerate(item))))
 
 
-def refuse_unstorable(value: Any, *, depth: int | None = None) -> None:
+def refuse_unstorable(value: Any, *, depth: int | None = None, whole: str = "body") -> None:
     """422 naming each place in `value` that holds text no field may hold: a JSON body's path
-    (`answers.note`), or, with `depth=1`, a form's or a query's field (`{name: [values]}`). The
-    message names them too, for a page that shows only the message."""
+    (`answers.note`), or, with `depth=1`, a form's or a query's field (`{name: [values]}`); a bad
+    key is named by `whole`. The message names them too, for a page that shows only the message."""
     fields: dict[str, str] = {}
     for location, char in unstorable_text(value):
-        fields.setdefault(".".join(str(part) for part in location[:depth]) or "body", character_error(char))
+        fields.setdefault(".".join(str(part) for part in location[:depth]) or whole, character_error(char))
     if fields:
         raise InvalidInput(fields, " ".join(f"{name}: {problem}" for name, problem in fields.items()))
 

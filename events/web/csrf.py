@@ -39,4 +39,4 @@ def check(request: Request, form: FormData) -> None:
             _("This form has expired or was sent from another site. Please reload the page and try again."),
             code="csrf_failed",
         )
-    refuse_unstorable({name: form.getlist(name) for name in form}, depth=1)
+    refuse_unstorable({name: form.getlist(name) for name in form}, depth=1, whole="form")

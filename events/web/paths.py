@@ -57,4 +57,4 @@ def check_request(request: Request) -> None:
             raise not_found(name)
     if request.scope.get("query_string"):
         query = request.query_params
-        refuse_unstorable({name: query.getlist(name) for name in query}, depth=1)
+        refuse_unstorable({name: query.getlist(name) for name in query}, depth=1, whole="query")

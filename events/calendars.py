@@ -16,6 +16,7 @@ from icalendar import Event as CalendarEvent
 
 from events import clock
 from events.program.models import Event, Session
+from events.text import scrubbed
 
 PRODID = "-//Tsudoi//Tsudoi event registration//EN"
 
@@ -36,7 +37,7 @@ def calendar(
     ics.add("version", "2.0")
     ics.add("calscale", "GREGORIAN")
     ics.add("method", "PUBLISH")
-    ics.add("x-wr-calname", name)
+    ics.add("x-wr-calname", scrubbed(name))
     ics.add("x-wr-timezone", event.timezone)
     zone = ZoneInfo(event.timezone)
     host = event_url.split("/")[2] if "://" in event_url else "tsudoi"
@@ -47,16 +48,16 @@ def calendar(
         item.add("dtstamp", clock.now())
         item.add("dtstart", session.starts_at.astimezone(zone))
         item.add("dtend", session.ends_at.astimezone(zone))
-        item.add("summary", f"{session.text('title', language)} · {event.text('title', language)}")
+        item.add("summary", scrubbed(f"{session.text('title', language)} · {event.text('title', language)}"))
         item.add("sequence", session.sequence)
         where = (session.text("location", language), event.text("venue", language), event.city)
         location = ", ".join(part for part in where if part)
         if location:
-            item.add("location", location)
+            item.add("location", scrubbed(location))
         item.add("url", event_url)
         description = session.text("description", language)
         if description:
-            item.add("description", description)
+            item.add("description", scrubbed(description))
         item.add("status", "TENTATIVE" if entry.tentative else "CONFIRMED")
         ics.add_component(item)
     ics.add_missing_timezones()

@@ -6,23 +6,90 @@ field, so the JSON API and the HTML forms report the same problems in the same w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from events.errors import InvalidInput
 from events.i18n import gettext as _
-from events.text import clean_line, forbidden_character
+from events.text import clean_line, forbidden_character, has_visible, unstorable_character
 
 M = TypeVar("M", bound=BaseModel)
 
 
+def character_error(char: str) -> str:
+    """Why a text may not hold `char`, in the reader's language."""
+    if "\ud800" <= char <= "\udfff" or char in "\ufffe\uffff":
+        return _("Not valid text (found U+%(code)04X, which is not a character).") % {"code": ord(char)}
+    return _("Control characters are not allowed (found U+%(code)04X).") % {"code": ord(char)}
+
+
+def unstorable_text(value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(location, character) for each text in `value` (nested lists and objects, keys included)
+    that holds a character no text field may hold. A bad key is reported at its object's place: a
+    key that cannot be written cannot name a field either. A loop, not recursion: JSON nested
+    900 deep is valid JSON."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while pending:
+        location, item = pending.pop()
+        if isinstance(item, str):
+            bad = unstorable_character(item)
+            if bad is not None:
+                yield location, bad
+        elif isinstance(item, dict):
+            for key, inner in reversed(item.items()):
+                bad = unstorable_character(key) if isinstance(key, str) else None
+                if bad is not None:
+                    yield location, bad
+                else:
+                    pending.append(((*location, key), inner))
+        elif isinstance(item, list | tuple):
+            pending.extend(((*location, index), inner) for index, inner in reversed(list(enumerate(item))))
+
+
+def refuse_unstorable(value: Any, *, depth: int | None = None, whole: str = "body") -> None:
+    """422 naming each place in `value` that holds text no field may hold: a JSON body's path
+    (`answers.note`), or, with `depth=1`, a form's or a query's field (`{name: [values]}`); a bad
+    key is named by `whole`. The message names them too, for a page that shows only the message."""
+    fields: dict[str, str] = {}
+    for location, char in unstorable_text(value):
+        fields.setdefault(".".join(str(part) for part in location[:depth]) or whole, character_error(char))
+    if fields:
+        raise InvalidInput(fields, " ".join(f"{name}: {problem}" for name, problem in fields.items()))
+
+
 class Input(BaseModel):
-    """Base for request bodies: unknown fields are ignored, so a client never sets what it may not."""
+    """Base for request bodies: unknown fields are ignored, so a client never sets what it may not;
+    text that no field may hold (NUL, a lone surrogate...) is refused in any field, before the
+    field's own rules, so no such text reaches a query, a row or a file."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, frozen=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _storable(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        problems = [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{error}", {"error": character_error(char)}),
+                loc=location,
+                input="",
+            )
+            for location, char in unstorable_text(data)
+        ]
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return handler(data)
 
 
 def parse(model: type[M], data: Any) -> M:
@@ -108,8 +175,10 @@ def _line(max_length: int, required: bool) -> Any:
     def check(value: str) -> str:
         bad = forbidden_character(value)
         if bad is not None:
-            raise ValueError(_("Control characters are not allowed (found U+%(code)04X).") % {"code": ord(bad)})
+            raise ValueError(character_error(bad))
         value = clean_line(value)
+        if not has_visible(value):
+            value = ""  # only spaces, zero-width characters or fillers: nothing anyone could read
         if required and not value:
             raise ValueError(_("This field is required."))
         if len(value) > max_length:
@@ -119,8 +188,16 @@ def _line(max_length: int, required: bool) -> Any:
     return check
 
 
-_ALLOWED = r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
-_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+#: The text rules as JSON Schema patterns (ECMA-262 with the `u` flag, and Python's `re`, read them
+#: alike): a line's characters, and one that shows. `_INVISIBLE` names the zero-width characters,
+#: fillers and common marks; the server's rule (`events.text.has_visible`) knows every mark.
+_REFUSED = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+_INVISIBLE = (
+    r"\s\u00ad\u0300-\u036f\u115f\u1160\u180b-\u180f\u1ab0-\u1aff\u1dc0-\u1dff\u200b-\u200f\u2060-\u2064"
+    r"\u206a-\u206f\u20d0-\u20ff\u2800\u3164\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0\ufff9-\ufffb"
+)
+_ALLOWED = f"[^{_REFUSED}]"
+_VISIBLE = f"[^{_REFUSED}{_INVISIBLE}]"
 
 #: A required single line of at most 200 characters (a name, a title).
 RequiredText = Annotated[

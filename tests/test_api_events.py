@@ -279,3 +279,47 @@ async def test_a_search_longer_than_200_characters_is_refused(client: httpx.Asyn
     )
 
     assert response.status_code == 422 and "q" in response.json()["fields"]
+
+
+async def test_every_door_answer_matches_the_openapi_document(client: httpx.AsyncClient, organizer: str) -> None:
+    """Each `result` the door can meet, refusals included, validates against the document (a
+    `unknown` answer is both a scan answer and an error, which `oneOf` refused)."""
+    document = (await client.get("/api/v1/openapi.json")).json()
+    data = event_data(capacity=1)
+    data["sessions"][0]["exits"] = True
+    await client.post("/api/v1/events", json=data, headers=auth(organizer))
+    people = [
+        (await client.post("/api/v1/events/workshop/registrations", json=body)).json()
+        for body in (
+            {"name": "Ana", "email": "ana@example.org", "sessions": ["day1", "reception"]},
+            {"name": "Ben", "email": "ben@example.org", "sessions": ["day1"]},
+            {"name": "Chi", "email": "chi@example.org", "sessions": ["lecture"]},
+        )
+    ]
+    ana, ben, chi = (person["code"] for person in people)
+    await client.post(people[2]["links"]["api"] + "/cancel")
+
+    async def door(kind: str, body: dict[str, Any], slug: str = "workshop") -> httpx.Response:
+        return await client.post(f"/api/v1/events/{slug}/{kind}", json=body, headers=auth(organizer))
+
+    answers = {
+        ("checkins", "ok"): await door("checkins", {"scan": ana, "session": "day1"}),
+        ("checkins", "already_checked_in"): await door("checkins", {"scan": ana, "session": "day1"}),
+        ("checkins", "not_registered"): await door("checkins", {"scan": ana, "session": "lecture"}),
+        ("checkins", "waitlisted"): await door("checkins", {"scan": ben, "session": "day1"}),
+        ("checkins", "cancelled"): await door("checkins", {"scan": chi, "session": "lecture"}),
+        ("checkins", "unknown"): await door("checkins", {"scan": "ZZZZZZZZ", "session": "day1"}),
+        ("checkins", "invalid"): await door("checkins", {"scan": ana, "session": "nope"}),
+        ("checkins", "malformed"): await door("checkins", {"scan": 7}),
+        ("checkins", "no such event"): await door("checkins", {"scan": ana, "session": "day1"}, slug="nope"),
+        ("checkouts", "out"): await door("checkouts", {"scan": ana, "session": "day1"}),
+        ("checkouts", "not_inside"): await door("checkouts", {"scan": ana, "session": "day1"}),
+        ("checkouts", "unknown"): await door("checkouts", {"scan": "ZZZZZZZZ", "session": "day1"}),
+        ("checkouts", "no exits"): await door("checkouts", {"scan": ana, "session": "reception"}),
+        ("checkouts", "no such event"): await door("checkouts", {"scan": ana, "session": "day1"}, slug="nope"),
+    }
+
+    for (kind, result), answer in answers.items():
+        if result in {"ok", "already_checked_in", "not_registered", "waitlisted", "cancelled", "unknown", "out"}:
+            assert answer.json()["result"] == result, f"{kind} {result}: {answer.text}"
+        _check(document, f"/api/v1/events/{{slug}}/{kind}", "post", answer)

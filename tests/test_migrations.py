@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from asyncio.subprocess import PIPE, STDOUT
@@ -262,3 +263,52 @@ async def test_a_migrated_sqlite_database_has_every_index_the_models_declare(
     migrated = settings.database_url.removeprefix("sqlite://")
     missing = indexes(str(fresh)) - indexes(migrated)
     assert missing == set(), f"indexes the models declare that the migrated database lacks: {sorted(missing)}"
+
+
+async def test_0028_mends_the_half_characters_sqlite_kept(settings: Settings, tmp_path: Path) -> None:
+    """A lone surrogate kept on SQLite (JSON text escapes it; another program may have written its
+    bytes into a text column) becomes U+FFFD on upgrade, and nothing else changes. PostgreSQL never
+    held one: its jsonb refuses the escape."""
+    from tortoise.migrations.executor import MigrationTarget
+
+    from events.database import execute, fetch
+
+    async with empty_database(settings, tmp_path) as old:
+        executor = MigrationExecutor(connections.get("default"), database.tortoise_config(old)["apps"])
+        await executor.migrate([MigrationTarget(app_label="models", name="0027_sign_in_links")])
+        if not old.is_sqlite:
+            with pytest.raises(Exception, match="surrogate"):
+                await execute("SELECT CAST(? AS jsonb)", ['"\\ud800"'])
+            assert await database.migrate(old) == ["models.0028_lone_surrogates"]
+            return
+        await execute(
+            'INSERT INTO "event" ("slug", "title", "description", "starts_on", "ends_on", "timezone", "venue", "city", '
+            '"categories", "status", "translations", "created_at", "updated_at") VALUES (\'old\', \'Old\', \'\', '
+            "'2030-01-02', '2030-01-02', 'Asia/Tokyo', '', '', ?, 'published', ?, '2030-01-01', '2030-01-01')",
+            ['[{"code":"participant","label":"Guest \\udbff"}]', '{"en":{"title":"Pair \\ud83d\\ude00 kept"}}'],
+        )
+        await execute(
+            'INSERT INTO "registration" ("event_id", "code", "secret", "name", "name_reading", "sort_name", "email", '
+            '"active_email", "organization", "category", "language", "status", "created_at", "updated_at") '
+            "VALUES (1, 'AAAAAAAA', 'secret-secret-secret-secret', 'Ana', '', 'Ana', '', NULL, "
+            "CAST(X'4E474FEDA080' AS TEXT), 'participant', 'ja', 'confirmed', '2030-01-01', '2030-01-01')",
+            [],
+        )
+        await execute(
+            'INSERT INTO "question" ("event_id", "code", "label", "help_text", "kind", "required", "choices", '
+            "\"position\", \"created_at\") VALUES (1, 'note', '한국어', '', 'long_text', 0, '[]', 0, '2030-01-01')",
+            [],
+        )
+        await execute(
+            'INSERT INTO "answer" ("registration_id", "question_id", "value") VALUES (1, 1, ?)', ['"a \\ud800"']
+        )
+
+        applied = await database.migrate(old)
+
+        assert applied == ["models.0028_lone_surrogates"]
+        event = (await fetch('SELECT "categories", "translations" FROM "event"', []))[0]
+        assert json.loads(event["categories"])[0]["label"] == "Guest \ufffd"
+        assert json.loads(event["translations"]) == {"en": {"title": "Pair \U0001f600 kept"}}, "a pair is a character"
+        assert (await fetch('SELECT "organization" FROM "registration"', []))[0]["organization"] == "NGO\ufffd"
+        assert (await fetch('SELECT "label" FROM "question"', []))[0]["label"] == "한국어", "Hangul is left alone"
+        assert json.loads((await fetch('SELECT "value" FROM "answer"', []))[0]["value"]) == "a \ufffd"

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from events.checkin import service
 from events.errors import NotFound
+from events.http.common import JSONAnswer
 from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.program.models import Event
@@ -27,7 +28,7 @@ async def check_in(request: Request) -> JSONResponse:
     answer = await scan_request(request, event, account)
     if isinstance(answer, JSONResponse):
         return answer
-    return JSONResponse(answer_json(event, answer), answer.status_code, headers={"Cache-Control": "no-store"})
+    return JSONAnswer(answer_json(event, answer), answer.status_code, headers={"Cache-Control": "no-store"})
 
 
 async def check_out(request: Request) -> JSONResponse:
@@ -37,7 +38,7 @@ async def check_out(request: Request) -> JSONResponse:
     if isinstance(answer, JSONResponse):
         return answer
     body = answer_json(event, answer)
-    return JSONResponse(body, answer.status_code, headers={"Cache-Control": "no-store"})
+    return JSONAnswer(body, answer.status_code, headers={"Cache-Control": "no-store"})
 
 
 async def undo(request: Request) -> Response:

@@ -398,6 +398,11 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+#: A door's refusal in the scan's shape (`result: unknown`) or in the error shape (no such event).
+#: `anyOf`, not `oneOf`: a scan's refusal carries `error` and `message` too, so it is both at once.
+SCAN_OR_ERROR = {"anyOf": [_ref(ScanOut), _ref(Error)]}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -676,11 +681,11 @@ def paths() -> dict[str, Any]:
                     "200": _json(_ref(ScanOut), "already_checked_in: counted before; nothing new"),
                     "409": _json(_ref(ScanOut), "not_registered, waitlisted or cancelled"),
                     "404": _json(
-                        {"oneOf": [_ref(ScanOut), _ref(Error)]},
+                        SCAN_OR_ERROR,
                         "unknown: no such registration here, or a forged badge (ScanOut); "
                         "or no such event, or one not open to this account (the error shape)",
                     ),
-                    "422": _json(_ref(ScanOut), "invalid: no session of that code, or a malformed body"),
+                    "422": _json(SCAN_OR_ERROR, "invalid: no session of that code, or a malformed body"),
                     **_errors(401, 403, 413),
                 },
             },
@@ -701,11 +706,11 @@ def paths() -> dict[str, Any]:
                     "201": _json(_ref(ScanOut), "out: counted out now, with inside"),
                     "409": _json(_ref(ScanOut), "not_inside: not inside (never came in here, or left already)"),
                     "404": _json(
-                        {"oneOf": [_ref(ScanOut), _ref(Error)]},
+                        SCAN_OR_ERROR,
                         "unknown: no such registration here, or a forged badge; or no such event",
                     ),
                     "422": _json(
-                        {"anyOf": [_ref(ScanOut), _ref(Error)]},
+                        SCAN_OR_ERROR,
                         "invalid: no session of that code, a malformed body, or a session that counts no exits",
                     ),
                     **_errors(401, 403, 413),

@@ -170,7 +170,7 @@ async def verify(event_slug: str, ref: str, secret_key: str) -> Verified:
     """The certificate a link names, if its signature holds; `NotFound` for anything else."""
     refused = NotFound(_("This certificate link is not valid."))
     number, _dash, signed = ref.partition("-")
-    if not number.isdigit() or len(number) > 9 or len(signed) != SIGNATURE_LENGTH:
+    if not number.isdecimal() or len(number) > 9 or len(signed) != SIGNATURE_LENGTH:
         raise refused
     event = await Event.get_or_none(slug=event_slug)
     if event is None:

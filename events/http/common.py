@@ -12,16 +12,22 @@ from events import links
 from events.errors import InvalidInput
 from events.i18n import gettext as _
 from events.settings import Settings
+from events.text import encoded
+from events.validation import refuse_unstorable
 
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def read_json(request: Request) -> Any:
+    """The body's JSON; 422 when it is not JSON, or when any text in it (a key too) holds what no
+    text may hold, such as NUL or a lone surrogate written as `\\ud800` (`events.text`)."""
     body = await request.body()
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except (ValueError, RecursionError):
         raise InvalidInput({"body": _("Not valid JSON.")}, _("The request body is not valid JSON.")) from None
+    refuse_unstorable(data)
+    return data
 
 
 def settings_of(request: Request) -> Settings:
@@ -38,5 +44,13 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+class JSONAnswer(JSONResponse):
+    """Starlette's JSON answer, but text it cannot encode (a lone surrogate stored before the text
+    rules refused it, or anything unforeseen) goes out as U+FFFD instead of failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        return encoded(json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")))
+
+
 def json_response(data: Any, status_code: int = 200, *, private: bool = False) -> JSONResponse:
-    return JSONResponse(data, status_code=status_code, headers=NO_STORE if private else None)
+    return JSONAnswer(data, status_code=status_code, headers=NO_STORE if private else None)

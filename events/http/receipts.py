@@ -30,7 +30,7 @@ def receipt_json(receipt: Receipt, event: Event, receipts_url: str) -> dict[str,
 def _number(text: str) -> int:
     """`0007.pdf` or `7.pdf` → 7; anything else is no receipt."""
     digits = text.removesuffix(".pdf")
-    if not digits.isdigit() or len(digits) > 9:
+    if not digits.isdecimal() or len(digits) > 9:
         raise NotFound(_("There is no such receipt."))
     return int(digits)
 

@@ -13,7 +13,7 @@ from events.checkin import presence, service
 from events.checkin.models import Result, Source
 from events.checkin.schemas import ScanInput
 from events.errors import InvalidInput
-from events.http.common import read_json, settings_of
+from events.http.common import JSONAnswer, read_json, settings_of
 from events.i18n import format_day
 from events.i18n import gettext as _
 from events.money.words import yen
@@ -82,7 +82,7 @@ async def scan_request(
         data = parse(ScanInput, await read_json(request))
     except InvalidInput as exc:
         body = {"result": "invalid", "error": "invalid", "message": exc.message, "fields": exc.fields}
-        return JSONResponse(body, status_code=422, headers={"Cache-Control": "no-store"})
+        return JSONAnswer(body, status_code=422, headers={"Cache-Control": "no-store"})
     scan = (event, data.scan, data.session)
     key, device, sent = settings_of(request).secret_key, data.device, data.scanned_at
     if out:

@@ -24,6 +24,7 @@ from events.registrations.models import Registration, RegistrationStatus, Seat, 
 from events.registrations.seats import waitlist_positions
 from events.registrations.service import participant_calendar, seats_of
 from events.templating import build_environment
+from events.text import scrubbed
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ async def write(message: OutboxMessage, *, bank_account: str = "", base_url: str
         text = _templates().get_template("mail/body.txt").render(context)
         html = _templates().get_template("mail/body.html").render(context)
     has_calendar = wanted and any(seat.status != SeatStatus.CANCELLED for seat in seats)
-    return Written(subject, text, html, has_badge, has_calendar, seats)
+    # `scrubbed`: a character no message can carry (a lone surrogate in an old title) must not hold the mail up.
+    return Written(scrubbed(subject), scrubbed(text), scrubbed(html), has_badge, has_calendar, seats)
 
 
 async def compose(

@@ -5,7 +5,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0027_sign_in_links")]
+    dependencies = [("models", "0028_lone_surrogates")]
 
     initial = False
 

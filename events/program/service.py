@@ -18,6 +18,7 @@ from events.i18n import gettext as _
 from events.money.ledger import settle_event_charges
 from events.program.models import DEFAULT_CATEGORY, DEFAULT_CATEGORY_LABEL, Event, EventStatus, Session
 from events.program.schemas import (
+    SLUG,
     EventCopy,
     EventDetails,
     EventInput,
@@ -68,8 +69,9 @@ def with_default_category(categories: list[dict[str, str]]) -> list[dict[str, st
 
 
 async def get_event(slug: str, *, include_hidden: bool = False) -> Event:
-    """The event of that slug, with its sessions loaded; drafts and cancelled ones only for staff."""
-    event = await Event.get_or_none(slug=slug)
+    """The event of that slug, with its sessions loaded; drafts and cancelled ones only for staff.
+    A slug no event could have (too long, a NUL) is not looked up: the ORM and PostgreSQL refuse it."""
+    event = await Event.get_or_none(slug=slug) if SLUG.fullmatch(slug) else None
     if event is None or (not include_hidden and event.status not in VISIBLE):
         raise NotFound(_("There is no such event."))
     await event.fetch_related("sessions")

@@ -13,7 +13,7 @@ from events.i18n import gettext as _
 from events.program.schemas import plain_translations
 from events.questions.models import QuestionKind
 from events.text import clean_line, forbidden_character
-from events.validation import Input, OptionalText, RequiredText
+from events.validation import Input, OptionalText, RequiredText, character_error
 
 CODE = re.compile(r"^[a-z0-9_-]{1,32}$")
 CHOICE_KINDS = frozenset({QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES})
@@ -32,10 +32,6 @@ CHOICE_SEPARATOR = "; "
 AnswerValue = str | list[str] | bool
 
 
-def control_character_error(char: str) -> str:
-    return _("Control characters are not allowed (found U+%(code)04X).") % {"code": ord(char)}
-
-
 def clean_paragraphs(text: str) -> str:
     """Several lines of text (a long answer, a help text): NFC, Unix line ends, trimmed.
 
@@ -45,7 +41,7 @@ def clean_paragraphs(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     bad = forbidden_character(text.replace("\n", "").replace("\t", ""))
     if bad is not None:
-        raise ValueError(control_character_error(bad))
+        raise ValueError(character_error(bad))
     return text.strip()
 
 
@@ -75,7 +71,7 @@ def _choice(choice: str) -> str:
     """One choice as written: a single line, without what the exports cannot hold."""
     bad = forbidden_character(choice)
     if bad is not None:
-        raise ValueError(control_character_error(bad))
+        raise ValueError(character_error(bad))
     choice = clean_line(choice)
     if len(choice) > CHOICE_MAX:
         raise ValueError(_("A choice has at most %(count)s characters.") % {"count": CHOICE_MAX})

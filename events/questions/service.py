@@ -33,10 +33,10 @@ from events.questions.schemas import (
     AnswerValue,
     QuestionInput,
     clean_paragraphs,
-    control_character_error,
 )
 from events.registrations.models import Registration, RegistrationStatus
-from events.text import clean_line, forbidden_character
+from events.text import clean_line, forbidden_character, has_visible
+from events.validation import character_error
 
 #: The kinds the report counts: each answer is one of a few known options.
 COUNTED_KINDS = (QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES, QuestionKind.YES_NO)
@@ -289,13 +289,13 @@ def check_answer(question: Question, raw: Any) -> AnswerValue | None:
         if kind == QuestionKind.SHORT_TEXT:
             bad = forbidden_character(raw)
             if bad is not None:
-                raise ValueError(control_character_error(bad))
+                raise ValueError(character_error(bad))
             text, limit = clean_line(raw), SHORT_TEXT_MAX
         else:
             text, limit = clean_paragraphs(raw), LONG_TEXT_MAX
         if len(text) > limit:
             raise ValueError(_("At most %(count)s characters.") % {"count": limit})
-        return text or None
+        return text if has_visible(text) else None  # zero-width characters alone answer nothing
     if kind == QuestionKind.ONE_CHOICE:
         if not isinstance(raw, str):
             raise ValueError(_("Expected one of the choices, as text."))

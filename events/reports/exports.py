@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from events.text import encoded, scrubbed
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,7 +56,7 @@ def write_csv(table: Table, *, bom: bool = True) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.headers)
     writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
-    return out.getvalue().encode("utf-8")
+    return encoded(out.getvalue())
 
 
 def write_xlsx(table: Table) -> bytes:
@@ -73,7 +75,7 @@ def write_xlsx(table: Table) -> bytes:
     bold, fill = Font(bold=True), PatternFill("solid", start_color="DDE7F0")
     header = []
     for name in table.headers:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=scrubbed(name))
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
         header.append(cell)
     sheet.append(header)
@@ -92,6 +94,8 @@ def write_xlsx(table: Table) -> bytes:
 def _xlsx_cell(sheet: Any, value: Any, time_format: str) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, str):
+        value = scrubbed(value)  # XML 1.0 has no way to write a control character or a lone surrogate
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -105,5 +109,5 @@ def _xlsx_cell(sheet: Any, value: Any, time_format: str) -> Any:
 
 def _sheet_title(title: str) -> str:
     """Excel's rules for sheet names: at most 31 characters, none of []:*?/\\."""
-    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title).strip()
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in scrubbed(title)).strip()
     return (cleaned or "Sheet")[:31]

@@ -14,6 +14,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from events.logs import request_id
+from events.program.schemas import SLUG
 
 if TYPE_CHECKING:
     from events.staff.models import StaffAccount
@@ -72,7 +73,10 @@ async def record(
 
 
 async def entries(event_slug: str | None = None, limit: int = 500) -> list[AuditEntry]:
-    """The newest entries, of one event's when `event_slug` is given."""
+    """The newest entries, of one event's when `event_slug` is given (none for a slug no event could
+    have: the column holds 64 characters, and the ORM refuses to compare it with more)."""
+    if event_slug is not None and not SLUG.fullmatch(event_slug):
+        return []
     query = AuditEntry.all()
     if event_slug is not None:
         query = query.filter(event_slug=event_slug)

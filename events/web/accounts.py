@@ -34,7 +34,7 @@ FIELDS = ("email", "name", "role", "event", "takes_payments")
 
 def _account_id(request: Request) -> int:
     raw = str(request.path_params["id"])
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         raise NotFound(_("There is no such staff account."))
     return int(raw)
 

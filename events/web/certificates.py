@@ -72,7 +72,7 @@ async def save_rule(request: Request, account: StaffAccount) -> Response:
     form = await request.form()
     csrf.check(request, form)
     text = str(form.get("min_sessions") or "").strip()
-    if text and not text.isdigit():
+    if text and not (text.isdecimal() and len(text) <= 4):
         problem = _("Enter a whole number of sessions, or leave it empty.")
         return _page(request, event, 0, 422, problem=problem)
     chosen = [str(code) for code in form.getlist("sessions")]

@@ -11,7 +11,7 @@ from events.badges import service as badges
 from events.checkin import paper, service
 from events.checkin.models import CheckIn, GuestEntry, Source
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
-from events.http.common import NO_STORE, read_json, settings_of
+from events.http.common import NO_STORE, JSONAnswer, read_json, settings_of
 from events.http.scans import answer_json, scan_request
 from events.i18n import gettext as _
 from events.program.models import Event, Session
@@ -38,7 +38,7 @@ async def _door_event(request: Request, account: StaffAccount) -> Event:
 def _check_csrf_header(request: Request) -> None:
     expected = request.session.get("csrf")
     sent = request.headers.get("x-csrf-token", "")
-    if not expected or not hmac.compare_digest(str(expected), sent):
+    if not expected or not sent.isascii() or not hmac.compare_digest(str(expected), sent):
         raise Forbidden(_("This form has expired or was sent from another site. Please reload the page and try again."))
 
 
@@ -73,7 +73,7 @@ async def guest(request: Request, account: StaffAccount) -> Response:
         last = await GuestEntry.filter(session_id=session.id).order_by("-id").first()
         if last is not None:
             await last.delete()
-    return JSONResponse({"counts": await counts(session)}, headers={"Cache-Control": "no-store"})
+    return JSONAnswer({"counts": await counts(session)}, headers={"Cache-Control": "no-store"})
 
 
 @signed_in
@@ -97,7 +97,7 @@ async def _scanned(request: Request, account: StaffAccount, *, out: bool) -> Res
     body = answer_json(event, answer)
     if answer.session is not None:
         body["counts"] = await counts(answer.session)
-    return JSONResponse(body, answer.status_code)
+    return JSONAnswer(body, answer.status_code)
 
 
 @signed_in
@@ -124,7 +124,7 @@ async def undo(request: Request, account: StaffAccount) -> Response:
     code, device = str(data.get("code", ""))[:20], str(data.get("device", ""))[:64]
     if not await service.undo(event, code, session.code, device=device, staff=account):
         raise NotFound(_("There is no such check-in to undo."))
-    return JSONResponse({"counts": await counts(session)}, headers={"Cache-Control": "no-store"})
+    return JSONAnswer({"counts": await counts(session)}, headers={"Cache-Control": "no-store"})
 
 
 @signed_in
@@ -134,7 +134,7 @@ async def search(request: Request, account: StaffAccount) -> Response:
     query = request.query_params.get("q", "").strip()[:100]
     session_code = request.query_params.get("session", "")
     if len(query) < 2:
-        return JSONResponse([])
+        return JSONAnswer([])
     rows = await listing.search(event, query, limit=20)
     people = []
     for registration, seats in rows:
@@ -153,7 +153,7 @@ async def search(request: Request, account: StaffAccount) -> Response:
                 else None,
             }
         )
-    return JSONResponse(people)
+    return JSONAnswer(people)
 
 
 @signed_in
@@ -177,7 +177,7 @@ async def live(request: Request, account: StaffAccount) -> Response:
 @signed_in
 async def live_json(request: Request, account: StaffAccount) -> Response:
     event = await _door_event(request, account)
-    return JSONResponse(await attendance(event), headers={"Cache-Control": "no-store"})
+    return JSONAnswer(await attendance(event), headers={"Cache-Control": "no-store"})
 
 
 WALK_IN_FIELDS = ("name", "name_reading", "email", "organization", "category")

@@ -7,11 +7,13 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from tortoise.exceptions import ValidationError
 
 from events import logs
 from events.database import DatabaseBusy
 from events.errors import DomainError, InvalidInput, RateLimited, ServiceUnavailable
+from events.http.common import JSONAnswer
 from events.i18n import gettext as _
 from events.web.pages import render
 
@@ -56,7 +58,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         response.headers.update(headers)
         return response
     fields = exc.fields if isinstance(exc, InvalidInput) else None
-    return JSONResponse(_body(exc.code, exc.message, fields), status_code=exc.status_code, headers=headers)
+    return JSONAnswer(_body(exc.code, exc.message, fields), status_code=exc.status_code, headers=headers)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -68,11 +70,22 @@ async def http_error(request: Request, exc: Exception) -> Response:
     }.get(exc.status_code, str(exc.detail))
     if not _wants_json(request):
         return _page(request, exc.status_code, message)
-    return JSONResponse(_body(code, message), status_code=exc.status_code, headers=exc.headers)
+    return JSONAnswer(_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def busy(request: Request, exc: Exception) -> Response:
     return await domain_error(request, ServiceUnavailable(_("The server is busy; please try again in a moment.")))
+
+
+async def refused_by_the_orm(request: Request, exc: Exception) -> Response:
+    """The ORM refused a value before asking the database (longer than its column, say): input that
+    no check of ours caught. A 422, as for any field that fails validation, not a 500; the warning
+    names the route and the field, never the value (it may be someone's name), so the missing check
+    can be added."""
+    field = str(exc).partition(":")[0][:64]
+    route = getattr(request.scope.get("route"), "name", "?")
+    log.warning("the ORM refused a value of %s on %s %s", field, request.method, route)
+    return await domain_error(request, InvalidInput({}, _("This value is not valid.")))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -82,7 +95,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     logs.log_error(log, exc, "unhandled %s on %s %s", logs.kind(exc), request.method, route)
     message = _("Something went wrong on our side. Nothing was changed; please try again.")
     if request.url.path.startswith("/api/"):
-        return JSONResponse(_body("server_error", message), status_code=500)
+        return JSONAnswer(_body("server_error", message), status_code=500)
     try:
         return _page(request, 500, message)
     except Exception:
@@ -93,5 +106,6 @@ HANDLERS: dict[Any, Any] = {
     DomainError: domain_error,
     HTTPException: http_error,
     DatabaseBusy: busy,
+    ValidationError: refused_by_the_orm,
     Exception: server_error,
 }

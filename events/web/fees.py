@@ -52,7 +52,7 @@ def _cells(event: Event) -> dict[str, str]:
 
 def _yen(text: str) -> int | None:
     plain = text.replace(",", "").replace("¥", "").replace("円", "").strip()
-    if not plain.isdigit() or int(plain) > MAX_PRICE:
+    if not plain.isdecimal() or len(plain) > 9 or int(plain) > MAX_PRICE:  # not isdigit: "¹" is a digit int() refuses
         return None
     return int(plain)
 
@@ -90,7 +90,7 @@ def _read(event: Event, form: FormData) -> tuple[dict[str, Any], dict[str, str],
             from_date = None
         number = values.get("policy_value", "").replace(",", "").replace("%", "").replace("¥", "").strip()
         if values.get("policy_kind") == "percent":
-            if not number.isdigit() or not 1 <= int(number) <= 100:
+            if not number.isdecimal() or len(number) > 3 or not 1 <= int(number) <= 100:
                 errors["policy_value"] = _("A percent from 1 to 100.")
             elif from_date:
                 policy = {"from_date": from_date.isoformat(), "percent": int(number)}

@@ -37,6 +37,7 @@ from events.web import csrf
 from events.web.pages import render
 from events.web.routing import route
 from events.web.staff import organizer_event, signed_in
+from events.web.uploads import file_name
 
 #: Per user of the machine: the tables hold names and e-mail addresses.
 UPLOADS_DIR = Path(tempfile.gettempdir()) / f"tsudoi-imports-{os.getuid()}"
@@ -143,7 +144,7 @@ async def upload(request: Request, account: StaffAccount) -> Response:
         if not isinstance(file, UploadFile) or not file.filename:
             context = {"event": event, "problem": _("Choose a CSV or Excel file first.")}
             return render(request, "staff/import.html", context, 422)
-        filename, content = file.filename[-200:], await file.read()
+        filename, content = file_name(file), await file.read()
     try:
         sheet = await offload.run(importing.read, filename, content)
     except UnreadableFile as exc:

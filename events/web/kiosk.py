@@ -12,13 +12,13 @@ import hashlib
 import hmac
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from events import clock
 from events.badges import service as badges
 from events.checkin import kiosk
 from events.errors import InvalidInput, NotFound, RateLimited
-from events.http.common import NO_STORE, client_address, read_json, settings_of
+from events.http.common import NO_STORE, JSONAnswer, client_address, read_json, settings_of
 from events.i18n import gettext as _
 from events.program.models import Event
 from events.registrations import service as registrations
@@ -89,7 +89,7 @@ async def kiosk_scan(request: Request, account: StaffAccount) -> Response:
         body["label"] = str(
             request.url_for("staff_kiosk_label", slug=event.slug, code=answer.print_code, token=f"{token}.pdf")
         )
-    return JSONResponse(body, headers=NO_STORE)
+    return JSONAnswer(body, headers=NO_STORE)
 
 
 @kiosk_signed_in

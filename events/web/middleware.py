@@ -117,7 +117,7 @@ class Edge:
         headers = Headers(scope=scope)
         max_bytes = self._max_bytes(scope["path"])
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_bytes):
+        if length is not None and (not length.isdecimal() or len(length) > 18 or int(length) > max_bytes):
             await _too_large(send, max_bytes)
             logs.access(scope, 413)
             return

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse
 
 from events import i18n
 from events.templating import build_environment
+from events.text import encoded
 from events.web import csrf
 
 
@@ -36,7 +37,9 @@ class Pages:
             "languages": i18n.STAFF_LANGUAGES if request.url.path.startswith("/staff") else i18n.LANGUAGES,
             **(context or {}),
         }
-        return HTMLResponse(page.render(values), status_code=status_code, headers=headers)
+        # `encoded`: a character no page can hold (a lone surrogate kept in an old answer) shows as U+FFFD
+        # instead of failing the page, so the organizer can still see, export and erase that person.
+        return HTMLResponse(encoded(page.render(values)), status_code=status_code, headers=headers)
 
 
 def render(

@@ -32,6 +32,7 @@ from events.registrations.models import Registration, RegistrationChange, Regist
 from events.registrations.seats import waitlist_positions
 from events.staff.auth import event_for, payments_event, require_payments
 from events.staff.models import Role, StaffAccount
+from events.text import encoded
 from events.validation import parse
 from events.web import csrf, desk
 from events.web import mail as mail_pages
@@ -413,7 +414,7 @@ async def personal_data(request: Request, account: StaffAccount) -> Response:
         "Content-Disposition": f'attachment; filename="{event.slug}-{registration.code}-personal-data.json"',
         "Cache-Control": "no-store",
     }
-    return Response(body, media_type="application/json; charset=utf-8", headers=headers)
+    return Response(encoded(body), media_type="application/json; charset=utf-8", headers=headers)
 
 
 @signed_in

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from itertools import zip_longest
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
@@ -25,7 +25,7 @@ from events.i18n import gettext as _
 from events.i18n import ngettext
 from events.program import service as program
 from events.program.models import DEFAULT_CATEGORY, Event, EventStatus, Session, SessionKind
-from events.program.schemas import EventCopy, EventDetails, EventPatch, SessionInput
+from events.program.schemas import TIME_ZONES, EventCopy, EventDetails, EventPatch, SessionInput, time_zone
 from events.staff.models import StaffAccount
 from events.validation import field_errors
 from events.web import csrf
@@ -44,7 +44,7 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 @cache
 def time_zones() -> list[str]:
-    return sorted(available_timezones())
+    return sorted(TIME_ZONES)
 
 
 def kind_labels() -> dict[str, str]:
@@ -196,10 +196,7 @@ class FormReading:
 
 def _zone(name: str) -> ZoneInfo:
     """The zone of that name; a name that is no zone is reported on its own field, and UTC lets the rest be checked."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return time_zone(name) or ZoneInfo("UTC")
 
 
 def problems(exc: ValidationError) -> dict[str, str]:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from events.errors import InvalidInput
 from events.i18n import gettext as _
+from events.text import scrubbed
 from events.web import csrf
 
 
@@ -29,6 +30,12 @@ class Upload:
         return base64.b64encode(self.content).decode("ascii")
 
 
+def file_name(file: UploadFile) -> str:
+    """The file's name as kept (in the change log, the preview): the end of it, and readable, as the
+    client may send any bytes there (a NUL, which PostgreSQL cannot hold, or a control character)."""
+    return scrubbed(file.filename or "")[-200:]
+
+
 async def read_upload(request: Request, *, kept: str, default_name: str, max_bytes: int) -> Upload | None:
     """The uploaded `file`, or the one sent back in the `kept` field; None when the form has neither."""
     # Base64 makes a file a third larger: the part may be up to twice the file's limit.
@@ -38,7 +45,7 @@ async def read_upload(request: Request, *, kept: str, default_name: str, max_byt
         filename = str(form.get("filename") or default_name)[-200:]
         action = str(form.get("action") or "")
         if isinstance(file, UploadFile) and file.filename:
-            return Upload(file.filename[-200:], await file.read(max_bytes + 1), action)
+            return Upload(file_name(file), await file.read(max_bytes + 1), action)
         if isinstance(sent_back, str) and sent_back:
             try:
                 content = base64.b64decode(sent_back, validate=True)

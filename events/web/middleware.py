@@ -189,8 +189,8 @@ class Edge:
             return
         self._hosts_logged.add(host)
         log.warning(
-            "refused requests for the host %r: it is not TSUDOI_BASE_URL's host nor in TSUDOI_ALLOWED_HOSTS "
-            "(the answers to: %s)",
+            "refused requests for the host %r: it is neither TSUDOI_BASE_URL's host nor in TSUDOI_ALLOWED_HOSTS "
+            "(this server answers to: %s)",
             host[:100],
             ", ".join(self.hosts or ()),
         )

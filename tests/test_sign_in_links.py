@@ -110,6 +110,22 @@ async def test_an_expired_link_signs_nobody_in() -> None:
     assert await links.redeem(issued.token) is None
 
 
+async def test_links_long_expired_are_deleted_when_a_new_one_is_made() -> None:
+    event = await make_event()
+    door = await door_kept_to(event)
+    old = await links.issue(door)
+    recent = await links.issue(door)
+    await SignInLink.filter(token_hash=links._hash(old.token)).update(expires_at=clock.now() - timedelta(days=2))
+    await SignInLink.filter(token_hash=links._hash(recent.token)).update(expires_at=clock.now() - timedelta(hours=1))
+
+    await links.issue(door)
+
+    kept = {link.token_hash for link in await SignInLink.all()}
+    assert links._hash(old.token) not in kept, "a link expired two days ago is gone"
+    assert links._hash(recent.token) in kept, "one expired an hour ago is kept for now"
+    assert len(kept) == 2
+
+
 async def test_two_devices_using_one_link_at_once_sign_in_one() -> None:
     event = await make_event()
     issued = await links.issue(await door_kept_to(event))

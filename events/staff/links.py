@@ -21,6 +21,9 @@ from events.staff.models import Role, SignInLink, StaffAccount
 
 #: How long a link may wait to be scanned.
 LINK_MINUTES = 10
+#: Links expired this long ago are deleted when a new one is made: they can sign nobody in, and a
+#: link being redeemed right now (unexpired by definition) is never among them.
+KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,10 @@ async def issue(account: StaffAccount) -> IssuedLink:
         raise Conflict(_("Organizers sign in with their own password: a link is for door and kiosk devices."))
     if not account.is_active:
         raise Conflict(_("This account has been removed. Invite the person again instead."))
+    now = clock.now()
+    await SignInLink.filter(expires_at__lt=now - KEPT_AFTER_EXPIRY).delete()
     token = secrets.token_urlsafe(24)
-    expires_at = clock.now() + timedelta(minutes=LINK_MINUTES)
+    expires_at = now + timedelta(minutes=LINK_MINUTES)
     await SignInLink.create(staff=account, token_hash=_hash(token), expires_at=expires_at)
     return IssuedLink(account, token, expires_at)
 

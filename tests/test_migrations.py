@@ -279,7 +279,7 @@ async def test_0028_mends_the_half_characters_sqlite_kept(settings: Settings, tm
         if not old.is_sqlite:
             with pytest.raises(Exception, match="surrogate"):
                 await execute("SELECT CAST(? AS jsonb)", ['"\\ud800"'])
-            assert await database.migrate(old) == ["models.0028_lone_surrogates"]
+            assert (await database.migrate(old))[:1] == ["models.0028_lone_surrogates"]
             return
         await execute(
             'INSERT INTO "event" ("slug", "title", "description", "starts_on", "ends_on", "timezone", "venue", "city", '
@@ -305,7 +305,7 @@ async def test_0028_mends_the_half_characters_sqlite_kept(settings: Settings, tm
 
         applied = await database.migrate(old)
 
-        assert applied == ["models.0028_lone_surrogates"]
+        assert applied[:1] == ["models.0028_lone_surrogates"], "0028 comes first, after the 0027 the test stopped at"
         event = (await fetch('SELECT "categories", "translations" FROM "event"', []))[0]
         assert json.loads(event["categories"])[0]["label"] == "Guest \ufffd"
         assert json.loads(event["translations"]) == {"en": {"title": "Pair \U0001f600 kept"}}, "a pair is a character"

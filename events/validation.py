@@ -35,6 +35,31 @@ def character_error(char: str) -> str:
     return _("Control characters are not allowed (found U+%(code)04X).") % {"code": ord(char)}
 
 
+def holds_unstorable(value: Any) -> bool:
+    """Whether any text in `value` (nested lists and objects, keys included) holds a character no
+    text field may hold. The quick question every body is asked (the door's scans too): a text
+    that is all printable (`str.isprintable`, in C) holds none, so only the others are searched,
+    and no place is worked out unless there is something to name (`unstorable_text`)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isprintable() and unstorable_character(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, str) and not key.isprintable() and unstorable_character(key) is not None:
+                    return True
+                if isinstance(inner, str):
+                    if not inner.isprintable() and unstorable_character(inner) is not None:
+                        return True
+                elif isinstance(inner, dict | list | tuple):
+                    pending.append(inner)
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 def unstorable_text(value: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(location, character) for each text in `value` (nested lists and objects, keys included)
     that holds a character no text field may hold. A bad key is reported at its object's place: a
@@ -62,6 +87,8 @@ def refuse_unstorable(value: Any, *, depth: int | None = None, whole: str = "bod
     """422 naming each place in `value` that holds text no field may hold: a JSON body's path
     (`answers.note`), or, with `depth=1`, a form's or a query's field (`{name: [values]}`); a bad
     key is named by `whole`. The message names them too, for a page that shows only the message."""
+    if not holds_unstorable(value):
+        return
     fields: dict[str, str] = {}
     for location, char in unstorable_text(value):
         fields.setdefault(".".join(str(part) for part in location[:depth]) or whole, character_error(char))
@@ -79,6 +106,8 @@ class Input(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _storable(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not holds_unstorable(data):
+            return handler(data)
         problems = [
             InitErrorDetails(
                 type=PydanticCustomError("value_error", "{error}", {"error": character_error(char)}),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from events import private_files
 from events.hosts import split_host
 
 DEFAULT_SQLITE_FILE = "tsudoi.db"
@@ -213,6 +214,7 @@ class Settings:
             return replace(self, secret_key=secrets.token_urlsafe(32))
         key_file = path.parent / (path.name + ".secret")
         if key_file.exists():
+            private_files.tighten(key_file)  # one made readable by others (copied, say): no longer
             key = key_file.read_text(encoding="ascii").strip()
         else:
             key = secrets.token_urlsafe(32)

@@ -87,6 +87,16 @@ def test_the_secret_key_is_generated_once_and_kept_beside_the_sqlite_file(tmp_pa
     assert (tmp_path / "data.db.secret").stat().st_mode & 0o077 == 0, "only the owner may read the key"
 
 
+def test_a_secret_key_file_readable_by_others_is_made_private_when_read(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'data.db'}"
+    from_environ({"DATABASE_URL": url}).with_secret()
+    (tmp_path / "data.db.secret").chmod(0o644)  # copied with cp, say
+
+    from_environ({"DATABASE_URL": url}).with_secret()
+
+    assert (tmp_path / "data.db.secret").stat().st_mode & 0o077 == 0, "only the owner may read the key again"
+
+
 def test_postgresql_needs_an_explicit_secret_key() -> None:
     with pytest.raises(ConfigError, match="TSUDOI_SECRET_KEY"):
         from_environ({"DATABASE_URL": "postgres://u@h/d"}).with_secret()
